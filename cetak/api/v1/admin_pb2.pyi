@@ -1,0 +1,402 @@
+from cetak.api.v1 import common_pb2 as _common_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class Resolution(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RESOLUTION_UNSPECIFIED: _ClassVar[Resolution]
+    RESOLVED_PRINTED: _ClassVar[Resolution]
+    RESOLVED_SPOILED: _ClassVar[Resolution]
+    RESOLVED_NOT_FED: _ClassVar[Resolution]
+RESOLUTION_UNSPECIFIED: Resolution
+RESOLVED_PRINTED: Resolution
+RESOLVED_SPOILED: Resolution
+RESOLVED_NOT_FED: Resolution
+
+class Campaign(_message.Message):
+    __slots__ = ("campaign_id", "name", "deadline_ms", "budget_baru", "budget_penggantian", "created_ms")
+    CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_MS_FIELD_NUMBER: _ClassVar[int]
+    BUDGET_BARU_FIELD_NUMBER: _ClassVar[int]
+    BUDGET_PENGGANTIAN_FIELD_NUMBER: _ClassVar[int]
+    CREATED_MS_FIELD_NUMBER: _ClassVar[int]
+    campaign_id: str
+    name: str
+    deadline_ms: int
+    budget_baru: int
+    budget_penggantian: int
+    created_ms: int
+    def __init__(self, campaign_id: _Optional[str] = ..., name: _Optional[str] = ..., deadline_ms: _Optional[int] = ..., budget_baru: _Optional[int] = ..., budget_penggantian: _Optional[int] = ..., created_ms: _Optional[int] = ...) -> None: ...
+
+class CreateCampaignRequest(_message.Message):
+    __slots__ = ("campaign",)
+    CAMPAIGN_FIELD_NUMBER: _ClassVar[int]
+    campaign: Campaign
+    def __init__(self, campaign: _Optional[_Union[Campaign, _Mapping]] = ...) -> None: ...
+
+class ListCampaignsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListCampaignsResponse(_message.Message):
+    __slots__ = ("campaigns",)
+    CAMPAIGNS_FIELD_NUMBER: _ClassVar[int]
+    campaigns: _containers.RepeatedCompositeFieldContainer[Campaign]
+    def __init__(self, campaigns: _Optional[_Iterable[_Union[Campaign, _Mapping]]] = ...) -> None: ...
+
+class ImportHeader(_message.Message):
+    __slots__ = ("campaign_id", "format", "skip_invalid", "filename")
+    CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    SKIP_INVALID_FIELD_NUMBER: _ClassVar[int]
+    FILENAME_FIELD_NUMBER: _ClassVar[int]
+    campaign_id: str
+    format: str
+    skip_invalid: bool
+    filename: str
+    def __init__(self, campaign_id: _Optional[str] = ..., format: _Optional[str] = ..., skip_invalid: _Optional[bool] = ..., filename: _Optional[str] = ...) -> None: ...
+
+class ImportChunk(_message.Message):
+    __slots__ = ("header", "data")
+    HEADER_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    header: ImportHeader
+    data: bytes
+    def __init__(self, header: _Optional[_Union[ImportHeader, _Mapping]] = ..., data: _Optional[bytes] = ...) -> None: ...
+
+class RecordError(_message.Message):
+    __slots__ = ("line", "field", "reason")
+    LINE_FIELD_NUMBER: _ClassVar[int]
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    line: int
+    field: str
+    reason: str
+    def __init__(self, line: _Optional[int] = ..., field: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ImportResult(_message.Message):
+    __slots__ = ("valid", "invalid", "imported", "held", "errors")
+    VALID_FIELD_NUMBER: _ClassVar[int]
+    INVALID_FIELD_NUMBER: _ClassVar[int]
+    IMPORTED_FIELD_NUMBER: _ClassVar[int]
+    HELD_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_FIELD_NUMBER: _ClassVar[int]
+    valid: int
+    invalid: int
+    imported: int
+    held: int
+    errors: _containers.RepeatedCompositeFieldContainer[RecordError]
+    def __init__(self, valid: _Optional[int] = ..., invalid: _Optional[int] = ..., imported: _Optional[int] = ..., held: _Optional[int] = ..., errors: _Optional[_Iterable[_Union[RecordError, _Mapping]]] = ...) -> None: ...
+
+class StatusRequest(_message.Message):
+    __slots__ = ("campaign_id", "interval_ms")
+    CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
+    INTERVAL_MS_FIELD_NUMBER: _ClassVar[int]
+    campaign_id: str
+    interval_ms: int
+    def __init__(self, campaign_id: _Optional[str] = ..., interval_ms: _Optional[int] = ...) -> None: ...
+
+class SiteProgress(_message.Message):
+    __slots__ = ("site_code", "site_name", "queued", "leased", "printed", "spoiled", "held", "unknown", "eta_ms", "will_miss_deadline", "late_by_ms", "cards_per_hour")
+    SITE_CODE_FIELD_NUMBER: _ClassVar[int]
+    SITE_NAME_FIELD_NUMBER: _ClassVar[int]
+    QUEUED_FIELD_NUMBER: _ClassVar[int]
+    LEASED_FIELD_NUMBER: _ClassVar[int]
+    PRINTED_FIELD_NUMBER: _ClassVar[int]
+    SPOILED_FIELD_NUMBER: _ClassVar[int]
+    HELD_FIELD_NUMBER: _ClassVar[int]
+    UNKNOWN_FIELD_NUMBER: _ClassVar[int]
+    ETA_MS_FIELD_NUMBER: _ClassVar[int]
+    WILL_MISS_DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    LATE_BY_MS_FIELD_NUMBER: _ClassVar[int]
+    CARDS_PER_HOUR_FIELD_NUMBER: _ClassVar[int]
+    site_code: str
+    site_name: str
+    queued: int
+    leased: int
+    printed: int
+    spoiled: int
+    held: int
+    unknown: int
+    eta_ms: int
+    will_miss_deadline: bool
+    late_by_ms: int
+    cards_per_hour: float
+    def __init__(self, site_code: _Optional[str] = ..., site_name: _Optional[str] = ..., queued: _Optional[int] = ..., leased: _Optional[int] = ..., printed: _Optional[int] = ..., spoiled: _Optional[int] = ..., held: _Optional[int] = ..., unknown: _Optional[int] = ..., eta_ms: _Optional[int] = ..., will_miss_deadline: _Optional[bool] = ..., late_by_ms: _Optional[int] = ..., cards_per_hour: _Optional[float] = ...) -> None: ...
+
+class CampaignStatus(_message.Message):
+    __slots__ = ("campaign_id", "records", "queued", "leased", "printed", "spoiled", "held", "unknown", "rejected", "cancelled", "deadline_ms", "eta_ms", "will_miss_deadline", "sites", "as_of_ms")
+    CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    QUEUED_FIELD_NUMBER: _ClassVar[int]
+    LEASED_FIELD_NUMBER: _ClassVar[int]
+    PRINTED_FIELD_NUMBER: _ClassVar[int]
+    SPOILED_FIELD_NUMBER: _ClassVar[int]
+    HELD_FIELD_NUMBER: _ClassVar[int]
+    UNKNOWN_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_FIELD_NUMBER: _ClassVar[int]
+    CANCELLED_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_MS_FIELD_NUMBER: _ClassVar[int]
+    ETA_MS_FIELD_NUMBER: _ClassVar[int]
+    WILL_MISS_DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    SITES_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_MS_FIELD_NUMBER: _ClassVar[int]
+    campaign_id: str
+    records: int
+    queued: int
+    leased: int
+    printed: int
+    spoiled: int
+    held: int
+    unknown: int
+    rejected: int
+    cancelled: int
+    deadline_ms: int
+    eta_ms: int
+    will_miss_deadline: bool
+    sites: _containers.RepeatedCompositeFieldContainer[SiteProgress]
+    as_of_ms: int
+    def __init__(self, campaign_id: _Optional[str] = ..., records: _Optional[int] = ..., queued: _Optional[int] = ..., leased: _Optional[int] = ..., printed: _Optional[int] = ..., spoiled: _Optional[int] = ..., held: _Optional[int] = ..., unknown: _Optional[int] = ..., rejected: _Optional[int] = ..., cancelled: _Optional[int] = ..., deadline_ms: _Optional[int] = ..., eta_ms: _Optional[int] = ..., will_miss_deadline: _Optional[bool] = ..., sites: _Optional[_Iterable[_Union[SiteProgress, _Mapping]]] = ..., as_of_ms: _Optional[int] = ...) -> None: ...
+
+class WorkingHours(_message.Message):
+    __slots__ = ("weekday", "start_minute", "end_minute")
+    WEEKDAY_FIELD_NUMBER: _ClassVar[int]
+    START_MINUTE_FIELD_NUMBER: _ClassVar[int]
+    END_MINUTE_FIELD_NUMBER: _ClassVar[int]
+    weekday: int
+    start_minute: int
+    end_minute: int
+    def __init__(self, weekday: _Optional[int] = ..., start_minute: _Optional[int] = ..., end_minute: _Optional[int] = ...) -> None: ...
+
+class Site(_message.Message):
+    __slots__ = ("site_code", "name", "kecamatan", "hours", "overtime_cap_minutes", "timezone")
+    SITE_CODE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    KECAMATAN_FIELD_NUMBER: _ClassVar[int]
+    HOURS_FIELD_NUMBER: _ClassVar[int]
+    OVERTIME_CAP_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    TIMEZONE_FIELD_NUMBER: _ClassVar[int]
+    site_code: str
+    name: str
+    kecamatan: str
+    hours: _containers.RepeatedCompositeFieldContainer[WorkingHours]
+    overtime_cap_minutes: int
+    timezone: str
+    def __init__(self, site_code: _Optional[str] = ..., name: _Optional[str] = ..., kecamatan: _Optional[str] = ..., hours: _Optional[_Iterable[_Union[WorkingHours, _Mapping]]] = ..., overtime_cap_minutes: _Optional[int] = ..., timezone: _Optional[str] = ...) -> None: ...
+
+class ListSitesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListSitesResponse(_message.Message):
+    __slots__ = ("sites",)
+    SITES_FIELD_NUMBER: _ClassVar[int]
+    sites: _containers.RepeatedCompositeFieldContainer[Site]
+    def __init__(self, sites: _Optional[_Iterable[_Union[Site, _Mapping]]] = ...) -> None: ...
+
+class ListPrintersRequest(_message.Message):
+    __slots__ = ("site_code",)
+    SITE_CODE_FIELD_NUMBER: _ClassVar[int]
+    site_code: str
+    def __init__(self, site_code: _Optional[str] = ...) -> None: ...
+
+class PrinterRecord(_message.Message):
+    __slots__ = ("agent_id", "site_code", "info", "status", "agent_connected")
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    SITE_CODE_FIELD_NUMBER: _ClassVar[int]
+    INFO_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    AGENT_CONNECTED_FIELD_NUMBER: _ClassVar[int]
+    agent_id: str
+    site_code: str
+    info: _common_pb2.PrinterInfo
+    status: _common_pb2.PrinterStatus
+    agent_connected: bool
+    def __init__(self, agent_id: _Optional[str] = ..., site_code: _Optional[str] = ..., info: _Optional[_Union[_common_pb2.PrinterInfo, _Mapping]] = ..., status: _Optional[_Union[_common_pb2.PrinterStatus, _Mapping]] = ..., agent_connected: _Optional[bool] = ...) -> None: ...
+
+class ListPrintersResponse(_message.Message):
+    __slots__ = ("printers",)
+    PRINTERS_FIELD_NUMBER: _ClassVar[int]
+    printers: _containers.RepeatedCompositeFieldContainer[PrinterRecord]
+    def __init__(self, printers: _Optional[_Iterable[_Union[PrinterRecord, _Mapping]]] = ...) -> None: ...
+
+class InventoryMovement(_message.Message):
+    __slots__ = ("movement_id", "site_code", "item", "kind", "quantity", "serial_from", "serial_to", "reference", "at_ms", "counterpart_site")
+    MOVEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    SITE_CODE_FIELD_NUMBER: _ClassVar[int]
+    ITEM_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    SERIAL_FROM_FIELD_NUMBER: _ClassVar[int]
+    SERIAL_TO_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    AT_MS_FIELD_NUMBER: _ClassVar[int]
+    COUNTERPART_SITE_FIELD_NUMBER: _ClassVar[int]
+    movement_id: str
+    site_code: str
+    item: str
+    kind: str
+    quantity: int
+    serial_from: str
+    serial_to: str
+    reference: str
+    at_ms: int
+    counterpart_site: str
+    def __init__(self, movement_id: _Optional[str] = ..., site_code: _Optional[str] = ..., item: _Optional[str] = ..., kind: _Optional[str] = ..., quantity: _Optional[int] = ..., serial_from: _Optional[str] = ..., serial_to: _Optional[str] = ..., reference: _Optional[str] = ..., at_ms: _Optional[int] = ..., counterpart_site: _Optional[str] = ...) -> None: ...
+
+class InventoryRequest(_message.Message):
+    __slots__ = ("site_code",)
+    SITE_CODE_FIELD_NUMBER: _ClassVar[int]
+    site_code: str
+    def __init__(self, site_code: _Optional[str] = ...) -> None: ...
+
+class SiteInventory(_message.Message):
+    __slots__ = ("site_code", "blanks_received", "blanks_in_stock", "blanks_printed", "blanks_spoiled", "blanks_unknown", "blanks_transferred_out", "blanks_destroyed", "ribbons_received", "films_received")
+    SITE_CODE_FIELD_NUMBER: _ClassVar[int]
+    BLANKS_RECEIVED_FIELD_NUMBER: _ClassVar[int]
+    BLANKS_IN_STOCK_FIELD_NUMBER: _ClassVar[int]
+    BLANKS_PRINTED_FIELD_NUMBER: _ClassVar[int]
+    BLANKS_SPOILED_FIELD_NUMBER: _ClassVar[int]
+    BLANKS_UNKNOWN_FIELD_NUMBER: _ClassVar[int]
+    BLANKS_TRANSFERRED_OUT_FIELD_NUMBER: _ClassVar[int]
+    BLANKS_DESTROYED_FIELD_NUMBER: _ClassVar[int]
+    RIBBONS_RECEIVED_FIELD_NUMBER: _ClassVar[int]
+    FILMS_RECEIVED_FIELD_NUMBER: _ClassVar[int]
+    site_code: str
+    blanks_received: int
+    blanks_in_stock: int
+    blanks_printed: int
+    blanks_spoiled: int
+    blanks_unknown: int
+    blanks_transferred_out: int
+    blanks_destroyed: int
+    ribbons_received: int
+    films_received: int
+    def __init__(self, site_code: _Optional[str] = ..., blanks_received: _Optional[int] = ..., blanks_in_stock: _Optional[int] = ..., blanks_printed: _Optional[int] = ..., blanks_spoiled: _Optional[int] = ..., blanks_unknown: _Optional[int] = ..., blanks_transferred_out: _Optional[int] = ..., blanks_destroyed: _Optional[int] = ..., ribbons_received: _Optional[int] = ..., films_received: _Optional[int] = ...) -> None: ...
+
+class InventoryResponse(_message.Message):
+    __slots__ = ("sites",)
+    SITES_FIELD_NUMBER: _ClassVar[int]
+    sites: _containers.RepeatedCompositeFieldContainer[SiteInventory]
+    def __init__(self, sites: _Optional[_Iterable[_Union[SiteInventory, _Mapping]]] = ...) -> None: ...
+
+class LookupRecordRequest(_message.Message):
+    __slots__ = ("nik", "campaign_id")
+    NIK_FIELD_NUMBER: _ClassVar[int]
+    CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
+    nik: str
+    campaign_id: str
+    def __init__(self, nik: _Optional[str] = ..., campaign_id: _Optional[str] = ...) -> None: ...
+
+class AttemptSummary(_message.Message):
+    __slots__ = ("attempt_id", "state", "reason", "printer_id", "blank_serial", "updated_ms")
+    ATTEMPT_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    PRINTER_ID_FIELD_NUMBER: _ClassVar[int]
+    BLANK_SERIAL_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_MS_FIELD_NUMBER: _ClassVar[int]
+    attempt_id: str
+    state: _common_pb2.AttemptState
+    reason: str
+    printer_id: str
+    blank_serial: str
+    updated_ms: int
+    def __init__(self, attempt_id: _Optional[str] = ..., state: _Optional[_Union[_common_pb2.AttemptState, str]] = ..., reason: _Optional[str] = ..., printer_id: _Optional[str] = ..., blank_serial: _Optional[str] = ..., updated_ms: _Optional[int] = ...) -> None: ...
+
+class RecordSummary(_message.Message):
+    __slots__ = ("record_id", "campaign_id", "site_code", "state", "hold_reason", "kategori", "attempts", "printed_ms")
+    RECORD_ID_FIELD_NUMBER: _ClassVar[int]
+    CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
+    SITE_CODE_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    HOLD_REASON_FIELD_NUMBER: _ClassVar[int]
+    KATEGORI_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    PRINTED_MS_FIELD_NUMBER: _ClassVar[int]
+    record_id: str
+    campaign_id: str
+    site_code: str
+    state: _common_pb2.RecordState
+    hold_reason: str
+    kategori: _common_pb2.Category
+    attempts: _containers.RepeatedCompositeFieldContainer[AttemptSummary]
+    printed_ms: int
+    def __init__(self, record_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., site_code: _Optional[str] = ..., state: _Optional[_Union[_common_pb2.RecordState, str]] = ..., hold_reason: _Optional[str] = ..., kategori: _Optional[_Union[_common_pb2.Category, str]] = ..., attempts: _Optional[_Iterable[_Union[AttemptSummary, _Mapping]]] = ..., printed_ms: _Optional[int] = ...) -> None: ...
+
+class LookupRecordResponse(_message.Message):
+    __slots__ = ("records",)
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    records: _containers.RepeatedCompositeFieldContainer[RecordSummary]
+    def __init__(self, records: _Optional[_Iterable[_Union[RecordSummary, _Mapping]]] = ...) -> None: ...
+
+class ListHeldRequest(_message.Message):
+    __slots__ = ("campaign_id", "site_code")
+    CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
+    SITE_CODE_FIELD_NUMBER: _ClassVar[int]
+    campaign_id: str
+    site_code: str
+    def __init__(self, campaign_id: _Optional[str] = ..., site_code: _Optional[str] = ...) -> None: ...
+
+class ListHeldResponse(_message.Message):
+    __slots__ = ("records",)
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    records: _containers.RepeatedCompositeFieldContainer[RecordSummary]
+    def __init__(self, records: _Optional[_Iterable[_Union[RecordSummary, _Mapping]]] = ...) -> None: ...
+
+class ResolveAttemptRequest(_message.Message):
+    __slots__ = ("attempt_id", "resolution", "evidence")
+    ATTEMPT_ID_FIELD_NUMBER: _ClassVar[int]
+    RESOLUTION_FIELD_NUMBER: _ClassVar[int]
+    EVIDENCE_FIELD_NUMBER: _ClassVar[int]
+    attempt_id: str
+    resolution: Resolution
+    evidence: str
+    def __init__(self, attempt_id: _Optional[str] = ..., resolution: _Optional[_Union[Resolution, str]] = ..., evidence: _Optional[str] = ...) -> None: ...
+
+class ResolveAttemptResponse(_message.Message):
+    __slots__ = ("record",)
+    RECORD_FIELD_NUMBER: _ClassVar[int]
+    record: RecordSummary
+    def __init__(self, record: _Optional[_Union[RecordSummary, _Mapping]] = ...) -> None: ...
+
+class MoveRecordsRequest(_message.Message):
+    __slots__ = ("campaign_id", "from_site", "to_site", "record_ids", "reason")
+    CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_SITE_FIELD_NUMBER: _ClassVar[int]
+    TO_SITE_FIELD_NUMBER: _ClassVar[int]
+    RECORD_IDS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    campaign_id: str
+    from_site: str
+    to_site: str
+    record_ids: _containers.RepeatedScalarFieldContainer[str]
+    reason: str
+    def __init__(self, campaign_id: _Optional[str] = ..., from_site: _Optional[str] = ..., to_site: _Optional[str] = ..., record_ids: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class MoveRecordsResponse(_message.Message):
+    __slots__ = ("moved",)
+    MOVED_FIELD_NUMBER: _ClassVar[int]
+    moved: int
+    def __init__(self, moved: _Optional[int] = ...) -> None: ...
+
+class ReleaseAgentRequest(_message.Message):
+    __slots__ = ("agent_id", "reason")
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    agent_id: str
+    reason: str
+    def __init__(self, agent_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ReleaseAgentResponse(_message.Message):
+    __slots__ = ("released",)
+    RELEASED_FIELD_NUMBER: _ClassVar[int]
+    released: int
+    def __init__(self, released: _Optional[int] = ...) -> None: ...

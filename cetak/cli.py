@@ -1,0 +1,57 @@
+"""The `cetak` command: one subcommand group per component, each registered by its own module.
+
+Group modules are imported only to build the parser; they keep heavy imports inside their
+command functions so `cetak --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+# (group name, module providing `register(subparsers)`, one-line help)
+COMMAND_GROUPS: list[tuple[str, str, str]] = [
+    ("demo", "cetak.demo.cli", "run a whole small campaign end to end on this machine"),
+    ("controller", "cetak.controller.cli", "run the central controller"),
+    ("campaign", "cetak.controller.campaign_cli", "create, import, inspect and verify campaigns"),
+    ("agent", "cetak.agent.cli", "run or manage a printer-host agent"),
+    ("printer", "cetak.printers.cli", "decode printer streams, emulate a printer"),
+    ("card", "cetak.card.cli", "card layout proofs"),
+    ("chip", "cetak.card.chip_cli", "verify chip data"),
+    ("record", "cetak.prr.cli", "validate PRR files, look up records"),
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cetak", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    groups = parser.add_subparsers(dest="group", metavar="COMMAND")
+    for name, module_name, help_text in COMMAND_GROUPS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue  # a component not present in this build
+        sub = groups.add_parser(name, help=help_text, description=help_text)
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.WARNING - 10 * min(args.verbose, 2)
+    logging.basicConfig(level=level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(sys.stderr)
+        return 2
+    return int(handler(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+int cetak_abi_version(void);
