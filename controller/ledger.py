@@ -1,0 +1,349 @@
+"""The issuance ledger: leases, agent reports, resolutions — where correctness lives.
+
+Every public method is one transaction on the store. The ledger knows no transport: it takes
+domain values (controller/model.py) and a store, and returns domain values. Times are passed
+in (unix ms) so tests and the state-machine test control the clock.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from .model import (
+    AGENT_TRANSITIONS,
+    BLANK_CONSUMING,
+    RESOLUTION_TRANSITIONS,
+    TERMINAL_STATES,
+    AckStatus,
+    AgentEvent,
+    Attempt,
+    AttemptState,
+    Campaign,
+    EventResult,
+    InventoryMovement,
+    LeaseGrant,
+    NewRecord,
+    RecordState,
+    RecordView,
+)
+from .scheduler import LeaseBudget, choose_records
+from .store import SqliteStore
+
+log = logging.getLogger(__name__)
+
+HOUR_MS = 3_600_000
+
+
+class LedgerError(Exception):
+    """A ledger request was refused; the message says why (no personal data)."""
+
+
+@dataclass(frozen=True)
+class LeasePolicy:
+    """How long leases live and how many an agent may hold."""
+
+    lease_ms: int = 6 * HOUR_MS          # absolute expiry = grant time + lease_ms
+    skew_margin_ms: int = 120_000        # clocks may disagree by this much
+    window_hours: float = 4.0            # default hours of printing an agent holds
+    min_window_per_printer: int = 2      # keeps a pipeline full even at low measured rates
+    max_window: int = 5_000
+
+
+@dataclass(frozen=True)
+class HelloResult:
+    window: int
+    resend: list[LeaseGrant]
+    revoke: list[str]
+
+
+class Ledger:
+    def __init__(self, store: SqliteStore, policy: LeasePolicy | None = None) -> None:
+        self.store = store
+        self.policy = policy or LeasePolicy()
+
+    # -- campaigns, sites, records ---------------------------------------------------------
+
+    def create_campaign(self, campaign: Campaign) -> Campaign:
+        with self.store.transaction():
+            if self.store.get_campaign(campaign.campaign_id) is not None:
+                raise LedgerError(f"campaign {campaign.campaign_id!r} already exists")
+            self.store.create_campaign(campaign)
+        return campaign
+
+    def add_records(self, records: list[NewRecord], now_ms: int) -> int:
+        """Insert records atomically: a NIK already in the campaign refuses the whole batch."""
+        if not records:
+            return 0
+        with self.store.transaction():
+            by_campaign: dict[str, list[str]] = {}
+            for r in records:
+                by_campaign.setdefault(r.campaign_id, []).append(r.nik)
+            for campaign_id, niks in by_campaign.items():
+                if self.store.get_campaign(campaign_id) is None:
+                    raise LedgerError(f"no campaign {campaign_id!r}")
+                if self.store.niks_in_campaign(campaign_id, niks):
+                    raise LedgerError("a NIK in this batch is already in the campaign")
+            return self.store.insert_records(records, now_ms)
+
+    def record_inventory(self, movement: InventoryMovement) -> InventoryMovement:
+        if movement.quantity <= 0:
+            raise LedgerError("inventory quantity must be positive")
+        with self.store.transaction():
+            if movement.kind in ("transfer_out", "destroy"):
+                blanks = self.store.site_blanks(movement.site_code)
+                if movement.item == "blank" and movement.kind == "transfer_out" \
+                        and movement.quantity > blanks.in_stock - self._leased_at(
+                            movement.site_code):
+                    raise LedgerError("not enough unreserved blanks in stock at the site")
+                if movement.item == "blank" and movement.kind == "destroy" \
+                        and blanks.destroyed + movement.quantity > blanks.spoiled:
+                    raise LedgerError("only spoiled blanks can be destroyed")
+            self.store.add_movement(movement)
+        return movement
+
+    # -- agents ------------------------------------------------------------------------------
+
+    def hello(self, agent_id: str, site_code: str, printers: list[tuple[str, bytes, float]],
+              held_lease_ids: list[str], software: str, window_hours: float,
+              now_ms: int) -> HelloResult:
+        """An agent (re)connects: register it, then reconcile leases with its journal."""
+        with self.store.transaction():
+            known_site = self.store.agent_site(agent_id)
+            if known_site is not None and known_site != site_code and \
+                    self.store.active_attempts(agent_id):
+                raise LedgerError("agent changed site while holding leases")
+            self.store.upsert_agent(agent_id, site_code, software,
+                                    window_hours or self.policy.window_hours, now_ms)
+            for printer_id, info, cards_per_hour in printers:
+                self.store.upsert_printer(agent_id, printer_id, site_code, info, cards_per_hour,
+                                          now_ms)
+            held = set(held_lease_ids)
+            active = {a.lease_id: a for a in self.store.active_attempts(agent_id)}
+            resend = [self._grant_of(a) for lid, a in active.items()
+                      if lid not in held and a.state == AttemptState.LEASED]
+            revoke = sorted(lid for lid in held if lid not in active)
+            window = self._window(agent_id, site_code, window_hours)
+        return HelloResult(window=window, resend=resend, revoke=revoke)
+
+    def disconnected(self, agent_id: str, now_ms: int) -> None:
+        with self.store.transaction():
+            self.store.set_agent_connected(agent_id, False, now_ms)
+
+    def printer_status(self, agent_id: str, printer_id: str, status: bytes, now_ms: int) -> None:
+        with self.store.transaction():
+            self.store.set_printer_status(agent_id, printer_id, status, now_ms)
+
+    def window_for(self, agent_id: str, site_code: str, window_hours: float = 0.0) -> int:
+        with self.store.transaction():
+            return self._window(agent_id, site_code, window_hours)
+
+    def _window(self, agent_id: str, site_code: str, window_hours: float) -> int:
+        hours = window_hours or self.policy.window_hours
+        printers = [p for p in self.store.printers(site_code) if p["agent_id"] == agent_id]
+        rate = sum(p["cards_per_hour"] for p in printers)
+        by_rate = max(int(rate * hours + 0.5),
+                      self.policy.min_window_per_printer * max(len(printers), 1))
+        # Capped by the blanks the site holds: leases beyond them could never print.
+        blanks = self.store.site_blanks(site_code)
+        return max(0, min(by_rate, blanks.in_stock, self.policy.max_window))
+
+    def _leased_at(self, site_code: str) -> int:
+        return self.store.count_attempts(site_code=site_code, states=[AttemptState.LEASED])
+
+    # -- leases ------------------------------------------------------------------------------
+
+    def grant(self, agent_id: str, site_code: str, slots: int, now_ms: int,
+              window: int | None = None) -> list[LeaseGrant]:
+        """Lease up to `slots` records of the agent's site, within its window and the budgets."""
+        if slots <= 0:
+            return []
+        with self.store.transaction():
+            if window is None:
+                window = self._window(agent_id, site_code, 0.0)
+            outstanding = len(self.store.active_attempts(agent_id))
+            budget = LeaseBudget.measure(self.store, site_code)
+            wanted = min(slots, window - outstanding, budget.blanks_available)
+            if wanted <= 0:
+                return []
+            chosen = choose_records(self.store, site_code, wanted, budget)
+            grants = []
+            expires = now_ms + self.policy.lease_ms
+            for record_id, campaign_id, kategori, epoch, priority, payload in chosen:
+                lease_id = uuid.uuid4().hex
+                new_epoch = epoch + 1
+                self.store.set_record_state(record_id, RecordState.LEASED, epoch=new_epoch)
+                self.store.insert_attempt(Attempt(
+                    lease_id=lease_id, record_id=record_id, campaign_id=campaign_id,
+                    site_code=site_code, agent_id=agent_id, epoch=new_epoch, expires_ms=expires,
+                    state=AttemptState.LEASED, kategori=kategori, updated_ms=now_ms), now_ms)
+                grants.append(LeaseGrant(lease_id=lease_id, campaign_id=campaign_id,
+                                         record_id=record_id, epoch=new_epoch,
+                                         expires_ms=expires, payload=payload,
+                                         priority=priority))
+        return grants
+
+    def _grant_of(self, a: Attempt) -> LeaseGrant:
+        return LeaseGrant(lease_id=a.lease_id, campaign_id=a.campaign_id, record_id=a.record_id,
+                          epoch=a.epoch, expires_ms=a.expires_ms,
+                          payload=self.store.record_payload(a.record_id))
+
+    def return_leases(self, agent_id: str, lease_ids: list[str], now_ms: int,
+                      reason: str = "returned") -> int:
+        """The agent gives back leases it will not print: the records are queued again."""
+        returned = 0
+        with self.store.transaction():
+            for lease_id in lease_ids:
+                a = self.store.get_attempt(lease_id)
+                if a is None or a.agent_id != agent_id or a.state != AttemptState.LEASED:
+                    continue
+                self._finish_unused(a, f"lease_{reason}", now_ms)
+                returned += 1
+        return returned
+
+    def expire(self, now_ms: int) -> int:
+        """Requeue leases past expiry plus the skew margin that no blank was fed for."""
+        cutoff = now_ms - self.policy.skew_margin_ms
+        expired = 0
+        with self.store.transaction():
+            for a in self.store.leased_expired_before(cutoff):
+                self._finish_unused(a, "lease_expired", now_ms)
+                expired += 1
+        return expired
+
+    def release_agent(self, agent_id: str, now_ms: int) -> int:
+        """An admin declared the agent dead: requeue its unstarted leases, hold started ones."""
+        released = 0
+        with self.store.transaction():
+            for a in self.store.active_attempts(agent_id):
+                if a.state == AttemptState.LEASED:
+                    self._finish_unused(a, "lease_released", now_ms)
+                else:
+                    self.store.update_attempt(a.lease_id, AttemptState.UNKNOWN, now_ms,
+                                              reason="agent_released")
+                    self.store.set_record_state(a.record_id, RecordState.HELD,
+                                                hold_reason="unknown_outcome")
+                released += 1
+        return released
+
+    def _finish_unused(self, a: Attempt, reason: str, now_ms: int) -> None:
+        self.store.update_attempt(a.lease_id, AttemptState.FAILED_BEFORE_CARD, now_ms,
+                                  reason=reason)
+        self.store.set_record_state(a.record_id, RecordState.QUEUED)
+
+    # -- agent reports -----------------------------------------------------------------------
+
+    def apply_events(self, agent_id: str, events: list[AgentEvent],
+                     now_ms: int) -> list[EventResult]:
+        results = []
+        with self.store.transaction():
+            for e in events:
+                results.append(self._apply(agent_id, e, now_ms))
+        return results
+
+    def _apply(self, agent_id: str, e: AgentEvent, now_ms: int) -> EventResult:
+        seen = self.store.event_status(agent_id, e.event_id)
+        if seen is not None:
+            return EventResult(e.event_id, AckStatus.DUPLICATE, seen[1])
+        status, detail = self._judge(agent_id, e, now_ms)
+        if status == AckStatus.FLAGGED:
+            log.warning("flagged report from agent %s: %s", agent_id, detail)
+            self.store.flag_event(agent_id, e.event_id, e.lease_id, e.record_id, e.epoch,
+                                  str(e.state), detail.split(":", 1)[0], detail, now_ms)
+        self.store.record_event(agent_id, e.event_id, str(status), detail, now_ms)
+        return EventResult(e.event_id, status, detail)
+
+    def _judge(self, agent_id: str, e: AgentEvent, now_ms: int) -> tuple[AckStatus, str]:
+        a = self.store.get_attempt(e.lease_id)
+        if a is None:
+            return AckStatus.FLAGGED, "unknown_lease: no such lease"
+        if a.agent_id != agent_id:
+            return AckStatus.FLAGGED, "foreign_lease: lease belongs to another agent"
+        if a.record_id != e.record_id:
+            return AckStatus.FLAGGED, "record_mismatch: lease is for another record"
+        record = self.store.record_row(a.record_id)
+        current_epoch = record[6] if record else -1
+        if e.epoch != a.epoch or e.epoch != current_epoch:
+            return AckStatus.FLAGGED, (f"stale_epoch: report epoch {e.epoch}, lease epoch "
+                                       f"{a.epoch}, record epoch {current_epoch}")
+        if e.state == a.state:
+            return AckStatus.DUPLICATE, "already in that state"
+        if a.state in TERMINAL_STATES and e.state == AttemptState.PRINTING:
+            # Out-of-order delivery: the outcome arrived first; PRINTING adds nothing.
+            return AckStatus.DUPLICATE, "superseded by the outcome"
+        allowed = AGENT_TRANSITIONS.get(a.state, frozenset())
+        if e.state not in allowed:
+            return AckStatus.FLAGGED, f"bad_transition: {a.state} -> {e.state}"
+        if e.state == AttemptState.PRINTED and record and record[3] == RecordState.PRINTED:
+            # Only reachable if a fence was broken: surface it, the store would refuse it anyway.
+            return AckStatus.FLAGGED, "duplicate_print: record already has a printed card"
+        self._transition(a, e, now_ms)
+        return AckStatus.APPLIED, ""
+
+    def _transition(self, a: Attempt, e: AgentEvent, now_ms: int) -> None:
+        extra = dict(attempt_id=e.attempt_id or None, printer_id=e.printer_id or None,
+                     blank_serial=e.blank_serial or None)
+        s = self.store
+        if e.state == AttemptState.PRINTING:
+            s.update_attempt(a.lease_id, e.state, now_ms, **extra)
+        elif e.state == AttemptState.PRINTED:
+            s.update_attempt(a.lease_id, e.state, now_ms, **extra)
+            s.set_record_state(a.record_id, RecordState.PRINTED, printed_ms=now_ms)
+        elif e.state == AttemptState.SPOILED:
+            s.update_attempt(a.lease_id, e.state, now_ms, reason=e.reason or "spoiled", **extra)
+            s.set_record_state(a.record_id, RecordState.QUEUED)
+        elif e.state == AttemptState.FAILED_BEFORE_CARD:
+            s.update_attempt(a.lease_id, e.state, now_ms, reason=e.reason or "failed", **extra)
+            s.set_record_state(a.record_id, RecordState.QUEUED)
+        elif e.state == AttemptState.UNKNOWN:
+            s.update_attempt(a.lease_id, e.state, now_ms, reason=e.reason or "unknown", **extra)
+            s.set_record_state(a.record_id, RecordState.HELD, hold_reason="unknown_outcome")
+
+    # -- admin resolutions ------------------------------------------------------------------
+
+    def resolve(self, attempt_or_lease_id: str, outcome: AttemptState, evidence: str,
+                now_ms: int) -> RecordView:
+        """Decide an UNKNOWN attempt from evidence (counter, card in hopper, operator)."""
+        if outcome not in RESOLUTION_TRANSITIONS:
+            raise LedgerError(f"an unknown outcome resolves to printed, spoiled or "
+                              f"failed_before_card, not {outcome}")
+        if not evidence.strip():
+            raise LedgerError("a resolution needs evidence")
+        with self.store.transaction():
+            a = self.store.find_attempt(attempt_or_lease_id)
+            if a is None:
+                raise LedgerError("no such attempt")
+            if a.state != AttemptState.UNKNOWN:
+                raise LedgerError(f"attempt is {a.state}, not unknown")
+            if outcome == AttemptState.PRINTED:
+                record = self.store.record_row(a.record_id)
+                if record and record[3] == RecordState.PRINTED:
+                    raise LedgerError("record already has a printed card")
+            self.store.update_attempt(a.lease_id, outcome, now_ms, evidence=evidence,
+                                      reason=f"resolved_{outcome}")
+            still_unknown = [x for x in self.store.attempts_of_record(a.record_id)
+                             if x.state == AttemptState.UNKNOWN]
+            if outcome == AttemptState.PRINTED:
+                self.store.set_record_state(a.record_id, RecordState.PRINTED, printed_ms=now_ms)
+            elif not still_unknown:
+                self.store.set_record_state(a.record_id, RecordState.QUEUED)
+            view = self.store.get_record(a.record_id)
+        assert view is not None
+        return view
+
+    def move_records(self, campaign_id: str, from_site: str, to_site: str,
+                     record_ids: list[str]) -> int:
+        if from_site == to_site:
+            raise LedgerError("source and destination site are the same")
+        with self.store.transaction():
+            return self.store.move_queued(campaign_id, from_site, to_site, record_ids)
+
+    # -- queries -----------------------------------------------------------------------------
+
+    def lookup(self, nik: str, campaign_id: str = "") -> list[RecordView]:
+        with self.store.transaction():
+            return self.store.records_by_nik(nik, campaign_id)
+
+    def blank_consuming(self, a: Attempt) -> bool:
+        return a.state in BLANK_CONSUMING
