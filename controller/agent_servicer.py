@@ -1,0 +1,193 @@
+"""AgentService: one bidirectional stream per agent. Translates messages, calls the ledger.
+
+Per stream: a reader task turns agent messages into ledger calls (through the StoreWorker,
+which group-commits across streams) and a writer drains an outgoing queue. Credit the ledger
+cannot satisfy now (no queued work, no blanks) is remembered and retried on a timer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+
+import grpc
+
+from cetak.api.v1 import agent_pb2, agent_pb2_grpc
+
+from . import serde
+from .ledger import Ledger, LedgerError
+from .store.worker import StoreWorker
+
+log = logging.getLogger(__name__)
+
+AgentAuthorizer = Callable[[grpc.aio.ServicerContext, agent_pb2.Hello], None]
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass
+class AgentSession:
+    agent_id: str
+    site_code: str
+    window: int
+    window_hours: float
+    credit: int = 0
+    outgoing: asyncio.Queue = field(default_factory=asyncio.Queue)
+
+
+class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
+    def __init__(self, ledger: Ledger, worker: StoreWorker, *, controller_id: str = "controller",
+                 authorize: AgentAuthorizer | None = None, regrant_interval_s: float = 0.5,
+                 heartbeat_s: float = 5.0, hooks: object | None = None) -> None:
+        self.ledger = ledger
+        self.worker = worker
+        self.controller_id = controller_id
+        self.authorize = authorize
+        self.regrant_interval_s = regrant_interval_s
+        self.heartbeat_s = heartbeat_s
+        self.sessions: dict[str, AgentSession] = {}
+        self.hooks = hooks
+
+    async def Connect(
+        self, request_iterator: AsyncIterator[agent_pb2.AgentMessage],
+        context: grpc.aio.ServicerContext,
+    ) -> AsyncIterator[agent_pb2.ControllerMessage]:
+        messages = request_iterator.__aiter__()
+        try:
+            first = await messages.__anext__()
+        except StopAsyncIteration:
+            first = None
+        if first is None or not first.HasField("hello"):
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, "first message must be hello")
+        hello = first.hello
+        if not hello.agent_id or not hello.site_code:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT,
+                                "hello: agent_id and site_code are required")
+        if self.authorize is not None:
+            self.authorize(context, hello)  # aborts the call when the identity does not match
+        session = await self._open(hello)
+        previous = self.sessions.get(hello.agent_id)
+        self.sessions[hello.agent_id] = session
+        if previous is not None:
+            previous.outgoing.put_nowait(None)  # the newer stream wins; end the old one
+        reader = asyncio.create_task(self._read(session, messages))
+        ticker = asyncio.create_task(self._tick(session))
+        try:
+            while True:
+                message = await session.outgoing.get()
+                if message is None:
+                    break
+                yield message
+        finally:
+            reader.cancel()
+            ticker.cancel()
+            if self.sessions.get(session.agent_id) is session:
+                del self.sessions[session.agent_id]
+                await self.worker.call(self.ledger.disconnected, session.agent_id, now_ms())
+
+    async def _open(self, hello: agent_pb2.Hello) -> AgentSession:
+        printers = [(p.printer_id, p.SerializeToString(), p.cards_per_hour)
+                    for p in hello.printers]
+        result = await self.worker.call(
+            self.ledger.hello, hello.agent_id, hello.site_code, printers,
+            list(hello.held_lease_ids), hello.software_version, hello.window_hours, now_ms())
+        session = AgentSession(agent_id=hello.agent_id, site_code=hello.site_code,
+                               window=result.window, window_hours=hello.window_hours)
+        policy = self.ledger.policy
+        session.outgoing.put_nowait(agent_pb2.ControllerMessage(welcome=agent_pb2.Welcome(
+            server_time_ms=now_ms(), skew_margin_ms=policy.skew_margin_ms,
+            lease_duration_ms=policy.lease_ms, window=result.window,
+            controller_id=self.controller_id)))
+        if result.revoke:
+            session.outgoing.put_nowait(agent_pb2.ControllerMessage(
+                lease_revoke=agent_pb2.LeaseRevoke(lease_ids=result.revoke,
+                                                   reason="not active at the controller")))
+        for grant in result.resend:
+            session.outgoing.put_nowait(serde.lease_to_pb(grant))
+        return session
+
+    async def _read(self, session: AgentSession,
+                    request_iterator: AsyncIterator[agent_pb2.AgentMessage]) -> None:
+        try:
+            async for message in request_iterator:
+                await self._handle(session, message)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a broken stream ends the session; the agent reconnects
+            log.info("agent %s stream ended with an error", session.agent_id, exc_info=True)
+        finally:
+            session.outgoing.put_nowait(None)
+
+    async def _handle(self, session: AgentSession, message: agent_pb2.AgentMessage) -> None:
+        kind = message.WhichOneof("body")
+        if kind == "event":
+            await self._events(session, [message.event])
+        elif kind == "credit":
+            session.credit = max(0, message.credit.slots)
+            await self._grant(session)
+        elif kind == "lease_return":
+            await self.worker.call(self.ledger.return_leases, session.agent_id,
+                                   list(message.lease_return.lease_ids), now_ms())
+        elif kind == "printer_status":
+            status = message.printer_status
+            await self.worker.call(self.ledger.printer_status, session.agent_id,
+                                   status.printer_id, status.SerializeToString(), now_ms())
+        elif kind == "heartbeat":
+            session.outgoing.put_nowait(agent_pb2.ControllerMessage(
+                heartbeat=agent_pb2.Heartbeat(time_ms=now_ms())))
+        elif kind == "operator_action":
+            action = message.operator_action
+            log.info("operator action %s on printer %s at agent %s", action.action,
+                     action.printer_id, session.agent_id)
+            session.outgoing.put_nowait(agent_pb2.ControllerMessage(ack=agent_pb2.Ack(events=[
+                agent_pb2.EventAck(event_id=action.action_id, status=agent_pb2.APPLIED)])))
+        elif kind == "hello":
+            log.warning("agent %s sent a second hello; ignored", session.agent_id)
+
+    async def _events(self, session: AgentSession, events: list[agent_pb2.JobEvent]) -> None:
+        domain = []
+        rejected = []
+        for e in events:
+            try:
+                domain.append(serde.event_from_pb(e))
+            except serde.BadMessage as exc:
+                rejected.append(e.event_id)
+                log.warning("agent %s sent a malformed event: %s", session.agent_id, exc)
+        results = await self.worker.call(self.ledger.apply_events, session.agent_id, domain,
+                                         now_ms()) if domain else []
+        if results:
+            session.outgoing.put_nowait(serde.ack_to_pb(results))
+        # A finished lease frees a window slot: top up at once.
+        if session.credit > 0:
+            await self._grant(session)
+
+    async def _grant(self, session: AgentSession) -> None:
+        if session.credit <= 0:
+            return
+        try:
+            grants = await self.worker.call(self.ledger.grant, session.agent_id,
+                                            session.site_code, session.credit, now_ms(),
+                                            session.window)
+        except LedgerError as exc:
+            log.warning("cannot lease to agent %s: %s", session.agent_id, exc)
+            return
+        session.credit -= len(grants)
+        for g in grants:
+            session.outgoing.put_nowait(serde.lease_to_pb(g))
+
+    async def _tick(self, session: AgentSession) -> None:
+        last_window = 0.0
+        while True:
+            await asyncio.sleep(self.regrant_interval_s)
+            if time.monotonic() - last_window > 5.0:
+                # Blanks arrive and rates change: the window follows them.
+                session.window = await self.worker.call(
+                    self.ledger.window_for, session.agent_id, session.site_code,
+                    session.window_hours)
+                last_window = time.monotonic()
+            await self._grant(session)

@@ -1,0 +1,102 @@
+"""Campaign progress per site and category, with the deadline forecast (`campaign status`)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from .forecast import MEASURE_WINDOW_MS, forecast_site
+from .ledger import LedgerError
+
+
+@dataclass
+class SiteStatus:
+    site_code: str
+    site_name: str = ""
+    queued: int = 0
+    leased: int = 0
+    printed: int = 0
+    spoiled: int = 0
+    held: int = 0
+    unknown: int = 0
+    rejected: int = 0
+    cancelled: int = 0
+    cards_per_hour: float = 0.0
+    eta_ms: int = 0
+    will_miss_deadline: bool = False
+    late_by_ms: int = 0
+
+
+@dataclass
+class CampaignStatusView:
+    campaign_id: str
+    deadline_ms: int
+    as_of_ms: int
+    records: int = 0
+    queued: int = 0
+    leased: int = 0
+    printed: int = 0
+    spoiled: int = 0
+    held: int = 0
+    unknown: int = 0
+    rejected: int = 0
+    cancelled: int = 0
+    eta_ms: int = 0
+    will_miss_deadline: bool = False
+    flagged_reports: int = 0
+    sites: list[SiteStatus] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+_RECORD_FIELDS = {"queued": "queued", "leased": "leased", "printed": "printed", "held": "held",
+                  "rejected": "rejected", "cancelled": "cancelled"}
+
+
+def campaign_status(store, campaign_id: str, now_ms: int) -> CampaignStatusView:
+    campaign = store.get_campaign(campaign_id)
+    if campaign is None:
+        raise LedgerError(f"no campaign {campaign_id!r}")
+    sites_meta = {s["site_code"]: s for s in store.list_sites()}
+    sites: dict[str, SiteStatus] = {}
+
+    def site(code: str) -> SiteStatus:
+        if code not in sites:
+            sites[code] = SiteStatus(site_code=code,
+                                     site_name=sites_meta.get(code, {}).get("name", ""))
+        return sites[code]
+
+    for code, state, n in store.record_counts(campaign_id):
+        setattr(site(code), _RECORD_FIELDS[state], getattr(site(code), _RECORD_FIELDS[state]) + n)
+    for code, state, n in store.attempt_counts(campaign_id):
+        if state == "spoiled":
+            site(code).spoiled += n
+        elif state == "unknown":
+            site(code).unknown += n
+    recent = dict(store.printed_since(campaign_id, now_ms - MEASURE_WINDOW_MS))
+    view = CampaignStatusView(campaign_id=campaign_id, deadline_ms=campaign.deadline_ms,
+                              as_of_ms=now_ms, flagged_reports=len(store.flagged_events()))
+    worst_eta = 0
+    for code in sorted(sites):
+        s = sites[code]
+        meta = sites_meta.get(code, {})
+        remaining = s.queued + s.leased + s.held
+        f = forecast_site(code, remaining, recent.get(code, 0), store.site_cards_per_hour(code),
+                          now_ms, campaign.deadline_ms, meta.get("calendar", []),
+                          meta.get("overtime_cap_minutes", 0),
+                          meta.get("timezone", "Asia/Jakarta"))
+        s.cards_per_hour, s.eta_ms = round(f.cards_per_hour, 1), f.eta_ms
+        s.will_miss_deadline, s.late_by_ms = f.will_miss, f.late_by_ms
+        if remaining and f.eta_ms == 0:
+            worst_eta = -1
+        elif worst_eta >= 0:
+            worst_eta = max(worst_eta, f.eta_ms)
+        for name in ("queued", "leased", "printed", "spoiled", "held", "unknown", "rejected",
+                     "cancelled"):
+            setattr(view, name, getattr(view, name) + getattr(s, name))
+        view.sites.append(s)
+    view.records = (view.queued + view.leased + view.printed + view.held + view.rejected
+                    + view.cancelled)
+    view.eta_ms = max(worst_eta, 0)
+    view.will_miss_deadline = any(s.will_miss_deadline for s in view.sites)
+    return view
