@@ -5,8 +5,9 @@ from __future__ import annotations
 import io
 import warnings
 
-from cetak.card.errors import PhotoError
 from PIL import Image, ImageOps
+
+from cetak.card.errors import PhotoError
 
 MAX_IMAGE_BYTES = 4 * 1024 * 1024       # PRR allows 2 MB photos; some slack, never unbounded
 MAX_IMAGE_PIXELS = 40_000_000           # refuse decompression bombs before decoding

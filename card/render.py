@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from PIL import Image, ImageDraw
+
 from cetak.card import photo as photo_mod
 from cetak.card.errors import FieldDoesNotFit, PhotoError, TemplateError
 from cetak.card.fields import FIELDS, Record, birth_date
@@ -31,7 +33,6 @@ from cetak.card.template import (
 )
 from cetak.card.text import ASCENT, Fitted, fit_text, font, mm_to_px, pt_to_px
 from cetak.native.types import CARD_HEIGHT, CARD_WIDTH, RenderedSide
-from PIL import Image, ImageDraw
 
 WHITE = (255, 255, 255)
 EDGE_MM = 0.01           # a box this close to a card edge touches it

@@ -10,8 +10,9 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from cetak.card.errors import FieldDoesNotFit
 from PIL import ImageFont
+
+from cetak.card.errors import FieldDoesNotFit
 
 DPI = 300
 SIZE_STEP_PT = 0.25

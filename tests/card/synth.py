@@ -48,7 +48,8 @@ def signature_png(size: tuple[int, int] = (400, 160)) -> bytes:
 
 def depok_record(**overrides: object) -> CardRecord:
     """A valid-looking synthetic Depok record; birth year 1990 (even: blue)."""
-    year = int(str(overrides.get("tanggal_lahir", "1990-08-17"))[:4])
+    born = str(overrides.get("tanggal_lahir", "1990-08-17"))
+    year = int(born[:4]) if born[:4].isdigit() else 1990
     fields: dict[str, object] = dict(
         record_id="rec-0001",
         nik="3276011708900001",
