@@ -1,0 +1,33 @@
+"""Human-readable tables for the terminal (rich), shared by `campaign status` and the demo."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.console import Console
+from rich.table import Table
+
+
+def _when(ms: int) -> str:
+    if not ms:
+        return "-"
+    return datetime.fromtimestamp(ms / 1000).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def print_status_table(status, console: Console | None = None) -> None:
+    """Print a CampaignStatus message: one row per site, then the totals."""
+    console = console or Console(stderr=True)
+    table = Table(title=f"Campaign {status.campaign_id}")
+    for column in ("site", "name", "queued", "leased", "printed", "spoiled", "held",
+                   "cards/h", "ETA", "deadline"):
+        table.add_column(column, justify="right" if column not in ("site", "name") else "left")
+    for s in status.sites:
+        verdict = "[red]miss[/red]" if s.will_miss_deadline else "[green]ok[/green]"
+        table.add_row(s.site_code, s.site_name, str(s.queued), str(s.leased), str(s.printed),
+                      str(s.spoiled), str(s.held), f"{s.cards_per_hour:.0f}", _when(s.eta_ms),
+                      verdict if status.deadline_ms else "-")
+    table.add_row("total", "", str(status.queued), str(status.leased), str(status.printed),
+                  str(status.spoiled), str(status.held), "", _when(status.eta_ms),
+                  ("[red]will miss[/red]" if status.will_miss_deadline else "[green]on track"
+                   "[/green]") if status.deadline_ms else "-", style="bold")
+    console.print(table)

@@ -1,0 +1,162 @@
+"""`cetak campaign ...`: create, import, status (over the admin API) and verify (on the store)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from cetak.client import add_connection_options, channel_from_args
+
+CHUNK = 1024 * 1024
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    create = sub.add_parser("create", help="create a campaign")
+    create.add_argument("campaign")
+    create.add_argument("--name", default="")
+    create.add_argument("--deadline", help="ISO date-time, e.g. 2026-12-01T17:00+07:00")
+    create.add_argument("--budget-baru", type=int, default=0)
+    create.add_argument("--budget-penggantian", type=int, default=0)
+    add_connection_options(create)
+    create.set_defaults(handler=_create)
+
+    imp = sub.add_parser("import", help="import a PRR file (CSV, JSON Lines or .zip)")
+    imp.add_argument("campaign")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--skip-invalid", action="store_true",
+                     help="import the valid records and report the rest")
+    imp.add_argument("--json", action="store_true")
+    add_connection_options(imp)
+    imp.set_defaults(handler=_import)
+
+    status = sub.add_parser("status", help="progress per site and the deadline forecast")
+    status.add_argument("campaign")
+    status.add_argument("--json", action="store_true")
+    add_connection_options(status)
+    status.set_defaults(handler=_status)
+
+    verify = sub.add_parser("verify", help="check every ledger invariant in the store")
+    verify.add_argument("--store", required=True, help="store URL or SQLite file")
+    verify.add_argument("--json", action="store_true")
+    verify.set_defaults(handler=_verify)
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"cetak campaign: {message}", file=sys.stderr)
+    return code
+
+
+def _rpc_error(exc) -> int:
+    return _fail(f"{exc.code().name}: {exc.details()}", 1)
+
+
+def _create(args: argparse.Namespace) -> int:
+    import grpc
+
+    from cetak.api.v1 import admin_pb2, admin_pb2_grpc
+
+    deadline_ms = 0
+    if args.deadline:
+        try:
+            deadline_ms = int(datetime.fromisoformat(args.deadline).timestamp() * 1000)
+        except ValueError:
+            return _fail("--deadline: not an ISO date-time")
+    stub = admin_pb2_grpc.AdminServiceStub(channel_from_args(args))
+    try:
+        c = stub.CreateCampaign(admin_pb2.CreateCampaignRequest(campaign=admin_pb2.Campaign(
+            campaign_id=args.campaign, name=args.name, deadline_ms=deadline_ms,
+            budget_baru=args.budget_baru, budget_penggantian=args.budget_penggantian)))
+    except grpc.RpcError as exc:
+        return _rpc_error(exc)
+    print(f"created campaign {c.campaign_id}", file=sys.stderr)
+    return 0
+
+
+def import_chunks(campaign: str, path: Path, skip_invalid: bool):
+    from cetak.api.v1 import admin_pb2
+
+    fmt = {".csv": "csv", ".jsonl": "jsonl", ".zip": "zip"}.get(path.suffix.lower(), "csv")
+    yield admin_pb2.ImportChunk(header=admin_pb2.ImportHeader(
+        campaign_id=campaign, format=fmt, skip_invalid=skip_invalid, filename=path.name))
+    with path.open("rb") as f:
+        while block := f.read(CHUNK):
+            yield admin_pb2.ImportChunk(data=block)
+
+
+def _import(args: argparse.Namespace) -> int:
+    import grpc
+
+    from cetak.api.v1 import admin_pb2_grpc
+
+    if not args.file.is_file():
+        return _fail(f"{args.file}: no such file")
+    stub = admin_pb2_grpc.AdminServiceStub(channel_from_args(args))
+    try:
+        r = stub.ImportRecords(import_chunks(args.campaign, args.file, args.skip_invalid))
+    except grpc.RpcError as exc:
+        return _rpc_error(exc)
+    summary = {"valid": r.valid, "invalid": r.invalid, "imported": r.imported, "held": r.held,
+               "errors": [{"line": e.line, "field": e.field, "reason": e.reason}
+                          for e in r.errors]}
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(f"imported {r.imported} records ({r.held} held for adjudication); "
+              f"{r.invalid} invalid", file=sys.stderr)
+        for e in r.errors:
+            print(f"  line {e.line}: {e.field}: {e.reason}", file=sys.stderr)
+    return 0 if r.invalid == 0 else 1
+
+
+def _status(args: argparse.Namespace) -> int:
+    import grpc
+    from google.protobuf.json_format import MessageToDict
+
+    from cetak.api.v1 import admin_pb2, admin_pb2_grpc
+
+    stub = admin_pb2_grpc.AdminServiceStub(channel_from_args(args))
+    try:
+        s = stub.GetStatus(admin_pb2.StatusRequest(campaign_id=args.campaign))
+    except grpc.RpcError as exc:
+        return _rpc_error(exc)
+    if args.json:
+        print(json.dumps(MessageToDict(s, preserving_proto_field_name=True,
+                                       always_print_fields_with_no_presence=True)))
+        return 0
+    from cetak.reports import print_status_table
+
+    print_status_table(s)
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from .store import StoreError, open_store
+    from .verify import verify_store
+
+    path = args.store
+    if "://" not in path and not Path(path).is_file():
+        return _fail(f"{path}: no such store file")
+    try:
+        store = open_store(path)
+    except (StoreError, OSError) as exc:
+        return _fail(f"cannot open store: {exc}")
+    try:
+        with store.transaction():
+            report = verify_store(store)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(report.to_dict()))
+    else:
+        for v in report.violations:
+            print(f"VIOLATION {v.invariant}: {v.subject}: {v.detail}", file=sys.stderr)
+        for a in report.attention:
+            print(f"attention: {a}", file=sys.stderr)
+        print("all invariants hold" if report.ok else
+              f"{len(report.violations)} violations", file=sys.stderr)
+    return 0 if report.ok else 1

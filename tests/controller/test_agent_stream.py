@@ -1,0 +1,127 @@
+"""AgentService over real gRPC on loopback: hello, credit, leases, events, acks, resync."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import grpc
+
+from cetak.api.v1 import agent_pb2, agent_pb2_grpc, common_pb2
+from cetak.controller.ledger import LeasePolicy
+from cetak.controller.model import Campaign
+from cetak.controller.server import create_server
+
+from .conftest import SITE, make_records, receive_blanks
+
+
+async def _start(tmp_path):
+    controller = create_server("127.0.0.1:0", str(tmp_path / "c.db"),
+                               policy=LeasePolicy(lease_ms=60_000, skew_margin_ms=1_000))
+    led = controller.ledger
+    led.create_campaign(Campaign("c1", "demo", created_ms=1))
+    led.add_records(make_records("c1", 6), 1)
+    receive_blanks(led, SITE, 6)
+    await controller.start()
+    return controller
+
+
+class FakeAgent:
+    """Drives one stream by hand: a queue of outgoing messages, a reader of replies."""
+
+    def __init__(self, port: int, agent_id: str = "a1", held=()):
+        self.channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+        self.out: asyncio.Queue = asyncio.Queue()
+        self.out.put_nowait(agent_pb2.AgentMessage(hello=agent_pb2.Hello(
+            agent_id=agent_id, site_code=SITE, held_lease_ids=list(held),
+            printers=[common_pb2.PrinterInfo(printer_id="p1", cards_per_hour=120)])))
+        self.call = agent_pb2_grpc.AgentServiceStub(self.channel).Connect(self._requests())
+
+    async def _requests(self):
+        while True:
+            m = await self.out.get()
+            if m is None:
+                return
+            yield m
+
+    def send(self, **kwargs) -> None:
+        self.out.put_nowait(agent_pb2.AgentMessage(**kwargs))
+
+    async def expect(self, kind: str, n: int = 1, timeout: float = 10.0) -> list:
+        got = []
+        async with asyncio.timeout(timeout):
+            while len(got) < n:
+                m = await self.call.read()
+                if m.WhichOneof("body") == kind:
+                    got.append(getattr(m, kind))
+        return got
+
+    async def close(self) -> None:
+        self.out.put_nowait(None)
+        self.call.cancel()
+        await self.channel.close()
+
+
+def event(lease, state) -> agent_pb2.JobEvent:
+    return agent_pb2.JobEvent(event_id=uuid.uuid4().hex, lease_id=lease.lease_id,
+                              epoch=lease.epoch, record_id=lease.record_id, state=state,
+                              attempt_id="att-" + lease.lease_id, printer_id="p1")
+
+
+def test_stream_cycle(tmp_path):
+    async def run():
+        controller = await _start(tmp_path)
+        try:
+            agent = FakeAgent(controller.port)
+            (welcome,) = await agent.expect("welcome")
+            assert welcome.window >= 2 and welcome.skew_margin_ms == 1_000
+            agent.send(credit=agent_pb2.Credit(slots=2))
+            leases = await agent.expect("lease", 2)
+            assert all(lease.record.nik for lease in leases)
+            assert all(lease.expires_at_ms > welcome.server_time_ms for lease in leases)
+            e1 = event(leases[0], common_pb2.PRINTING)
+            e2 = event(leases[0], common_pb2.PRINTED)
+            agent.send(event=e1)
+            agent.send(event=e2)
+            agent.send(event=e2)  # a replay
+            acks = []
+            while len(acks) < 3:
+                (ack,) = await agent.expect("ack")
+                acks += list(ack.events)
+            assert [a.status for a in acks] == [agent_pb2.APPLIED, agent_pb2.APPLIED,
+                                                agent_pb2.DUPLICATE]
+            await agent.close()
+
+            # Reconnect holding the finished lease and a stranger: both are revoked, and the
+            # second lease, which the agent lacks, is sent again with its epoch.
+            again = FakeAgent(controller.port, held=[leases[0].lease_id, "stranger"])
+            await again.expect("welcome")
+            (revoke,) = await again.expect("lease_revoke")
+            assert sorted(revoke.lease_ids) == sorted([leases[0].lease_id, "stranger"])
+            (resent,) = await again.expect("lease")
+            assert resent.lease_id == leases[1].lease_id and resent.epoch == leases[1].epoch
+            await again.close()
+        finally:
+            await controller.stop()
+
+    asyncio.run(run())
+
+
+def test_first_message_must_be_hello(tmp_path):
+    async def run():
+        controller = await _start(tmp_path)
+        try:
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{controller.port}") as channel:
+                async def requests():
+                    yield agent_pb2.AgentMessage(credit=agent_pb2.Credit(slots=1))
+
+                call = agent_pb2_grpc.AgentServiceStub(channel).Connect(requests())
+                try:
+                    await call.read()
+                    raise AssertionError("the controller accepted a stream without hello")
+                except grpc.aio.AioRpcError as exc:
+                    assert exc.code() == grpc.StatusCode.FAILED_PRECONDITION
+        finally:
+            await controller.stop()
+
+    asyncio.run(run())
