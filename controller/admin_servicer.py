@@ -139,10 +139,10 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
                     handle.close()
             if header is None or target is None:
                 await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "import: no header")
-            from .importer import ImportRefused, import_file
+            from .importer import ImportRefused, import_or_report
 
             try:
-                result = await self.worker.call(import_file, self.ledger, header.campaign_id,
+                result = await self.worker.call(import_or_report, self.ledger, header.campaign_id,
                                                 target, header.skip_invalid, now_ms())
             except ImportRefused as exc:
                 await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))

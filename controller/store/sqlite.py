@@ -163,6 +163,16 @@ class SqliteStore:
                 (campaign_id, *chunk)))
         return found
 
+    def niks_printed_elsewhere(self, campaign_id: str, niks: list[str]) -> set[str]:
+        found: set[str] = set()
+        for i in range(0, len(niks), 500):
+            chunk = niks[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(r[0] for r in self._q(
+                f"SELECT nik FROM records WHERE campaign_id<>? AND state='printed' AND "
+                f"nik IN ({marks})", (campaign_id, *chunk)))
+        return found
+
     def record_row(self, record_id: str) -> tuple | None:
         rows = self._q("SELECT record_id, campaign_id, site_code, state, hold_reason, kategori, "
                        "epoch, printed_ms FROM records WHERE record_id=?", (record_id,))
