@@ -1,0 +1,302 @@
+"""Agent configuration: a TOML file turned into typed, validated dataclasses.
+
+Every problem is reported as a ConfigError naming the exact key (`printers[1].transport`), so an
+operator can fix the file without reading code. Unknown keys are errors too: a typo such as
+`windw_hours` would otherwise silently fall back to a default.
+Relative paths are resolved against the directory of the configuration file, so a config and
+its certificates can be moved together.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cetak.agent.errors import ConfigError
+
+TRANSPORTS = ("usb", "tcp", "virtual")
+DIALECTS = ("evolis", "magicard")
+
+
+@dataclass(frozen=True)
+class ControllerConfig:
+    address: str
+    insecure: bool = False
+    ca: Path | None = None
+    cert: Path | None = None
+    key: Path | None = None
+
+
+@dataclass(frozen=True)
+class JournalConfig:
+    path: Path
+    key_file: Path | None = None
+    key_env: str | None = None
+
+
+@dataclass(frozen=True)
+class PrinterConfig:
+    id: str
+    transport: str                  # "usb" | "tcp" | "virtual"
+    address: str | None = None      # tcp "host:port"; virtual: the emulator's name or socket
+    vendor: int | None = None       # usb vendor id
+    product: int | None = None      # usb product id
+    serial: str | None = None       # usb serial number (picks one of several identical printers)
+    dialect: str | None = None      # None: detected from the IEEE 1284 device id
+    model: str | None = None
+    contactless: str | None = None  # contactless station address; None: no chip encoding
+
+
+@dataclass(frozen=True)
+class SignerConfig:
+    key: Path
+    cert: Path
+
+
+@dataclass(frozen=True)
+class TuningConfig:
+    """Timings; the defaults suit a production site, tests shorten them."""
+
+    heartbeat_s: float = 5.0          # heartbeat period (the controller answers each one)
+    silence_s: float = 20.0           # a stream silent this long is dead: reconnect
+    connect_timeout_s: float = 10.0   # how long to wait for Welcome
+    reconnect_initial_s: float = 0.5  # first backoff ceiling
+    reconnect_max_s: float = 30.0     # backoff ceiling bound
+    shutdown_flush_s: float = 5.0     # how long SIGTERM waits for acks of the last events
+    printer_retry_s: float = 5.0      # pause of a printer after a failure before any card
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    agent_id: str
+    site_code: str
+    controller: ControllerConfig
+    journal: JournalConfig
+    printers: tuple[PrinterConfig, ...]
+    window_hours: float = 4.0
+    metrics_port: int | None = None
+    signer: SignerConfig | None = None
+    tuning: TuningConfig = field(default_factory=TuningConfig)
+    source: Path | None = None        # the file this came from (for messages only)
+
+
+def load_config(path: str | Path) -> AgentConfig:
+    """Read and validate the agent configuration file at `path`."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError("(file)", f"cannot read {path}: {exc.strerror or exc}") from exc
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError("(file)", f"{path} is not valid TOML: {exc}") from exc
+    return parse_config(data, base_dir=path.resolve().parent, source=path)
+
+
+def parse_config(data: Mapping[str, Any], *, base_dir: Path,
+                 source: Path | None = None) -> AgentConfig:
+    """Validate an already-parsed TOML document (a dict) into an AgentConfig."""
+    t = _Table(data, "", base_dir)
+    t.only("agent_id", "site_code", "window_hours", "metrics_port", "controller", "journal",
+           "printers", "signer", "tuning")
+    agent_id = t.string("agent_id")
+    site_code = t.string("site_code")
+    window_hours = t.number("window_hours", default=4.0, minimum=0.0)
+    if window_hours == 0:
+        raise ConfigError("window_hours", "must be greater than 0")
+    metrics_port = t.integer("metrics_port", default=None, minimum=0, maximum=65535)
+    controller = _controller(t.table("controller"))
+    journal = _journal(t.table("journal"))
+    printers = _printers(t)
+    signer = _signer(t.table("signer")) if "signer" in data else None
+    tuning = _tuning(t.table("tuning")) if "tuning" in data else TuningConfig()
+    return AgentConfig(agent_id=agent_id, site_code=site_code, controller=controller,
+                       journal=journal, printers=printers, window_hours=window_hours,
+                       metrics_port=metrics_port, signer=signer, tuning=tuning, source=source)
+
+
+def _controller(t: _Table) -> ControllerConfig:
+    t.only("address", "insecure", "ca", "cert", "key")
+    address = t.string("address")
+    if ":" not in address:
+        raise ConfigError(t.key("address"), f'"{address}" has no port (expected host:port)')
+    insecure = t.boolean("insecure", default=False)
+    ca, cert, key = t.path("ca", None), t.path("cert", None), t.path("key", None)
+    if not insecure:
+        for name, value in (("ca", ca), ("cert", cert), ("key", key)):
+            if value is None:
+                raise ConfigError(t.key(name), "missing (mutual TLS needs ca, cert and key; "
+                                               "set insecure = true only for tests and demos)")
+    return ControllerConfig(address=address, insecure=insecure, ca=ca, cert=cert, key=key)
+
+
+def _journal(t: _Table) -> JournalConfig:
+    t.only("path", "key_file", "key_env")
+    path = t.path("path")
+    key_file = t.path("key_file", None)
+    key_env = t.string("key_env", default=None)
+    if (key_file is None) == (key_env is None):
+        raise ConfigError(t.key("key_file"), "set exactly one of key_file, key_env")
+    return JournalConfig(path=path, key_file=key_file, key_env=key_env)
+
+
+def _printers(t: _Table) -> tuple[PrinterConfig, ...]:
+    items = t.array_of_tables("printers")
+    if not items:
+        raise ConfigError("printers", "at least one printer is needed")
+    seen: set[str] = set()
+    printers = []
+    for p in items:
+        p.only("id", "transport", "address", "vendor", "product", "serial", "dialect", "model",
+               "contactless")
+        pid = p.string("id")
+        if pid in seen:
+            raise ConfigError(p.key("id"), f'duplicate printer id "{pid}"')
+        seen.add(pid)
+        transport = p.choice("transport", TRANSPORTS)
+        dialect = p.choice("dialect", DIALECTS, default=None)
+        address = p.string("address", default=None)
+        vendor = p.integer("vendor", default=None, minimum=0, maximum=0xFFFF)
+        product = p.integer("product", default=None, minimum=0, maximum=0xFFFF)
+        serial = p.string("serial", default=None)
+        if transport == "tcp":
+            if address is None:
+                raise ConfigError(p.key("address"), 'missing (transport "tcp" needs host:port)')
+            if ":" not in address:
+                raise ConfigError(p.key("address"), f'"{address}" has no port (expected host:port)')
+        if transport == "usb":
+            for name, value in (("vendor", vendor), ("product", product)):
+                if value is None:
+                    raise ConfigError(p.key(name), 'missing (transport "usb" needs vendor and '
+                                                   "product ids)")
+        printers.append(PrinterConfig(
+            id=pid, transport=transport, address=address, vendor=vendor, product=product,
+            serial=serial, dialect=dialect, model=p.string("model", default=None),
+            contactless=p.string("contactless", default=None)))
+    return tuple(printers)
+
+
+def _signer(t: _Table) -> SignerConfig:
+    t.only("key", "cert")
+    return SignerConfig(key=t.path("key"), cert=t.path("cert"))
+
+
+def _tuning(t: _Table) -> TuningConfig:
+    names = [f for f in TuningConfig.__dataclass_fields__]
+    t.only(*names)
+    defaults = TuningConfig()
+    values = {n: t.number(n, default=getattr(defaults, n), minimum=0.0) for n in names}
+    for n, v in values.items():
+        if v <= 0:
+            raise ConfigError(t.key(n), "must be greater than 0")
+    if values["reconnect_max_s"] < values["reconnect_initial_s"]:
+        raise ConfigError(t.key("reconnect_max_s"), "must not be less than reconnect_initial_s")
+    return TuningConfig(**values)
+
+
+_MISSING = object()
+
+
+class _Table:
+    """One TOML table plus its dotted key prefix, with typed getters that name keys in errors."""
+
+    def __init__(self, data: Any, prefix: str, base_dir: Path) -> None:
+        self.data = data
+        self.prefix = prefix
+        self.base_dir = base_dir
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}.{name}" if self.prefix else name
+
+    def only(self, *names: str) -> None:
+        for name in self.data:
+            if name not in names:
+                raise ConfigError(self.key(name), f"unknown key (expected one of: "
+                                                  f"{', '.join(names)})")
+
+    def _get(self, name: str, default: Any) -> Any:
+        if name in self.data:
+            return self.data[name]
+        if default is _MISSING:
+            raise ConfigError(self.key(name), "missing")
+        return default
+
+    def string(self, name: str, default: Any = _MISSING) -> Any:
+        value = self._get(name, default)
+        if value is default and default is not _MISSING:
+            return value
+        if not isinstance(value, str):
+            raise ConfigError(self.key(name), f"expected a string, got {_kind(value)}")
+        if not value.strip():
+            raise ConfigError(self.key(name), "must not be empty")
+        return value
+
+    def boolean(self, name: str, default: Any = _MISSING) -> Any:
+        value = self._get(name, default)
+        if not isinstance(value, bool):
+            raise ConfigError(self.key(name), f"expected true or false, got {_kind(value)}")
+        return value
+
+    def number(self, name: str, default: Any = _MISSING, minimum: float | None = None) -> Any:
+        value = self._get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(self.key(name), f"expected a number, got {_kind(value)}")
+        if minimum is not None and value < minimum:
+            raise ConfigError(self.key(name), f"must be at least {minimum:g}, got {value}")
+        return float(value)
+
+    def integer(self, name: str, default: Any = _MISSING, minimum: int | None = None,
+                maximum: int | None = None) -> Any:
+        value = self._get(name, default)
+        if value is default and default is not _MISSING:
+            return value
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(self.key(name), f"expected an integer, got {_kind(value)}")
+        if minimum is not None and value < minimum or maximum is not None and value > maximum:
+            raise ConfigError(self.key(name), f"{value} is out of range {minimum}..{maximum}")
+        return value
+
+    def choice(self, name: str, options: tuple[str, ...], default: Any = _MISSING) -> Any:
+        value = self._get(name, default)
+        if value is default and default is not _MISSING:
+            return value
+        if value not in options:
+            shown = f'"{value}"' if isinstance(value, str) else _kind(value)
+            raise ConfigError(self.key(name), f"unknown {name} {shown} "
+                                              f"(expected {', '.join(options)})")
+        return value
+
+    def path(self, name: str, default: Any = _MISSING) -> Any:
+        value = self.string(name, default)
+        if value is default and default is not _MISSING:
+            return value
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
+    def table(self, name: str) -> _Table:
+        value = self._get(name, _MISSING)
+        if not isinstance(value, dict):
+            raise ConfigError(self.key(name), f"expected a table, got {_kind(value)}")
+        return _Table(value, self.key(name), self.base_dir)
+
+    def array_of_tables(self, name: str) -> list[_Table]:
+        value = self._get(name, _MISSING)
+        if not isinstance(value, list):
+            raise ConfigError(self.key(name), f"expected an array of tables ([[{name}]]), "
+                                              f"got {_kind(value)}")
+        out = []
+        for i, item in enumerate(value):
+            key = f"{self.key(name)}[{i}]"
+            if not isinstance(item, dict):
+                raise ConfigError(key, f"expected a table, got {_kind(item)}")
+            out.append(_Table(item, key, self.base_dir))
+        return out
+
+
+def _kind(value: Any) -> str:
+    return {str: "a string", bool: "a boolean", int: "an integer", float: "a number",
+            list: "an array", dict: "a table"}.get(type(value), type(value).__name__)
