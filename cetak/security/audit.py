@@ -113,7 +113,7 @@ def entry_hash(seq: int, at_ms: int, actor: str, action: str, allowed: bool, det
 
 
 def chain_entry(prev: AuditEntry | None, *, at_ms: int, actor: str, action: str,
-                allowed: bool, detail: Mapping[str, Any] | None = None) -> AuditEntry:
+                allowed: bool = True, detail: Mapping[str, Any] | None = None) -> AuditEntry:
     """The entry that follows ``prev`` (None: the first entry of a log)."""
     if not actor or not action:
         raise AuditError("actor and action must not be empty")

@@ -26,10 +26,17 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def sqlite_path(url: str) -> str:
-    """The file named by ``sqlite:///abs/path``, ``sqlite:rel/path`` or a plain path."""
+    """The file a store URL names.
+
+    ``sqlite:///abs/path.db`` and SQLAlchemy's ``sqlite:////abs/path.db`` -> ``/abs/path.db``;
+    ``sqlite:rel.db`` -> ``rel.db``; anything without a scheme is a path as it stands.
+    """
     if url.startswith("sqlite:"):
         rest = url[len("sqlite:"):]
-        return rest[2:] if rest.startswith("//") else rest
+        if rest.startswith("//"):
+            rest = rest[2:]
+        # "//x" is not "/x" to sqlite's URI parser (it would be a host name).
+        return "/" + rest.lstrip("/") if rest.startswith("//") else rest
     if "://" in url:
         raise ValueError(f"unsupported store {url.split('://', 1)[0]!r}; only sqlite for now")
     return url
