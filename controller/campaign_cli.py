@@ -89,17 +89,25 @@ def import_chunks(campaign: str, path: Path, skip_invalid: bool):
 
 
 def _import(args: argparse.Namespace) -> int:
+    import tempfile
+
     import grpc
 
     from cetak.api.v1 import admin_pb2_grpc
+    from cetak.prr.bundle import bundle_prr
 
     if not args.file.is_file():
         return _fail(f"{args.file}: no such file")
     stub = admin_pb2_grpc.AdminServiceStub(channel_from_args(args))
-    try:
-        r = stub.ImportRecords(import_chunks(args.campaign, args.file, args.skip_invalid))
-    except grpc.RpcError as exc:
-        return _rpc_error(exc)
+    with tempfile.TemporaryDirectory(prefix="cetak-upload-") as tmp:
+        upload = args.file
+        if args.file.suffix.lower() != ".zip":
+            # A CSV/JSONL names its photos by path: send them along in one archive.
+            upload = bundle_prr(args.file, Path(tmp) / "upload.zip")
+        try:
+            r = stub.ImportRecords(import_chunks(args.campaign, upload, args.skip_invalid))
+        except grpc.RpcError as exc:
+            return _rpc_error(exc)
     summary = {"valid": r.valid, "invalid": r.invalid, "imported": r.imported, "held": r.held,
                "errors": [{"line": e.line, "field": e.field, "reason": e.reason}
                           for e in r.errors]}
