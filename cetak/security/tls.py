@@ -61,6 +61,19 @@ def client_files(pki_dir: PathLike, stem: str) -> tuple[Path, Path, Path]:
     return Path(pki_dir) / "ca.pem", cert, key
 
 
+def client_channel_credentials(pki_dir: PathLike, identity: str = "admin"
+                               ) -> tuple[grpc.ChannelCredentials, str | None]:
+    """(credentials, target name override) for the certificate ``identity`` in ``pki_dir``.
+
+    ``identity`` is the file stem: "admin", "auditor-NAME", "operator-NAME", "agent-NAME".
+    The override is the name every controller certificate carries, so any address works.
+    That is safe because only the controller certificate has the serverAuth usage, which
+    the client checks: an agent's or operator's certificate cannot pose as the controller.
+    Add the override as the channel option ``grpc.ssl_target_name_override``.
+    """
+    return channel_credentials(*client_files(pki_dir, identity)), CONTROLLER_TLS_NAME
+
+
 def secure_channel(target: str, ca: PathLike, cert: PathLike, key: PathLike, *,
                    server_name: str | None = CONTROLLER_TLS_NAME,
                    options: Sequence[tuple[str, Any]] = ()) -> grpc.aio.Channel:

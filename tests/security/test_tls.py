@@ -8,15 +8,22 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import grpc
 import pytest
 
 from cetak.security import Action, AuditLog, Identity, MemoryAuditSink, Role, TlsConfigError
-from cetak.security.guard import authorize
+from cetak.security.guard import admin_authorizer, agent_authorizer, authorize
 from cetak.security.identity import identity_from_grpc_context
-from cetak.security.tls import add_port, client_files, open_channel, secure_channel
+from cetak.security.tls import (
+    add_port,
+    client_channel_credentials,
+    client_files,
+    open_channel,
+    secure_channel,
+)
 
 from .conftest import SITE, Pkis
 
@@ -47,9 +54,21 @@ class Probe:
                         audit_allowed=False)
         return b"leased"
 
+    async def admin_rpc(self, request: bytes, context: grpc.aio.ServicerContext) -> bytes:
+        # request: "Method site_code", the way AdminServicer calls its authorizer
+        method, _, site = request.decode().partition(" ")
+        identity = await admin_authorizer(self.audit)(context, method, site)
+        return identity.actor.encode()
+
+    async def hello(self, request: bytes, context: grpc.aio.ServicerContext) -> bytes:
+        agent_id, site = json.loads(request)
+        hello = SimpleNamespace(agent_id=agent_id, site_code=site)
+        return agent_authorizer(self.audit)(context, hello).actor.encode()
+
     def handler(self) -> grpc.GenericRpcHandler:
         methods: dict[str, Callable[..., Awaitable[bytes]]] = {
-            "Who": self.who, "Admin": self.admin, "Lease": self.lease}
+            "Who": self.who, "Admin": self.admin, "Lease": self.lease,
+            "AdminRpc": self.admin_rpc, "Hello": self.hello}
         return grpc.method_handlers_generic_handler(
             SERVICE, {name: grpc.unary_unary_rpc_method_handler(fn)
                       for name, fn in methods.items()})
@@ -196,4 +215,63 @@ def test_plaintext_only_when_asked_and_then_with_a_warning(
         warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
         assert any("WITHOUT TLS" in w and "serving" in w for w in warnings)
         assert any("WITHOUT TLS" in w and "connecting" in w for w in warnings)
+    run(main())
+
+
+def test_controller_authorizers(pkis: Pkis) -> None:
+    async def outcome(channel: grpc.aio.Channel, method: str, request: bytes) -> str:
+        try:
+            return (await call(channel, method, request)).decode()
+        except grpc.aio.AioRpcError as exc:
+            return exc.code().name
+
+    async def main() -> None:
+        async with serving(pkis.main) as (port, probe):
+            async with client(pkis.main, "agent-lab-1", port) as channel:
+                hello = json.dumps(["lab-1", SITE]).encode()
+                assert await outcome(channel, "Hello", hello) == f"agent:lab-1@{SITE}"
+                for agent_id, site in (("lab-2", SITE), ("lab-1", "32.76.02.2001")):
+                    bad = json.dumps([agent_id, site]).encode()
+                    assert await outcome(channel, "Hello", bad) == "PERMISSION_DENIED"
+                assert await outcome(channel, "AdminRpc", b"ListSites ") == "PERMISSION_DENIED"
+            async with client(pkis.main, "admin", port) as channel:
+                assert await outcome(channel, "Hello", hello) == "PERMISSION_DENIED"
+                assert await outcome(channel, "AdminRpc", b"ReleaseAgent ") == "admin:admin"
+                assert await outcome(channel, "AdminRpc", b"DropAll ") == "PERMISSION_DENIED"
+            async with client(pkis.main, "operator-siti", port) as channel:
+                ok = f"ListPrinters {SITE}".encode()
+                assert await outcome(channel, "AdminRpc", ok) == f"operator:siti@{SITE}"
+                other = b"ListPrinters 32.76.02.2001"
+                assert await outcome(channel, "AdminRpc", other) == "PERMISSION_DENIED"
+                assert await outcome(channel, "AdminRpc", b"ListPrinters ") == "PERMISSION_DENIED"
+                assert await outcome(channel, "AdminRpc", b"MoveRecords ") == "PERMISSION_DENIED"
+            decisions = [(e.actor, e.action, e.allowed) for e in probe.audit.sink.iter_entries()]
+        assert decisions == [
+            (f"agent:lab-1@{SITE}", "agent.connect", True),
+            (f"agent:lab-1@{SITE}", "agent.connect", False),
+            (f"agent:lab-1@{SITE}", "agent.connect", False),
+            (f"agent:lab-1@{SITE}", "campaign.read", False),
+            ("admin:admin", "agent.connect", False),
+            ("admin:admin", "agent.release", True),
+            ("admin:admin", "rpc.DropAll", False),
+            (f"operator:siti@{SITE}", "site.read", True),
+            (f"operator:siti@{SITE}", "site.read", False),
+            (f"operator:siti@{SITE}", "site.read", False),
+            (f"operator:siti@{SITE}", "records.move", False),
+        ]
+        assert probe.audit.verify() == []
+    run(main())
+
+
+def test_sync_client_credentials_for_the_admin_cli(pkis: Pkis) -> None:
+    def sync_call(port: int) -> bytes:
+        credentials, override = client_channel_credentials(pkis.main, "auditor-bpk")
+        with grpc.secure_channel(f"127.0.0.1:{port}", credentials,
+                                 options=[("grpc.ssl_target_name_override", override)]) as ch:
+            return ch.unary_unary(f"/{SERVICE}/Who")(b"", timeout=5)
+
+    async def main() -> None:
+        async with serving(pkis.main) as (port, _):
+            reply = await asyncio.to_thread(sync_call, port)
+        assert json.loads(reply) == ["bpk", "auditor", None]
     run(main())
