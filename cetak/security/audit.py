@@ -30,6 +30,10 @@ from typing import Any, Protocol
 from cetak.security.errors import AuditError
 
 HASH_DOMAIN = "cetak-audit-v1"
+# Names the controller uses for its own entries, so every run is bracketed in the log.
+CONTROLLER_ACTOR = "controller"
+ACTION_CONTROLLER_START = "controller.start"
+ACTION_CONTROLLER_STOP = "controller.stop"
 GENESIS_HASH = "0" * 64
 MAX_DETAIL_BYTES = 16 * 1024
 # Keys that would carry personal data (PRR field names and their English twins); detail refers

@@ -15,18 +15,25 @@ from cetak.security import (
     chain_entry,
     verify_chain,
 )
-from cetak.security.audit import GENESIS_HASH, AuditEntry, entry_hash
+from cetak.security.audit import (
+    ACTION_CONTROLLER_START,
+    ACTION_CONTROLLER_STOP,
+    CONTROLLER_ACTOR,
+    GENESIS_HASH,
+    AuditEntry,
+    entry_hash,
+)
 
 from .conftest import cetak_cli
 
 
 def _chain(n: int) -> list[AuditEntry]:
     log = AuditLog(MemoryAuditSink(), clock=iter(range(1000, 100000, 7)).__next__)
-    log.record("controller", "controller.start", detail={"version": "0.1.0"})
+    log.record(CONTROLLER_ACTOR, ACTION_CONTROLLER_START, detail={"version": "0.1.0"})
     for i in range(1, n - 1):
         log.record("admin:admin", "campaign.create", allowed=i % 3 != 0,
                    detail={"campaign_id": f"c{i}", "note": "ü"})
-    log.record("controller", "controller.stop")
+    log.record(CONTROLLER_ACTOR, ACTION_CONTROLLER_STOP)
     return list(log.sink.iter_entries())
 
 
