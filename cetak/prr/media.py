@@ -20,8 +20,8 @@ from cetak.prr.errors import UnsafePath
 
 def safe_relative_path(path: str) -> str:
     """`path` as a normalised relative key "a/b.jpg", or UnsafePath when it could escape."""
-    if any(ord(ch) < 0x20 or ch == "\x7f" for ch in path):
-        raise UnsafePath("path contains a control character")
+    if not path.isprintable():  # control, invisible, lone surrogates (unencodable names)
+        raise UnsafePath("path contains a control or invisible character")
     unified = path.replace("\\", "/")
     if unified.startswith("/") or (len(unified) >= 2 and unified[1] == ":"):
         raise UnsafePath("absolute path")

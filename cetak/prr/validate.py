@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 
 from cetak.prr import schema, text
+from cetak.prr.errors import InputUnusable
 from cetak.prr.reader import OpenedInput, open_input
 from cetak.prr.record import PrrRecord
 from cetak.prr.regions import RegionTable, load_regions
@@ -109,7 +110,18 @@ class ValidationRun:
         key_lines_append = self._key_lines.append
         name_key = text.name_key
         batch = Batch()
-        for line, values, problem in self._in.rows:
+        rows = iter(self._in.rows)
+        while True:
+            try:
+                line, values, problem = next(rows)
+            except StopIteration:
+                break
+            except InputUnusable:
+                # Hand over what was read before the break so errors are reported in order;
+                # the caller then gets the exception (an import must be all-or-nothing).
+                if batch.records or batch.invalid:
+                    yield self._count(batch)
+                raise
             if values is None:
                 assert problem is not None
                 batch.errors.append(FieldError(line, problem[0], problem[1]))
