@@ -41,8 +41,9 @@ class ControllerClock:
 class FakeLocalTime:
     """A settable local clock for tests and drills (milliseconds)."""
 
-    def __init__(self, start_ms: int = 1_700_000_000_000) -> None:
-        self.ms = start_ms
+    def __init__(self, start_ms: int | None = None) -> None:
+        # Starts at the real time so that it agrees with components on the real clock.
+        self.ms = time.time_ns() // 1_000_000 if start_ms is None else start_ms
 
     def __call__(self) -> int:
         return self.ms

@@ -1,0 +1,266 @@
+"""The agent: journal recovery, printer workers, the controller connection, graceful shutdown.
+
+Connection: one stream at a time (see session.py). When it breaks the agent reconnects with
+exponential backoff and full jitter; printing goes on meanwhile from the held leases, each only
+while `expires_at_ms - skew_margin_ms` (controller clock) is still ahead when its card would
+start. Leases that missed that moment are returned on the next connection.
+
+Shutdown (request_stop, e.g. SIGTERM): workers take no new card and finish the one in progress,
+whose outcome is journaled; then, for up to `shutdown_flush_s`, the agent sends what is
+unacknowledged and, while connected, returns its unstarted leases; then it half-closes the
+stream and closes the journal. Leases not returned (controller unreachable) stay in the journal
+and are resumed by the next start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.metadata
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+import grpc
+
+from cetak.agent.backend import PrinterBackend
+from cetak.agent.backoff import Backoff
+from cetak.agent.clock import ControllerClock
+from cetak.agent.config import AgentConfig
+from cetak.agent.journal import Journal
+from cetak.agent.leases import LeaseQueue
+from cetak.agent.pipeline import PrinterWorker, make_event
+from cetak.agent.session import Session, SessionEnded
+from cetak.api.v1 import agent_pb2, agent_pb2_grpc, common_pb2
+
+log = logging.getLogger(__name__)
+
+ChannelFactory = Callable[[], grpc.aio.Channel]
+
+_META_OFFSET = "clock_offset_ms"
+_META_MARGIN = "skew_margin_ms"
+
+
+def software_version() -> str:
+    try:
+        return importlib.metadata.version("cetak")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+class Agent:
+    def __init__(self, config: AgentConfig, journal: Journal,
+                 backends: Sequence[PrinterBackend], channel_factory: ChannelFactory, *,
+                 clock: ControllerClock | None = None, backoff: Backoff | None = None) -> None:
+        self.config = config
+        self.tuning = config.tuning
+        self.journal = journal
+        self.backends = list(backends)
+        self.clock = clock or ControllerClock()
+        self.backoff = backoff or Backoff(self.tuning.reconnect_initial_s,
+                                          self.tuning.reconnect_max_s)
+        self._channel_factory = channel_factory
+        self.queue = LeaseQueue()
+        self.workers: list[PrinterWorker] = []
+        self.session: Session | None = None
+        self.stopping = False
+        self._closing = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: int | None = None
+        self.wake_event = asyncio.Event()
+        self._stop_event = asyncio.Event()
+        self.connections = 0  # successful Welcomes, for tests and logs
+
+    @property
+    def connected(self) -> bool:
+        return self.session is not None
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    async def run(self) -> int:
+        """Run until request_stop(); returns the process exit code (0 after a clean stop)."""
+        self._loop = asyncio.get_running_loop()
+        self._loop_thread = threading.get_ident()
+        self._recover()
+        pool = ThreadPoolExecutor(max_workers=max(1, len(self.backends)),
+                                  thread_name_prefix="prepare")
+        self.workers = [PrinterWorker(b, journal=self.journal, clock=self.clock,
+                                      queue=self.queue, prepare_pool=pool, wake=self.wake,
+                                      retry_s=self.tuning.printer_retry_s)
+                        for b in self.backends]
+        worker_tasks = [asyncio.create_task(w.run(), name=f"printer-{w.printer_id}")
+                        for w in self.workers]
+        connection = asyncio.create_task(self._connection_loop(), name="connection")
+        stopper = asyncio.create_task(self._stop_event.wait())
+        await asyncio.wait({stopper, *worker_tasks}, return_when=asyncio.FIRST_COMPLETED)
+        for task in worker_tasks:
+            if task.done() and task.exception() is not None:
+                log.error("printer worker failed", exc_info=task.exception())
+        self.stopping = True
+        log.info("stopping: no new cards; finishing the cards in progress")
+        for w in self.workers:
+            w.stop()
+        await asyncio.gather(*worker_tasks, return_exceptions=True)
+        stopper.cancel()
+        pool.shutdown(wait=False, cancel_futures=True)
+        await self._flush()
+        await self._close_connection(connection)
+        counts = self.journal.counts()
+        self.journal.close()
+        for b in self.backends:
+            try:
+                b.close()
+            except Exception as exc:  # closing one printer must not keep others open
+                log.warning("closing printer %s: %s", b.printer_id, type(exc).__name__)
+        log.info("stopped; journal keeps %s", counts)
+        return 0
+
+    def request_stop(self) -> None:
+        """Begin a graceful stop (thread- and signal-safe)."""
+        self._call_in_loop(self._stop_event.set)
+
+    def wake(self) -> None:
+        """Something new to send (thread-safe; printer threads call it from on_fed)."""
+        self._call_in_loop(self.wake_event.set)
+
+    def _call_in_loop(self, fn: Callable[[], None]) -> None:
+        if self._loop is None or threading.get_ident() == self._loop_thread:
+            fn()
+        else:
+            self._loop.call_soon_threadsafe(fn)
+
+    def _recover(self) -> None:
+        """Resume from the journal: restore the clock, settle attempts a crash interrupted,
+        queue the held leases."""
+        offset = self.journal.get_meta(_META_OFFSET)
+        margin = self.journal.get_meta(_META_MARGIN)
+        if offset is not None:
+            self.clock.offset_ms = int(offset)
+        if margin is not None:
+            self.clock.skew_margin_ms = int(margin)
+        for attempt in self.journal.open_attempts():
+            # The outcome was never journaled: a blank may have been fed and printed. Report
+            # UNKNOWN so the record is held for reconciliation; never print it again.
+            reason = ("agent stopped during the attempt, after feed" if attempt.fed
+                      else "agent stopped during the attempt, feed not confirmed")
+            event = make_event(attempt.lease, attempt.attempt_id, common_pb2.UNKNOWN,
+                               attempt.printer_id, reason=reason,
+                               blank_serial=attempt.blank_serial, at_ms=self.clock.now_ms())
+            self.journal.record_event(event)
+            log.warning("lease %s: attempt %s interrupted by a restart: reporting UNKNOWN",
+                        attempt.lease.lease_id, attempt.attempt_id)
+        held = self.journal.leases("held")
+        for lease in held:
+            self.queue.put(lease)
+        log.info("journal: %s", self.journal.counts())
+
+    async def _flush(self) -> None:
+        deadline = time.monotonic() + self.tuning.shutdown_flush_s
+        while time.monotonic() < deadline:
+            if self.connected:
+                returned = [lease.lease_id for lease in self.journal.leases("held")
+                            if self.journal.mark_returning(lease.lease_id)]
+                if returned:
+                    self.wake()
+                if (self.journal.pending_event_count() == 0
+                        and not self.journal.leases("returning")):
+                    return
+            await asyncio.sleep(0.05)
+        log.warning("stopping with %d unacknowledged event(s) in the journal; they are sent "
+                    "on the next start", self.journal.pending_event_count())
+
+    async def _close_connection(self, connection: asyncio.Task) -> None:
+        self._closing = True
+        if self.session is not None:
+            self.session.close()
+            try:
+                await asyncio.wait_for(asyncio.shield(connection),
+                                       timeout=self.tuning.shutdown_flush_s)
+            except Exception:  # timed out or the stream failed: cancelled below
+                pass
+        connection.cancel()
+        await asyncio.gather(connection, return_exceptions=True)
+
+    # --- connection -------------------------------------------------------------------------
+
+    async def _connection_loop(self) -> None:
+        while not self._closing:
+            try:
+                await self._one_session()
+            except (grpc.aio.AioRpcError, SessionEnded, TimeoutError, OSError) as exc:
+                log.warning("controller stream: %s", _describe(exc))
+            if self._closing:
+                return
+            delay = self.backoff.next_delay()
+            log.info("reconnecting in %.2f s", delay)
+            await asyncio.sleep(delay)
+
+    async def _one_session(self) -> None:
+        channel = self._channel_factory()
+        try:
+            call = agent_pb2_grpc.AgentServiceStub(channel).Connect()
+            session = Session(self, call)
+            welcome = await session.open()
+            self.backoff.reset()
+            self.connections += 1
+            self.session = session
+            log.info("connected to %s (window %d, margin %d ms, offset %d ms)",
+                     welcome.controller_id or "controller", welcome.window,
+                     welcome.skew_margin_ms, self.clock.offset_ms)
+            try:
+                await session.run()
+            finally:
+                self.session = None
+        finally:
+            await channel.close(grace=None)
+
+    # --- messages from the controller -------------------------------------------------------
+
+    def hello(self) -> agent_pb2.Hello:
+        held = [lease.lease_id for lease in self.journal.leases("held", "started", "done")]
+        return agent_pb2.Hello(
+            agent_id=self.config.agent_id, site_code=self.config.site_code,
+            printers=[b.info() for b in self.backends], software_version=software_version(),
+            held_lease_ids=held, window_hours=self.config.window_hours)
+
+    def on_welcome(self, welcome: agent_pb2.Welcome, received_local_ms: int) -> None:
+        self.clock.sync(welcome.server_time_ms, welcome.skew_margin_ms, received_local_ms)
+        self.journal.set_meta({_META_OFFSET: str(self.clock.offset_ms),
+                               _META_MARGIN: str(self.clock.skew_margin_ms)})
+
+    def on_lease(self, lease: agent_pb2.Lease) -> bool:
+        """Journal a lease, then queue it; True if it was new."""
+        if not self.journal.add_lease(lease):
+            return False
+        info = self.journal.lease(lease.lease_id)
+        if info is None:
+            return True
+        if self.stopping or not self.clock.may_start(info.expires_at_ms):
+            self.journal.mark_returning(info.lease_id)
+        else:
+            self.queue.put(info)
+        return True
+
+    def on_ack(self, ack: agent_pb2.Ack) -> None:
+        for item in ack.events:
+            if item.status == agent_pb2.FLAGGED:
+                # Ids and the controller's reason only: never the record's personal data.
+                log.warning("controller flagged event %s for review: %s", item.event_id,
+                            item.detail[:200])
+        self.journal.ack([item.event_id for item in ack.events])
+
+    def on_revoke(self, revoke: agent_pb2.LeaseRevoke) -> None:
+        for lease_id in revoke.lease_ids:
+            if self.journal.drop_lease(lease_id):
+                self.queue.remove(lease_id)
+                log.info("lease %s revoked by the controller: dropped", lease_id)
+            else:
+                # Started (its outcome will be reported), or unknown here: nothing to drop.
+                log.info("lease %s revoked by the controller but not droppable here", lease_id)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, grpc.aio.AioRpcError):
+        return f"{exc.code().name}: {exc.details()}"
+    return f"{type(exc).__name__}: {exc}"
