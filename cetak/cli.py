@@ -21,6 +21,8 @@ COMMAND_GROUPS: list[tuple[str, str, str]] = [
     ("card", "cetak.card.cli", "card layout proofs"),
     ("chip", "cetak.card.chip_cli", "verify chip data"),
     ("record", "cetak.prr.cli", "validate PRR files, look up records"),
+    ("pki", "cetak.security.pki_cli", "create a PKI and issue certificates"),
+    ("audit", "cetak.security.audit_cli", "verify the audit log"),
 ]
 
 

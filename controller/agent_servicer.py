@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import grpc
 
 from cetak.api.v1 import agent_pb2, agent_pb2_grpc
+from cetak.security.errors import PermissionDenied
 
 from . import serde
 from .ledger import Ledger, LedgerError
@@ -69,7 +70,10 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT,
                                 "hello: agent_id and site_code are required")
         if self.authorize is not None:
-            self.authorize(context, hello)  # aborts the call when the identity does not match
+            try:
+                self.authorize(context, hello)
+            except PermissionDenied as exc:
+                await context.abort(grpc.StatusCode.PERMISSION_DENIED, exc.reason)
         session = await self._open(hello)
         previous = self.sessions.get(hello.agent_id)
         self.sessions[hello.agent_id] = session

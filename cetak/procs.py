@@ -1,0 +1,82 @@
+"""Child processes of the demo, drills and tests: started with a log file, stopped by pid.
+
+Every process started here is stopped here: SIGTERM, a bounded wait, then SIGKILL.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def cetak_argv(*args: str) -> list[str]:
+    """The argv that runs `cetak ARGS` with this interpreter (no PATH lookup)."""
+    return [sys.executable, "-m", "cetak.cli", *args]
+
+
+class ManagedProcess:
+    """A child process whose output goes to a log file; stop() always reaps it."""
+
+    def __init__(self, argv: list[str], log: Path, env: dict[str, str] | None = None,
+                 name: str = "") -> None:
+        self.argv = argv
+        self.log = log
+        self.name = name or Path(argv[0]).name
+        log.parent.mkdir(parents=True, exist_ok=True)
+        self._log_file = log.open("ab")
+        self.popen = subprocess.Popen(argv, stdout=self._log_file, stderr=subprocess.STDOUT,
+                                      stdin=subprocess.DEVNULL,
+                                      env={**os.environ, **(env or {})})
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL: the process gets no chance to clean up (fault drills)."""
+        if self.alive():
+            os.kill(self.popen.pid, signal.SIGKILL)
+            self.popen.wait(10)
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20.0) -> int:
+        if self.alive():
+            os.kill(self.popen.pid, sig)
+            try:
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.kill(self.popen.pid, signal.SIGKILL)
+                self.popen.wait(10)
+        if not self._log_file.closed:
+            self._log_file.close()
+        return self.popen.returncode
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def wait_for_file(path: Path, proc: ManagedProcess, timeout: float = 30.0) -> str:
+    """The file's text once it exists; fails early if the process died first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists():
+            return path.read_text()
+        if not proc.alive():
+            raise RuntimeError(f"{proc.name} exited before writing {path.name}:\n"
+                               f"{proc.output()[-3000:]}")
+        time.sleep(0.05)
+    raise TimeoutError(f"{proc.name} did not write {path.name} within {timeout:.0f} s")
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
