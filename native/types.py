@@ -28,6 +28,8 @@ class JobOptions:
     contactless: bool = False   # route the card through the contactless station before printing
     ribbon: str = "ymcko"
     tone_curves: np.ndarray | None = None  # (3, 256) uint8 for Y, M, C; None = identity
+    # Evolis `Pc;<panel>;=;<value>` contrast settings, e.g. (("k", 10),); empty = printer default
+    contrast: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)

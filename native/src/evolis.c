@@ -1,0 +1,553 @@
+/* Evolis command streams: job encoder, framer and decoder (printer-dialects.md, "Evolis").
+ *
+ * Command framing: ESC name [';' param]* CR.  Downloads carry a binary payload before the CR:
+ *   Db;<panel>;<levels>;<raw bits>           payload size follows from levels (1016 x 648 dots)
+ *   Dbc;<panel>;<levels>;<n>;<n bytes>       compressed, line by line:
+ *     1-bit panels: 0x00 blank line, 0xFF full line, N (1..81) = N bytes, rest of line zero;
+ *     colour: MSB 0 = one literal dot; MSB 1 = repeat: low `bits` bits the value, the spare bits
+ *       above them x 256 plus the next byte the count; count 0 = rest of line blank.
+ * Runs of 0x00 between commands are padding (the vendor driver pads after downloads and Se).
+ */
+#include <stdlib.h>
+
+#include "internal.h"
+
+#define ESC 0x1B
+#define CR 0x0D
+#define MAX_NAME 16
+#define MAX_TEXT 512           /* a non-download command longer than this is garbage */
+#define MAX_DOWNLOAD_HEADER 64 /* "Dbc;k;2;83312;" and the like */
+#define LINE_BYTES_1BIT 81
+#define MAX_DBC_LEN ((size_t)2 * CETAK_PANEL_LINES * CETAK_EVOLIS_W)
+
+static const char PANEL_LETTERS[5] = {'y', 'm', 'c', 'k', 'o'};
+
+/* ---- output buffer ---- */
+typedef struct {
+    uint8_t *p;
+    size_t cap, n;
+} wbuf;
+
+static int put(wbuf *w, const void *src, size_t len) {
+    if (len > w->cap - w->n) return 0;
+    memcpy(w->p + w->n, src, len);
+    w->n += len;
+    return 1;
+}
+
+/* ESC text CR */
+static int put_cmd(wbuf *w, const char *text) {
+    const uint8_t esc = ESC, cr = CR;
+    return put(w, &esc, 1) && put(w, text, strlen(text)) && put(w, &cr, 1);
+}
+
+/* ---- line encoders ---- */
+static size_t raw_line_size(int bits) { return (size_t)CETAK_EVOLIS_W * (size_t)bits / 8; }
+
+/* `bits`-bit values packed without gaps, first dot in the most significant bits. */
+static size_t pack_colour_line(const uint8_t *d, int bits, uint8_t *out) {
+    size_t o = 0;
+    int j, i, b;
+    for (j = 0; j < CETAK_EVOLIS_W; j += 8) {
+        uint64_t acc = 0;
+        for (i = 0; i < 8; i++) acc = (acc << bits) | d[j + i];
+        for (b = bits - 1; b >= 0; b--) out[o++] = (uint8_t)(acc >> (8 * b));
+    }
+    return o;
+}
+
+static void pack_mono_line(const uint8_t *d, uint8_t *out) {
+    int j;
+    for (j = 0; j < LINE_BYTES_1BIT; j++) out[j] = cetak__pack8(d + 8 * j, 0);
+}
+
+static size_t compress_mono_line(const uint8_t *d, uint8_t *out) {
+    uint8_t line[LINE_BYTES_1BIT];
+    int n = LINE_BYTES_1BIT, full = 1, j;
+    pack_mono_line(d, line);
+    while (n > 0 && line[n - 1] == 0) n--;
+    if (n == 0) {
+        out[0] = 0x00;
+        return 1;
+    }
+    for (j = 0; j < LINE_BYTES_1BIT && full; j++) full = line[j] == 0xFF;
+    if (full) {
+        out[0] = 0xFF;
+        return 1;
+    }
+    out[0] = (uint8_t)n;
+    memcpy(out + 1, line, (size_t)n);
+    return (size_t)n + 1;
+}
+
+static int max_run(int bits) { return bits == 5 ? 1023 : bits == 6 ? 511 : 255; }
+
+/* Deterministic choice (the NumPy reference makes the same): maximal runs; a trailing run of
+ * blank dots of length >= 2 becomes "rest of line blank"; runs of 3 or more become repeats in
+ * chunks of at most max_run(bits); anything shorter is sent as literals. */
+static size_t compress_colour_line(const uint8_t *d, int bits, uint8_t *out) {
+    const int maxc = max_run(bits);
+    size_t o = 0;
+    int j = 0;
+    while (j < CETAK_EVOLIS_W) {
+        const uint8_t v = d[j];
+        const uint64_t pat = 0x0101010101010101ULL * v;
+        int e = j + 1, len;
+        for (;;) {
+            uint64_t w;
+            if (e + 8 > CETAK_EVOLIS_W) break;
+            memcpy(&w, d + e, 8);
+            if (w != pat) break;
+            e += 8;
+        }
+        while (e < CETAK_EVOLIS_W && d[e] == v) e++;
+        len = e - j;
+        if (e == CETAK_EVOLIS_W && v == 0 && len >= 2) {
+            out[o++] = 0x80;
+            out[o++] = 0x00;
+            break;
+        }
+        while (len >= 3) {
+            const int c = len < maxc ? len : maxc;
+            out[o++] = (uint8_t)(0x80 | ((c >> 8) << bits) | v);
+            out[o++] = (uint8_t)(c & 0xFF);
+            len -= c;
+        }
+        while (len-- > 0) out[o++] = v;
+        j = e;
+    }
+    return o;
+}
+
+/* ---- encoder ---- */
+static size_t panel_max(int p, int bits, int compress) {
+    if (p >= 3) return (size_t)CETAK_PANEL_LINES * (compress ? LINE_BYTES_1BIT + 1 : LINE_BYTES_1BIT);
+    return (size_t)CETAK_PANEL_LINES * (compress ? CETAK_EVOLIS_W : raw_line_size(bits));
+}
+
+size_t cetak_evolis_max_size(const cetak_job_opts *opts, int duplex) {
+    const int bits = opts ? cetak__bits_for_levels(opts->levels) : 8;
+    size_t side = 0;
+    int p;
+    for (p = 0; p < 5; p++) side += panel_max(p, bits ? bits : 8, opts && opts->compress) + 64;
+    return 1024 + side * (duplex ? 2 : 1);
+}
+
+static int check_ribbon(const char *r, cetak_error *err) {
+    size_t i, n = r ? strlen(r) : 0;
+    if (n == 0 || n > 15) return cetak__fail(err, CETAK_E_ARG, 0, "ribbon must be 1-15 letters");
+    for (i = 0; i < n; i++)
+        if (!((r[i] >= 'a' && r[i] <= 'z') || (r[i] >= 'A' && r[i] <= 'Z')))
+            return cetak__fail(err, CETAK_E_ARG, 0, "ribbon must be letters only");
+    return CETAK_OK;
+}
+
+/* Encodes one side's panels into scratch streams, then frames them as downloads. */
+static int encode_side(wbuf *w, const cetak_side *side, int panels, const cetak_luts *luts,
+                       int compress, uint8_t *scratch, cetak_error *err) {
+    uint8_t tile[CETAK_TILE_BYTES];
+    uint8_t *dst[5];
+    size_t used[5] = {0, 0, 0, 0, 0};
+    const int bits = luts->bits;
+    size_t off = 0;
+    int p, x0, t;
+    for (p = 0; p < 5; p++) {
+        dst[p] = scratch + off;
+        off += panel_max(p, bits, compress);
+    }
+    for (x0 = 0; x0 < CETAK_CARD_W; x0 += CETAK_TILE) {
+        cetak__tile(side, luts, x0, CETAK_TILE, tile);
+        for (p = 0; p < 5; p++) {
+            const uint8_t *plane = tile + p * CETAK_TILE_PLANE;
+            if (!(panels & (1 << p))) continue;
+            for (t = 0; t < CETAK_TILE; t++) {
+                const uint8_t *d = plane + t * CETAK_EVOLIS_W;
+                uint8_t *o = dst[p] + used[p];
+                if (p >= 3)
+                    used[p] += compress ? compress_mono_line(d, o) : (pack_mono_line(d, o), 81);
+                else
+                    used[p] += compress ? compress_colour_line(d, bits, o)
+                                        : pack_colour_line(d, bits, o);
+            }
+        }
+    }
+    for (p = 0; p < 5; p++) {
+        char head[48];
+        size_t h = 0;
+        const uint8_t cr = CR;
+        const int levels = p >= 3 ? 2 : (1 << bits);
+        if (!(panels & (1 << p))) continue;
+        head[h++] = ESC;
+        memcpy(head + h, compress ? "Dbc;" : "Db;", compress ? 4 : 3);
+        h += compress ? 4 : 3;
+        head[h++] = PANEL_LETTERS[p];
+        head[h++] = ';';
+        h += cetak__utoa(head + h, (size_t)levels);
+        head[h++] = ';';
+        if (compress) {
+            h += cetak__utoa(head + h, used[p]);
+            head[h++] = ';';
+        }
+        if (!put(w, head, h) || !put(w, dst[p], used[p]) || !put(w, &cr, 1))
+            return cetak__fail(err, CETAK_E_SPACE, 0, "output buffer too small");
+    }
+    return CETAK_OK;
+}
+
+int cetak_evolis_encode(const cetak_side *front, const cetak_side *back, const cetak_job_opts *opts,
+                        uint8_t *out, size_t cap, size_t *out_len, size_t *chip_offset,
+                        cetak_error *err) {
+    cetak_luts luts;
+    wbuf w;
+    char text[64];
+    uint8_t *scratch;
+    size_t scratch_len = 0;
+    int rc, p;
+    if (!out || !out_len || !chip_offset) return cetak__fail(err, CETAK_E_ARG, 0, "null output");
+    *out_len = 0;
+    *chip_offset = 0;
+    if ((rc = cetak__make_luts(opts, &luts, err)) != CETAK_OK) return rc;
+    if ((rc = check_ribbon(opts->ribbon, err)) != CETAK_OK) return rc;
+    if ((rc = cetak__check_side(front, "front", err)) != CETAK_OK) return rc;
+    if (back && (rc = cetak__check_side(back, "back", err)) != CETAK_OK) return rc;
+    if (opts->compress && luts.bits > 7)
+        return cetak__fail(err, CETAK_E_ARG, 0,
+                           "compressed downloads (Dbc) carry at most 128 levels; use 32, 64 or "
+                           "128 levels or turn compression off");
+    if ((opts->front_panels & ~31) || !opts->front_panels ||
+        (back && ((opts->back_panels & ~31) || !opts->back_panels)))
+        return cetak__fail(err, CETAK_E_ARG, 0, "each printed side needs at least one panel");
+    if (opts->contrast && opts->contrast_len != 5)
+        return cetak__fail(err, CETAK_E_ARG, 0, "contrast needs 5 values (y, m, c, k, o)");
+
+    w.p = out;
+    w.cap = cap;
+    w.n = 0;
+    snprintf(text, sizeof text, "Pr;%s", opts->ribbon);
+    rc = put_cmd(&w, text) && put_cmd(&w, "Pmi;F;s");
+    for (p = 0; rc && opts->contrast && p < 5; p++) {
+        if (opts->contrast[p] == CETAK_NO_CONTRAST) continue;
+        if (opts->contrast[p] < -99 || opts->contrast[p] > 99)
+            return cetak__fail(err, CETAK_E_ARG, 0, "contrast must be within -99..99");
+        snprintf(text, sizeof text, "Pc;%c;=;%d", PANEL_LETTERS[p], opts->contrast[p]);
+        rc = put_cmd(&w, text);
+    }
+    rc = rc && put_cmd(&w, "Ss");
+    if (rc && opts->contactless) {
+        /* the card waits at the contactless station; the host pauses here for the chip */
+        rc = put_cmd(&w, "Sic");
+        *chip_offset = w.n;
+    }
+    rc = rc && put_cmd(&w, "Sr");
+    if (!rc) return cetak__fail(err, CETAK_E_SPACE, 0, "output buffer too small");
+
+    for (p = 0; p < 5; p++) scratch_len += panel_max(p, luts.bits, opts->compress);
+    scratch = malloc(scratch_len);
+    if (!scratch) return cetak__fail(err, CETAK_E_NOMEM, 0, "no memory for %zu bytes", scratch_len);
+    rc = encode_side(&w, front, opts->front_panels, &luts, opts->compress, scratch, err);
+    if (rc == CETAK_OK && back) {
+        if (!put_cmd(&w, "Sv"))
+            rc = cetak__fail(err, CETAK_E_SPACE, 0, "output buffer too small");
+        else
+            rc = encode_side(&w, back, opts->back_panels, &luts, opts->compress, scratch, err);
+    }
+    free(scratch);
+    if (rc != CETAK_OK) return rc;
+    if (!put_cmd(&w, "Se")) return cetak__fail(err, CETAK_E_SPACE, 0, "output buffer too small");
+    *out_len = w.n;
+    return CETAK_OK;
+}
+
+/* ---- framing ---- */
+static int is_alpha(uint8_t c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+typedef struct {
+    size_t name_len;      /* after ESC */
+    int download;         /* 0 none, 1 Db, 2 Dbc */
+    char panel;
+    int levels;
+    size_t payload_off;   /* from the unit start */
+    size_t payload_len;
+    size_t text_len;      /* after ESC, up to CR or payload (without the ';' before payload) */
+} ev_unit;
+
+/* Reads a ';'-terminated field starting at *i.  Returns 1 done, 0 need more, <0 error. */
+static int read_field(const uint8_t *b, size_t len, size_t *i, size_t abs, size_t *f0,
+                      size_t *flen, cetak_error *err) {
+    size_t j = *i;
+    while (j < len && b[j] != ';') {
+        if (b[j] < 0x20 || b[j] > 0x7E)
+            return cetak__fail(err, CETAK_E_SYNTAX, abs + j,
+                               "byte 0x%02X inside a download header", b[j]);
+        if (j > MAX_DOWNLOAD_HEADER)
+            return cetak__fail(err, CETAK_E_SYNTAX, abs, "download header too long");
+        j++;
+    }
+    if (j >= len) return 0;
+    *f0 = *i;
+    *flen = j - *i;
+    *i = j + 1;
+    return 1;
+}
+
+static int parse_uint(const uint8_t *s, size_t n, size_t *v) {
+    size_t i, acc = 0;
+    if (n == 0 || n > 9) return 0;
+    for (i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return 0;
+        acc = acc * 10 + (size_t)(s[i] - '0');
+    }
+    *v = acc;
+    return 1;
+}
+
+/* One unit at b (abs = its offset in the whole stream, for messages).  *ulen = 0: need more.
+ * For padding u->name_len = 0 and u->download = -1. */
+static int ev_frame(const uint8_t *b, size_t len, size_t abs, size_t *ulen, ev_unit *u,
+                    cetak_error *err) {
+    size_t i;
+    *ulen = 0;
+    memset(u, 0, sizeof *u);
+    if (len == 0) return CETAK_OK;
+    if (b[0] == 0x00) {
+        for (i = 0; i < len && b[i] == 0x00; i++) {}
+        u->download = -1;
+        *ulen = i;
+        return CETAK_OK;
+    }
+    if (b[0] != ESC)
+        return cetak__fail(err, CETAK_E_SYNTAX, abs,
+                           "expected ESC (0x1B) at the start of a command, found 0x%02X", b[0]);
+    for (i = 1; i < len && is_alpha(b[i]); i++) {
+        if (i > MAX_NAME) return cetak__fail(err, CETAK_E_SYNTAX, abs, "command name too long");
+    }
+    if (i >= len) return CETAK_OK;
+    u->name_len = i - 1;
+    if (u->name_len == 0)
+        return cetak__fail(err, CETAK_E_SYNTAX, abs + 1,
+                           "command name expected after ESC, found 0x%02X", b[1]);
+    if ((u->name_len == 2 && memcmp(b + 1, "Db", 2) == 0) ||
+        (u->name_len == 3 && memcmp(b + 1, "Dbc", 3) == 0)) {
+        size_t f0 = 0, fl = 0, levels = 0, n = 0, end;
+        int r, bits;
+        u->download = u->name_len == 2 ? 1 : 2;
+        if (b[i] != ';')
+            return cetak__fail(err, CETAK_E_SYNTAX, abs + i, "';' expected after the download name");
+        i++;
+        if ((r = read_field(b, len, &i, abs, &f0, &fl, err)) <= 0) return r;
+        if (fl != 1 || !strchr("ymcko", b[f0]))
+            return cetak__fail(err, CETAK_E_SYNTAX, abs + f0, "download panel must be y, m, c, k or o");
+        u->panel = (char)b[f0];
+        if ((r = read_field(b, len, &i, abs, &f0, &fl, err)) <= 0) return r;
+        if (!parse_uint(b + f0, fl, &levels))
+            return cetak__fail(err, CETAK_E_SYNTAX, abs + f0, "download levels must be a number");
+        bits = cetak__bits_for_levels((int)levels);
+        if (u->panel == 'k' || u->panel == 'o') {
+            if (bits != 1)
+                return cetak__fail(err, CETAK_E_SYNTAX, abs + f0, "panel %c takes levels 2, not %zu",
+                                   u->panel, levels);
+        } else if (bits < 5 || (u->download == 2 && bits > 7)) {
+            return cetak__fail(err, CETAK_E_SYNTAX, abs + f0,
+                               "colour panel levels must be 32, 64, 128%s, not %zu",
+                               u->download == 1 ? " or 256" : "", levels);
+        }
+        u->levels = (int)levels;
+        if (u->download == 2) {
+            if ((r = read_field(b, len, &i, abs, &f0, &fl, err)) <= 0) return r;
+            if (!parse_uint(b + f0, fl, &n))
+                return cetak__fail(err, CETAK_E_SYNTAX, abs + f0, "download length must be a number");
+            if (n > MAX_DBC_LEN)
+                return cetak__fail(err, CETAK_E_LENGTH, abs + f0,
+                                   "download length %zu is larger than any panel", n);
+        } else {
+            n = (size_t)CETAK_PANEL_LINES * CETAK_EVOLIS_W * (size_t)bits / 8;
+        }
+        u->text_len = i - 2; /* without the ';' that precedes the payload */
+        u->payload_off = i;
+        u->payload_len = n;
+        end = i + n;
+        if (len <= end) return CETAK_OK;
+        if (b[end] != CR)
+            return cetak__fail(err, CETAK_E_LENGTH, abs + end,
+                               "download of %zu bytes is not followed by CR (found 0x%02X): its "
+                               "length field is wrong", n, b[end]);
+        *ulen = end + 1;
+        return CETAK_OK;
+    }
+    for (; i < len && b[i] != CR; i++) {
+        if (b[i] == ESC)
+            return cetak__fail(err, CETAK_E_SYNTAX, abs + i, "command not terminated by CR");
+        if (b[i] < 0x20 || b[i] > 0x7E)
+            return cetak__fail(err, CETAK_E_SYNTAX, abs + i, "byte 0x%02X inside a command", b[i]);
+        if (i > MAX_TEXT) return cetak__fail(err, CETAK_E_SYNTAX, abs, "command too long");
+    }
+    if (i >= len) return CETAK_OK;
+    u->text_len = i - 1;
+    *ulen = i + 1;
+    return CETAK_OK;
+}
+
+int cetak_evolis_frame(const uint8_t *buf, size_t len, size_t *unit_len, cetak_error *err) {
+    ev_unit u;
+    if (!unit_len || (!buf && len)) return cetak__fail(err, CETAK_E_ARG, 0, "null buffer");
+    return ev_frame(buf, len, 0, unit_len, &u, err);
+}
+
+/* ---- decoder ---- */
+static const char *const KNOWN[] = {
+    "Pr", "Pmi", "Pc", "Pl", "Ps", "Pdt", "Mr", "Ppws", "Pem", "Ss", "Se", "Sr", "Sv", "Sis",
+    "Sic", "Ser", "Seb", "Srs", "Db", "Dbc", "Rfv", "Rsn", "Rtp", "Rr", "Rco", "Rse", "Rlr",
+    "Rkn", NULL};
+
+static int known(const uint8_t *name, size_t n) {
+    int i;
+    for (i = 0; KNOWN[i]; i++)
+        if (strlen(KNOWN[i]) == n && memcmp(KNOWN[i], name, n) == 0) return 1;
+    return 0;
+}
+
+static void unpack_bits(const uint8_t *src, int bits, uint8_t *dots, size_t ndots) {
+    size_t j;
+    uint32_t acc = 0;
+    int have = 0;
+    for (j = 0; j < ndots; j++) {
+        while (have < bits) {
+            acc = (acc << 8) | *src++;
+            have += 8;
+        }
+        have -= bits;
+        dots[j] = (uint8_t)((acc >> have) & ((1u << bits) - 1));
+    }
+}
+
+static int decompress(const uint8_t *p, size_t n, size_t abs, char panel, int bits, uint8_t *dots,
+                      cetak_error *err) {
+    size_t q = 0;
+    int line;
+    for (line = 0; line < CETAK_PANEL_LINES; line++) {
+        uint8_t *d = dots + (size_t)line * CETAK_EVOLIS_W;
+        if (panel == 'k' || panel == 'o') {
+            uint8_t code;
+            int j;
+            if (q >= n)
+                return cetak__fail(err, CETAK_E_LENGTH, abs + q,
+                                   "compressed panel ends after %d of 1016 lines", line);
+            code = p[q++];
+            if (code == 0x00 || code == 0xFF) {
+                memset(d, code ? 1 : 0, CETAK_EVOLIS_W);
+                continue;
+            }
+            if (code > LINE_BYTES_1BIT)
+                return cetak__fail(err, CETAK_E_SYNTAX, abs + q - 1,
+                                   "line %d: byte count %d above 81", line, code);
+            if (n - q < code)
+                return cetak__fail(err, CETAK_E_LENGTH, abs + q,
+                                   "compressed panel ends inside line %d", line);
+            memset(d, 0, CETAK_EVOLIS_W);
+            for (j = 0; j < 8 * code; j++) d[j] = (p[q + (size_t)j / 8] >> (7 - j % 8)) & 1;
+            q += code;
+        } else {
+            const uint8_t vmask = (uint8_t)((1u << bits) - 1);
+            int j = 0;
+            while (j < CETAK_EVOLIS_W) {
+                uint8_t c;
+                if (q >= n)
+                    return cetak__fail(err, CETAK_E_LENGTH, abs + q,
+                                       "compressed panel ends inside line %d", line);
+                c = p[q++];
+                if (!(c & 0x80)) {
+                    if (c > vmask)
+                        return cetak__fail(err, CETAK_E_SYNTAX, abs + q - 1,
+                                           "dot value %d above %d levels", c, 1 << bits);
+                    d[j++] = c;
+                } else {
+                    size_t count;
+                    if (q >= n)
+                        return cetak__fail(err, CETAK_E_LENGTH, abs + q,
+                                           "compressed panel ends inside a repeat");
+                    count = (size_t)((c & 0x7F) >> bits) * 256 + p[q++];
+                    if (count == 0) {
+                        memset(d + j, 0, (size_t)(CETAK_EVOLIS_W - j));
+                        j = CETAK_EVOLIS_W;
+                    } else if (count > (size_t)(CETAK_EVOLIS_W - j)) {
+                        return cetak__fail(err, CETAK_E_SYNTAX, abs + q - 2,
+                                           "line %d: repeat of %zu dots runs past the line end",
+                                           line, count);
+                    } else {
+                        memset(d + j, c & vmask, count);
+                        j += (int)count;
+                    }
+                }
+            }
+        }
+    }
+    if (q != n)
+        return cetak__fail(err, CETAK_E_LENGTH, abs,
+                           "download says %zu bytes but the panel is complete after %zu", n, q);
+    return CETAK_OK;
+}
+
+int cetak__evolis_walk(const uint8_t *data, size_t len, cetak_cmd *cmds, size_t cmd_cap,
+                       size_t *n_cmds, cetak_panel *panels, size_t panel_cap, size_t *n_panels,
+                       uint8_t *dots, size_t dots_cap, cetak_error *err) {
+    const size_t plane = (size_t)CETAK_PANEL_LINES * CETAK_EVOLIS_W;
+    size_t pos = 0, nc = 0, np = 0;
+    int side = 0, rc;
+    while (pos < len) {
+        ev_unit u;
+        size_t ulen;
+        const uint8_t *b = data + pos;
+        if ((rc = ev_frame(b, len - pos, pos, &ulen, &u, err)) != CETAK_OK) return rc;
+        if (ulen == 0)
+            return cetak__fail(err, CETAK_E_TRUNCATED, pos,
+                               "stream ends inside the command starting at offset %zu", pos);
+        if (u.download == -1) { /* padding */
+            pos += ulen;
+            continue;
+        }
+        if (!known(b + 1, u.name_len))
+            return cetak__fail(err, CETAK_E_UNKNOWN, pos, "unknown Evolis command '%.*s'",
+                               (int)u.name_len, (const char *)(b + 1));
+        if (u.name_len == 2 && memcmp(b + 1, "Sr", 2) == 0) side = 0;
+        if (u.name_len == 2 && memcmp(b + 1, "Sv", 2) == 0) side = 1;
+        if (cmds) {
+            if (nc >= cmd_cap) return cetak__fail(err, CETAK_E_SPACE, pos, "command array full");
+            cmds[nc].kind = CETAK_CMD_TEXT;
+            cmds[nc].offset = pos;
+            cmds[nc].text_off = pos + 1;
+            cmds[nc].text_len = u.text_len;
+        }
+        nc++;
+        if (u.download > 0) {
+            if (panels) {
+                cetak_panel *pp = &panels[np];
+                const int bits = cetak__bits_for_levels(u.levels);
+                size_t j, printed = 0;
+                uint8_t *d;
+                if (np >= panel_cap || (np + 1) * plane > dots_cap)
+                    return cetak__fail(err, CETAK_E_SPACE, pos, "panel array full");
+                d = dots + np * plane;
+                if (u.download == 2) {
+                    rc = decompress(b + u.payload_off, u.payload_len, pos + u.payload_off, u.panel,
+                                    bits, d, err);
+                    if (rc != CETAK_OK) return rc;
+                } else {
+                    unpack_bits(b + u.payload_off, bits, d, plane);
+                }
+                for (j = 0; j < plane; j++) printed += d[j] != 0;
+                pp->side = side;
+                pp->panel = u.panel;
+                pp->levels = u.levels;
+                pp->width = CETAK_EVOLIS_W;
+                pp->height = CETAK_PANEL_LINES;
+                pp->dots_off = np * plane;
+                pp->dots_printed = printed;
+            }
+            np++;
+        }
+        pos += ulen;
+    }
+    *n_cmds = nc;
+    *n_panels = np;
+    return CETAK_OK;
+}
