@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from cetak.card import photo as photo_mod
-from cetak.card.errors import FieldDoesNotFit, PhotoError, TemplateError
+from cetak.card.errors import FieldDoesNotFit, FieldInvalid, PhotoError, TemplateError
 from cetak.card.fields import FIELDS, Record, birth_date
 from cetak.card.template import (
     CARD_HEIGHT_MM,
@@ -31,7 +31,7 @@ from cetak.card.template import (
     TextStyle,
     load_template,
 )
-from cetak.card.text import ASCENT, Fitted, fit_text, font, mm_to_px, pt_to_px
+from cetak.card.text import ASCENT, Fitted, fit_text, font, mm_to_px, pt_to_px, unprintable
 from cetak.native.types import CARD_HEIGHT, CARD_WIDTH, RenderedSide
 
 WHITE = (255, 255, 255)
@@ -168,6 +168,11 @@ def _value(canvas: _Canvas, field: str | None, text: str | None) -> tuple[str, s
 
 def _fit(text: str, source: str | None, path: Path, style: TextStyle, width: float,
          height: float | None, element: str, squeeze: int = 0) -> Fitted:
+    if unprintable(text, path):
+        if source is None:
+            raise TemplateError(f"element {element!r}: literal text has characters the font "
+                                "cannot print")
+        raise FieldInvalid(source, "has characters the card font cannot print")
     try:
         return fit_text(text, path, style.size_pt, style.min_size_pt, style.max_lines, width,
                         height, source or "", squeeze=squeeze)

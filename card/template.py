@@ -23,6 +23,7 @@ BUILTIN_TEMPLATE = PACKAGE_DIR / "templates" / "ektp.json"
 FONTS_DIR = PACKAGE_DIR / "fonts"
 PANELS = ("k", "colour")
 IMAGE_FIELDS = ("foto", "tanda_tangan")
+STYLE_KEYS = ("font", "size_pt", "min_size_pt", "max_lines")
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,7 @@ def load_template(path: str | Path | None = None) -> Template:
 
 def parse_template(raw: Any, base_dir: Path, source: Path | None = None) -> Template:
     where = str(source or "template")
-    obj = _Obj(raw, where)
+    obj = _Obj(raw, where).only("format", "name", "fonts", "front", "back")
     if obj.req("format", str) != FORMAT:
         raise TemplateError(f"{where}: format must be {FORMAT!r}")
     fonts = {key: _font_path(str(val), base_dir, f"{where}: fonts.{key}")
@@ -166,6 +167,13 @@ class _Obj:
             raise TemplateError(f"{where}: expected an object")
         self.raw = raw
         self.where = where
+
+    def only(self, *keys: str) -> _Obj:
+        """Refuse keys the format does not know: a typo must not pass as a default."""
+        unknown = sorted(set(self.raw) - set(keys) - {"note", "description"})
+        if unknown:
+            raise TemplateError(f"{self.where}: unknown key(s) {', '.join(unknown)}")
+        return self
 
     def req(self, key: str, kind: type | tuple[type, ...]) -> Any:
         if key not in self.raw:
@@ -218,15 +226,17 @@ def _colour(value: Any, where: str) -> str:
 def _fill(value: Any, where: str) -> Fill:
     if isinstance(value, str):
         return Fill(colour=_colour(value, where))
-    obj = _Obj(value, where)
+    obj = _Obj(value, where).only("by", "odd", "even")
     if obj.req("by", str) != "birth_year":
         raise TemplateError(f"{where}: fill.by must be 'birth_year'")
     return Fill(odd=_colour(obj.req("odd", str), where), even=_colour(obj.req("even", str), where))
 
 
 def _style(value: Any, fonts: dict[str, Path], where: str,
-           base: TextStyle | None = None) -> TextStyle:
+           base: TextStyle | None = None, nested: bool = True) -> TextStyle:
     obj = _Obj(value if value is not None else {}, where)
+    if nested:  # a style object of its own (a text element's keys are checked by its parser)
+        obj.only(*STYLE_KEYS)
     font = obj.opt("font", str, base.font if base else None)
     size = obj.opt("size_pt", float, base.size_pt if base else None)
     if font is None or size is None:
@@ -278,18 +288,22 @@ def _elements(items: list, fonts: dict[str, Path], where: str) -> tuple[Element,
 
 
 def _text_element(obj: _Obj, name: str, fonts: dict[str, Path]) -> TextElement:
+    obj.only("type", "name", "box", "field", "text", "align", "panel", "colour", *STYLE_KEYS)
     field_name, text = _source(obj, obj.where)
     align = obj.opt("align", str, "left")
     if align not in ("left", "center", "right"):
         raise TemplateError(f"{obj.where}: align must be left, center or right")
     return TextElement(
         name=name, box=_box(obj.req("box", list), obj.where),
-        style=_style(obj.raw, fonts, obj.where), field=field_name, text=text, align=align,
+        style=_style(obj.raw, fonts, obj.where, nested=False), field=field_name, text=text,
+        align=align,
         panel=_panel(obj, obj.where, "k"),
         colour=_colour(obj.opt("colour", str, "#000000"), obj.where))
 
 
 def _rows_element(obj: _Obj, name: str, fonts: dict[str, Path]) -> RowsElement:
+    obj.only("type", "name", "box", "label_width_mm", "colon_gap_mm", "row_pitch_mm",
+             "label_style", "value_style", "rows", "panel")
     box = _box(obj.req("box", list), obj.where)
     label_style = _style(obj.req("label_style", dict), fonts, f"{obj.where}: label_style")
     value_style = _style(obj.req("value_style", dict), fonts, f"{obj.where}: value_style")
@@ -303,7 +317,9 @@ def _rows_element(obj: _Obj, name: str, fonts: dict[str, Path]) -> RowsElement:
         cells = []
         for cell_index, raw_cell in enumerate(cells_raw):
             cell_where = row_where if cell_index == 0 else f"{row_where}.more[{cell_index - 1}]"
-            cell = _Obj(raw_cell, cell_where)
+            cell = _Obj(raw_cell, cell_where).only(
+                "label", "field", "text", "label_width_mm", "value_width_mm", "label_style",
+                "value_style", *(("pitch_mm", "more") if cell_index == 0 else ("x_mm",)))
             field_name, text = _source(cell, cell_where)
             x = box.x if cell_index == 0 else cell.req("x_mm", float)
             if not box.x <= x < box.x + box.w:
@@ -327,6 +343,7 @@ def _rows_element(obj: _Obj, name: str, fonts: dict[str, Path]) -> RowsElement:
 
 
 def _rect_element(obj: _Obj, name: str, fonts: dict[str, Path]) -> RectElement:
+    obj.only("type", "name", "box", "fill", "panel")
     panel = _panel(obj, obj.where, "colour")
     if panel != "colour":
         raise TemplateError(f"{obj.where}: a rect goes to the colour panel")
@@ -335,6 +352,7 @@ def _rect_element(obj: _Obj, name: str, fonts: dict[str, Path]) -> RectElement:
 
 
 def _image_element(obj: _Obj, name: str, fonts: dict[str, Path]) -> ImageElement:
+    obj.only("type", "name", "box", "field", "fit", "panel", "required")
     field_name = obj.req("field", str)
     if field_name not in IMAGE_FIELDS:
         raise TemplateError(f"{obj.where}: image field must be one of {IMAGE_FIELDS}")
@@ -347,6 +365,7 @@ def _image_element(obj: _Obj, name: str, fonts: dict[str, Path]) -> ImageElement
 
 
 def _hole_element(obj: _Obj, name: str, fonts: dict[str, Path]) -> OverlayHole:
+    obj.only("type", "name", "box")
     return OverlayHole(name=name, box=_box(obj.req("box", list), obj.where))
 
 

@@ -33,6 +33,21 @@ def font(path: Path, size_pt: float) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(path), pt_to_px(size_pt), layout_engine=ImageFont.Layout.BASIC)
 
 
+NOTDEF_PROBE = "\ue000"    # a private-use code point no card font maps: draws the .notdef box
+
+
+@functools.lru_cache(maxsize=4096)
+def _glyph(path: Path, char: str) -> tuple[tuple[int, int], bytes]:
+    mask = font(path, 12.0).getmask(char)
+    return mask.size, bytes(mask)
+
+
+def unprintable(text: str, font_path: Path) -> bool:
+    """True when some character has no glyph in the font (it would print as a box)."""
+    notdef = _glyph(font_path, NOTDEF_PROBE)
+    return any(_glyph(font_path, char) == notdef for char in set(text) if not char.isspace())
+
+
 @dataclass(frozen=True)
 class Fitted:
     size_pt: float

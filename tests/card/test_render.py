@@ -126,6 +126,8 @@ def test_overfull_column_is_refused_naming_a_wrapped_field():
     ({"tanggal_lahir": "17-08-1990"}, "tanggal_lahir"),
     ({"rt": "1234"}, "rt"),
     ({"nik": "32760117089"}, "nik"),
+    ({"nama": "SITI 中文"}, "nama"),
+    ({"alamat": "JL. MAWAR \U0001F600"}, "alamat"),
 ])
 def test_bad_values_are_refused_naming_the_field(overrides, field):
     with pytest.raises(FieldInvalid) as info:
@@ -143,6 +145,10 @@ def test_unusable_photo_is_refused(foto):
 def test_jpeg_photo_with_alpha_free_modes():
     side = render_card(depok_record(foto=face_png(fmt="JPEG"))).front
     assert side.rgb.shape == (648, 1016, 3)
+
+
+def test_latin_letters_with_diacritics_print():
+    render_card(depok_record(nama="Zoë Ñúñez Şahin Øyvind"))
 
 
 def test_capitals_and_formats():
@@ -183,6 +189,9 @@ def test_custom_template_from_a_file(tmp_path):
     lambda raw: raw["front"][0].update(fill="red"),
     lambda raw: raw["front"].append({"type": "circle", "name": "x"}),
     lambda raw: raw["fonts"].update(regular="Missing.ttf"),
+    lambda raw: raw["front"][1].update(max_line=2),
+    lambda raw: raw["front"][3]["rows"][1].update(value_style={"max_line": 2}),
+    lambda raw: raw["front"][3]["label_style"].update(colour="#ff0000"),
 ])
 def test_bad_templates_are_refused(tmp_path, edit):
     with pytest.raises(TemplateError):
