@@ -47,21 +47,23 @@ def _serve(args: argparse.Namespace) -> int:
     policy = LeasePolicy(lease_ms=int(args.lease_seconds * 1000),
                          skew_margin_ms=int(args.skew_margin_seconds * 1000),
                          window_hours=args.window_hours)
-    credentials = agent_auth = admin_auth = None
+    credentials = None
     if args.pki:
-        from cetak.security.guard import admin_authorizer, agent_authorizer
+        from cetak.security.errors import SecurityError
         from cetak.security.tls import server_credentials
 
-        credentials = server_credentials(args.pki)
-        agent_auth, admin_auth = agent_authorizer(), admin_authorizer()
+        try:
+            credentials = server_credentials(args.pki)
+        except SecurityError as exc:
+            print(f"cetak controller serve: --pki: {exc}", file=sys.stderr)
+            return 2
     else:
         log.warning("serving PLAINTEXT without client certificates (--insecure): "
                     "anyone who can reach %s can act as any agent or admin", args.listen)
 
     async def main() -> None:
         controller = create_server(args.listen, args.store, policy=policy,
-                                   server_credentials=credentials,
-                                   agent_authorizer=agent_auth, admin_authorizer=admin_auth)
+                                   server_credentials=credentials)
         await controller.start()
         if args.port_file:
             tmp = args.port_file.with_suffix(".tmp")

@@ -95,6 +95,9 @@ def import_file(ledger: Ledger, campaign_id: str, path: Path, skip_invalid: bool
                                                hold_reason=HOLD_REASON)
                         out.held += 1
         out.valid = out.imported
+        ledger.audit("admin", "records.import", campaign_id=campaign_id,
+                     imported=out.imported, invalid=out.invalid, held=out.held,
+                     skip_invalid=skip_invalid)
         out.errors.sort(key=lambda e: (e.line, e.field))
         if out.invalid and not skip_invalid:
             # All-or-nothing: leaving the transaction by exception rolls every insert back.

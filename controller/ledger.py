@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from .model import (
     AGENT_TRANSITIONS,
@@ -36,6 +38,11 @@ log = logging.getLogger(__name__)
 HOUR_MS = 3_600_000
 
 
+class AuditRecorder(Protocol):
+    def record(self, actor: str, action: str, *, allowed: bool = True,
+               detail: Mapping[str, object] | None = None) -> object: ...
+
+
 class LedgerError(Exception):
     """A ledger request was refused; the message says why (no personal data)."""
 
@@ -59,9 +66,16 @@ class HelloResult:
 
 
 class Ledger:
-    def __init__(self, store: SqliteStore, policy: LeasePolicy | None = None) -> None:
+    def __init__(self, store: SqliteStore, policy: LeasePolicy | None = None,
+                 audit: AuditRecorder | None = None) -> None:
         self.store = store
         self.policy = policy or LeasePolicy()
+        self._audit_log = audit
+
+    def audit(self, actor: str, action: str, **detail: object) -> None:
+        """Record a state change in the same transaction as the change itself."""
+        if self._audit_log is not None:
+            self._audit_log.record(actor, action, allowed=True, detail=detail)
 
     # -- campaigns, sites, records ---------------------------------------------------------
 
@@ -70,6 +84,9 @@ class Ledger:
             if self.store.get_campaign(campaign.campaign_id) is not None:
                 raise LedgerError(f"campaign {campaign.campaign_id!r} already exists")
             self.store.create_campaign(campaign)
+            self.audit("ledger", "campaign.create", campaign_id=campaign.campaign_id,
+                        deadline_ms=campaign.deadline_ms, budget_baru=campaign.budget_baru,
+                        budget_penggantian=campaign.budget_penggantian)
         return campaign
 
     def add_records(self, records: list[NewRecord], now_ms: int) -> int:
@@ -85,7 +102,10 @@ class Ledger:
                     raise LedgerError(f"no campaign {campaign_id!r}")
                 if self.store.niks_in_campaign(campaign_id, niks):
                     raise LedgerError("a NIK in this batch is already in the campaign")
-            return self.store.insert_records(records, now_ms)
+            n = self.store.insert_records(records, now_ms)
+            self.audit("ledger", "records.add", count=n,
+                        campaigns=sorted(by_campaign))
+            return n
 
     def record_inventory(self, movement: InventoryMovement) -> InventoryMovement:
         if movement.quantity <= 0:
@@ -101,6 +121,10 @@ class Ledger:
                         and blanks.destroyed + movement.quantity > blanks.spoiled:
                     raise LedgerError("only spoiled blanks can be destroyed")
             self.store.add_movement(movement)
+            self.audit("ledger", f"inventory.{movement.kind}", site_code=movement.site_code,
+                        item=movement.item, quantity=movement.quantity,
+                        serial_from=movement.serial_from, serial_to=movement.serial_to,
+                        reference=movement.reference, movement_id=movement.movement_id)
         return movement
 
     # -- agents ------------------------------------------------------------------------------
@@ -182,6 +206,9 @@ class Ledger:
                                          record_id=record_id, epoch=new_epoch,
                                          expires_ms=expires, payload=payload,
                                          priority=priority))
+            self.audit(f"agent:{agent_id}", "lease.grant", site_code=site_code,
+                        expires_ms=expires,
+                        leases=[[g.lease_id, g.record_id, g.epoch] for g in grants])
         return grants
 
     def _grant_of(self, a: Attempt) -> LeaseGrant:
@@ -200,6 +227,9 @@ class Ledger:
                     continue
                 self._finish_unused(a, f"lease_{reason}", now_ms)
                 returned += 1
+            if returned:
+                self.audit(f"agent:{agent_id}", "lease.return", reason=reason,
+                            leases=list(lease_ids))
         return returned
 
     def expire(self, now_ms: int) -> int:
@@ -207,9 +237,13 @@ class Ledger:
         cutoff = now_ms - self.policy.skew_margin_ms
         expired = 0
         with self.store.transaction():
+            done = []
             for a in self.store.leased_expired_before(cutoff):
                 self._finish_unused(a, "lease_expired", now_ms)
-                expired += 1
+                done.append(a.lease_id)
+            expired = len(done)
+            if done:
+                self.audit("controller", "lease.expire", leases=done)
         return expired
 
     def release_agent(self, agent_id: str, now_ms: int) -> int:
@@ -225,6 +259,7 @@ class Ledger:
                     self.store.set_record_state(a.record_id, RecordState.HELD,
                                                 hold_reason="unknown_outcome")
                 released += 1
+            self.audit("admin", "agent.release", agent_id=agent_id, released=released)
         return released
 
     def _finish_unused(self, a: Attempt, reason: str, now_ms: int) -> None:
@@ -240,6 +275,9 @@ class Ledger:
         with self.store.transaction():
             for e in events:
                 results.append(self._apply(agent_id, e, now_ms))
+            self.audit(f"agent:{agent_id}", "agent.report", events=[
+                [e.event_id, e.lease_id, e.epoch, str(e.state), e.reason, e.blank_serial,
+                 str(r.status)] for e, r in zip(events, results, strict=True)])
         return results
 
     def _apply(self, agent_id: str, e: AgentEvent, now_ms: int) -> EventResult:
@@ -329,6 +367,8 @@ class Ledger:
             elif not still_unknown:
                 self.store.set_record_state(a.record_id, RecordState.QUEUED)
             view = self.store.get_record(a.record_id)
+            self.audit("admin", "attempt.resolve", lease_id=a.lease_id,
+                        record_id=a.record_id, outcome=str(outcome), evidence=evidence)
         assert view is not None
         return view
 
@@ -337,7 +377,10 @@ class Ledger:
         if from_site == to_site:
             raise LedgerError("source and destination site are the same")
         with self.store.transaction():
-            return self.store.move_queued(campaign_id, from_site, to_site, record_ids)
+            moved = self.store.move_queued(campaign_id, from_site, to_site, record_ids)
+            self.audit("admin", "records.move", campaign_id=campaign_id, from_site=from_site,
+                        to_site=to_site, moved=moved, record_ids=record_ids)
+            return moved
 
     # -- queries -----------------------------------------------------------------------------
 

@@ -12,9 +12,11 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from cetak.api.v1 import admin_pb2, admin_pb2_grpc, agent_pb2, agent_pb2_grpc
+from cetak.security.audit import ACTION_CONTROLLER_START, ACTION_CONTROLLER_STOP
 
 from .admin_servicer import AdminServicer
 from .agent_servicer import AgentServicer
+from .audit import CONTROLLER, QueuedAudit, audit_log_for
 from .ledger import LeasePolicy, Ledger
 from .store import open_store
 from .store.worker import StoreWorker
@@ -35,10 +37,14 @@ class Controller:
     agents: AgentServicer
     admin: AdminServicer
     health: health.HealthServicer
+    audit: QueuedAudit
+    secure: bool = True
     _expiry_task: asyncio.Task | None = None
 
     async def start(self) -> None:
         await self.server.start()
+        self.audit.record(CONTROLLER, ACTION_CONTROLLER_START,
+                          detail={"port": self.port, "tls": self.secure})
         self._expiry_task = asyncio.create_task(self._expire_loop())
         for name in ("", "cetak.api.v1.AgentService", "cetak.api.v1.AdminService"):
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
@@ -52,6 +58,7 @@ class Controller:
         for session in list(self.agents.sessions.values()):
             session.outgoing.put_nowait(None)
         await self.server.stop(grace)
+        self.audit.record(CONTROLLER, ACTION_CONTROLLER_STOP, detail={"port": self.port})
         await asyncio.to_thread(self.worker.close)
         self.ledger.store.close()
 
@@ -72,8 +79,10 @@ def create_server(address: str, store_url: str, *, policy: LeasePolicy | None = 
                   controller_id: str = "controller") -> Controller:
     """Build (not start) a controller bound to `address` ("127.0.0.1:0" picks a free port)."""
     store = open_store(store_url)
-    ledger = Ledger(store, policy)
+    audit_log = audit_log_for(store)
+    ledger = Ledger(store, policy, audit=audit_log)
     worker = StoreWorker(store)
+    audit = QueuedAudit(worker, audit_log)
     server = grpc.aio.server(options=[
         ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
         ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
@@ -82,6 +91,14 @@ def create_server(address: str, store_url: str, *, policy: LeasePolicy | None = 
         ("grpc.http2.min_ping_interval_without_data_ms", 5_000),
         ("grpc.keepalive_permit_without_calls", 1),
     ])
+    if server_credentials is not None:
+        from cetak.security.guard import admin_authorizer as make_admin_authorizer
+        from cetak.security.guard import agent_authorizer as make_agent_authorizer
+
+        agent_authorizer = agent_authorizer or make_agent_authorizer(audit)
+        admin_authorizer = admin_authorizer or make_admin_authorizer(audit)
+    else:
+        admin_authorizer = admin_authorizer or _plaintext_admin(audit)
     agents = AgentServicer(ledger, worker, controller_id=controller_id,
                            authorize=agent_authorizer)
     admin = AdminServicer(ledger, worker, authorize=admin_authorizer,
@@ -101,4 +118,16 @@ def create_server(address: str, store_url: str, *, policy: LeasePolicy | None = 
     if port == 0:
         raise OSError(f"cannot listen on {address}")
     return Controller(server=server, port=port, ledger=ledger, worker=worker, agents=agents,
-                      admin=admin, health=health_servicer)
+                      admin=admin, health=health_servicer, audit=audit,
+                      secure=server_credentials is not None)
+
+
+def _plaintext_admin(audit: QueuedAudit):
+    """--insecure: nobody is identified, but every admin call is still written down."""
+
+    async def record_call(context: grpc.aio.ServicerContext, method: str,
+                          site_code: str = "") -> None:
+        audit.record("plaintext:unidentified", f"rpc.{method}", allowed=True,
+                     detail={"method": method, "site_code": site_code or None})
+
+    return record_call

@@ -34,6 +34,15 @@ class StoreWorker:
         self._queue.put((loop, future, fn, args, kwargs))
         return await future
 
+    def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Queue work nobody waits for (audit entries); a failure is logged."""
+
+        def settle(ok: bool, value: Any) -> None:
+            if not ok:
+                log.error("queued store work failed: %s", value)
+
+        self._queue.put((None, settle, fn, args, kwargs))
+
     def call_sync(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """For code outside the event loop (CLI, tests): run and wait."""
         done = threading.Event()

@@ -41,6 +41,14 @@ def test_serve_create_import_status_verify(tmp_path):
     r = run("campaign", "verify", "--store", str(db), "--json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["ok"] is True
+    # Every admin call and state change went to the hash-chained audit log, which verifies.
+    r = run("audit", "verify", "--store", str(db), "--json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    import sqlite3
+
+    actions = [a for (a,) in sqlite3.connect(db).execute("SELECT action FROM audit_log")]
+    assert actions[0] == "controller.start" and actions[-1] == "controller.stop"
+    assert {"campaign.create", "records.import", "rpc.ImportRecords"} <= set(actions)
 
 
 def test_serve_refuses_without_tls_choice(tmp_path):
