@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import operator
 import os
 import re
 import stat
@@ -52,6 +53,7 @@ class LineSource:
     def __iter__(self) -> Iterator[str]:
         readline = self._fp.readline
         limit = self._max + 1
+        first = True
         while True:
             try:
                 raw = readline(limit)
@@ -62,12 +64,13 @@ class LineSource:
                 return
             self.line += 1
             self.bytes_read += len(raw)
-            if self.line == 1:
+            if first:
+                first = False
                 if raw.startswith(_OTHER_BOMS):
                     raise InputUnusable("file is UTF-16 or UTF-32; export it as UTF-8", line=1)
                 if raw.startswith(_UTF8_BOM):
                     raw = raw[3:]
-            if len(raw) >= limit and not raw.endswith(b"\n"):
+            if len(raw) >= limit and raw[-1] != 10:  # 10: b"\n"
                 raise InputUnusable(f"line longer than {self._max} bytes", line=self.line)
             try:
                 yield raw.decode("utf-8")
@@ -114,7 +117,7 @@ class CsvRows:
     def __iter__(self) -> Iterator[Row]:
         reader = self._reader
         width = len(self.columns)
-        index = self._index
+        pick = operator.itemgetter(*self._index)
         # A record's line is the one it starts on: one past where the previous record ended.
         start = reader.line_num + 1
         while True:
@@ -131,7 +134,7 @@ class CsvRows:
                 yield line, None, (LINE_FIELD, f"has {len(row)} fields, header has {width}")
                 continue
             row.append("")  # index -1 of an absent optional column reads this
-            yield line, tuple([row[i] for i in index]), None
+            yield line, pick(row), None
 
 
 class JsonlRows:

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from cetak.prr.media import MediaSource
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+# Not frozen: a frozen dataclass's __init__ goes through object.__setattr__ per field, ten
+# times slower, and a million records are built per import. Treat records as read-only.
+@dataclass(slots=True, repr=False)
 class PrrRecord:
     """One valid PRR record, values as in the file (stripped, NFC), not yet in capitals.
 

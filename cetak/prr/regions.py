@@ -40,13 +40,17 @@ class RegionTable:
     def __init__(self, rows: Iterable[tuple[str, str, str]]) -> None:
         names: dict[str, str] = {}
         nik_prefixes: set[str] = set()
+        kelurahan: set[str] = set()
         for code, level, name in rows:
             names[code] = name
             if level == "kecamatan":
                 # A NIK carries the kecamatan code without dots: 32.76.01 -> 327601.
                 nik_prefixes.add(code.replace(".", ""))
+            elif len(code) == 13:
+                kelurahan.add(code)
         self._names = names
         self._nik_prefixes = frozenset(nik_prefixes)
+        self._kelurahan = frozenset(kelurahan)
 
     def __len__(self) -> int:
         return len(self._names)
@@ -55,13 +59,23 @@ class RegionTable:
         """True when `digits` (the first six digits of a NIK) is an existing kecamatan code."""
         return digits in self._nik_prefixes
 
+    @property
+    def kecamatan_nik_prefixes(self) -> frozenset[str]:
+        """Every kecamatan code without dots (for hot loops that test membership directly)."""
+        return self._nik_prefixes
+
+    @property
+    def kelurahan_codes(self) -> frozenset[str]:
+        """Every kelurahan/desa code PP.RR.SS.NNNN."""
+        return self._kelurahan
+
     def name(self, code: str) -> str | None:
         """Name of any region by its dotted code, or None."""
         return self._names.get(code)
 
     def has_kelurahan(self, code: str) -> bool:
         """True for an existing kelurahan/desa code PP.RR.SS.NNNN."""
-        return len(code) == 13 and code in self._names
+        return code in self._kelurahan
 
     def kelurahan(self, code: str) -> Kelurahan | None:
         """The kelurahan/desa with that code and its kecamatan, kabupaten/kota and provinsi."""
@@ -79,8 +93,7 @@ class RegionTable:
 
     def kelurahan_under(self, prefix: str) -> list[Kelurahan]:
         """Every kelurahan/desa whose code starts with `prefix` (e.g. "32.76."), by code."""
-        found = [self.kelurahan(code) for code in self._names
-                 if len(code) == 13 and code.startswith(prefix)]
+        found = [self.kelurahan(code) for code in self._kelurahan if code.startswith(prefix)]
         return sorted((k for k in found if k is not None), key=lambda k: k.code)
 
 

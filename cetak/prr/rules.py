@@ -22,6 +22,16 @@ from cetak.prr.regions import RegionTable
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _RT_RW = re.compile(r"[0-9]{1,3}")
 _MEDIA_CACHE_MAX = 4096
+_FAST_DATES_MAX = 100_000
+_FAST_TEXT_MAX = 10_000
+
+# Fast-path shapes: they accept a subset of what the full rules accept (ASCII, no padding).
+_FAST_NIK = re.compile(r"[0-9]{16}").fullmatch
+_FAST_NAME = re.compile(r"[A-Za-z](?:[A-Za-z '.,\-]{0,58}[A-Za-z'.,\-])?").fullmatch
+_FAST_ALAMAT = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]{0,98}[\x21-\x7e])?").fullmatch
+_FAST_KERJA = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]{0,38}[\x21-\x7e])?").fullmatch
+_FAST_GOLDAR = schema.GOLONGAN_DARAH | {""}
+_RT_RW_VALUES = frozenset(f"{n:0{w}d}" for w in (1, 2, 3) for n in range(10**w))
 
 (I_NIK, I_NAMA, I_TEMPAT, I_TANGGAL, I_JK, I_GOLDAR, I_ALAMAT, I_RT, I_RW, I_KEL, I_AGAMA,
  I_KAWIN, I_KERJA, I_WN, I_KATEGORI, I_ALASAN, I_STATUS, I_FOTO, I_TTD) = range(19)
@@ -57,9 +67,46 @@ class RecordRules:
         self._today = today or dt.date.today()
         self._dates: dict[str, tuple[dt.date | None, str | None]] = {}
         self._media_checks: dict[tuple[str, str], tuple[str, str | None]] = {}
+        # Fast-path memory of values already found valid in this input (bounded).
+        self._kec = regions.kecamatan_nik_prefixes
+        self._kel = regions.kelurahan_codes
+        self._fast_dates: dict[str, tuple[str, str, dt.date]] = {}  # -> male code, female, date
+        self._fast_foto: dict[str, str] = {}  # path as written -> normalised key
+        self._fast_ttd: dict[str, str] = {}
+        self._fast_text: set[str] = set()     # tempat_lahir and pekerjaan values
 
     def check(self, line: int, v: tuple[str, ...]) -> tuple[PrrRecord | None, list[FieldError]]:
         """The record, or None and the errors (at most one per field) of the row `v`."""
+        # Fast path for the common case: a clean, valid ASCII record, checked with as few
+        # Python operations as possible. Anything it does not recognise at once (padding,
+        # non-ASCII, a value not seen yet, any error) goes to the full check, which decides.
+        (nik, nama, tempat, tgl, jk, goldar, alamat, rt, rw, kel, agama, kawin, kerja, wn,
+         kategori, alasan, status, foto, ttd) = v
+        dates = self._fast_dates.get(tgl)
+        if (dates is not None and _FAST_NIK(nik) and nik[:6] in self._kec
+                and nik[6:12] == dates[jk == "PEREMPUAN"] and jk in schema.JENIS_KELAMIN
+                and nik[12:] != "0000"
+                and _FAST_NAME(nama) and (tempat in self._fast_text or _FAST_NAME(tempat))
+                and goldar in _FAST_GOLDAR and _FAST_ALAMAT(alamat)
+                and rt in _RT_RW_VALUES and rw in _RT_RW_VALUES and kel in self._kel
+                and agama in schema.AGAMA and kawin in schema.STATUS_PERKAWINAN
+                and (kerja in self._fast_text or _FAST_KERJA(kerja)) and wn == "WNI"
+                and status == "PRR"
+                and ((kategori == "BARU" and not alasan)
+                     or (kategori == "PENGGANTIAN" and alasan in schema.ALASAN))):
+            foto_key = self._fast_foto.get(foto)
+            ttd_key = self._fast_ttd.get(ttd) if ttd else ""
+            if foto_key is not None and ttd_key is not None:
+                if len(self._fast_text) < _FAST_TEXT_MAX:
+                    self._fast_text.add(tempat)
+                    self._fast_text.add(kerja)
+                return PrrRecord(line, nik, nama, tempat, dates[2], jk, goldar or "-", alamat,
+                                 rt, rw, kel, agama, kawin, kerja, wn, kategori, alasan, status,
+                                 foto_key, ttd_key, self._media), []
+        return self._check_full(line, v)
+
+    def _check_full(self, line: int, v: tuple[str, ...]
+                    ) -> tuple[PrrRecord | None, list[FieldError]]:
         v = tuple([s.strip(" ") for s in v])
         errors: list[FieldError] = []
 
@@ -147,12 +194,27 @@ class RecordRules:
         if errors:
             return None, errors
         assert birth is not None
+        self._remember(v[I_TANGGAL], birth, v[I_FOTO], foto[0], v[I_TTD], ttd[0])
         return PrrRecord(
             line, nik, text.normalise(nama), text.normalise(tempat), birth, jk, goldar,
             text.normalise(v[I_ALAMAT]), v[I_RT], v[I_RW], kel, v[I_AGAMA], v[I_KAWIN],
             text.normalise(v[I_KERJA]), wn, kategori, alasan, status, foto[0], ttd[0],
             self._media,
         ), errors
+
+    def _remember(self, tgl: str, birth: dt.date, foto: str, foto_key: str, ttd: str,
+                  ttd_key: str) -> None:
+        """Let the fast path accept these values next time: they were just found valid."""
+        if tgl not in self._fast_dates:
+            if len(self._fast_dates) >= _FAST_DATES_MAX:
+                self._fast_dates.clear()
+            self._fast_dates[tgl] = (nikrules.birth_code(birth, False),
+                                     nikrules.birth_code(birth, True), birth)
+        for cache, path, key in ((self._fast_foto, foto, foto_key), (self._fast_ttd, ttd, ttd_key)):
+            if path and path not in cache:
+                if len(cache) >= _MEDIA_CACHE_MAX:
+                    del cache[next(iter(cache))]
+                cache[path] = key
 
     def _date(self, value: str) -> tuple[dt.date | None, str | None]:
         cached = self._dates.get(value)

@@ -102,7 +102,12 @@ _APOSTROPHES = str.maketrans({"'": None, "\u2019": None})
 _SEPARATORS = re.compile(r"[\s.,\-]+")
 
 
+_PLAIN_NAME = re.compile(r"[A-Za-z]+(?: [A-Za-z]+)*").fullmatch
+
+
 def name_key(nama: str) -> str:
     """Normalised name for duplicate-person detection: casefold, no apostrophes, punctuation
     and runs of spaces become one space ("Siti-Aminah" == "siti  aminah")."""
+    if _PLAIN_NAME(nama):  # most names: nothing to strip or collapse
+        return nama.lower()
     return _SEPARATORS.sub(" ", nama.casefold().translate(_APOSTROPHES)).strip()
