@@ -21,6 +21,7 @@ class PreparedCard:
 
     job: Any                    # cetak.native.EncodedJob
     chip_data: bytes | None = None
+    record_id: str = ""         # labels the job (the virtual printer names its output by it)
 
 
 @dataclass(frozen=True)

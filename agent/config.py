@@ -47,7 +47,9 @@ class PrinterConfig:
     serial: str | None = None       # usb serial number (picks one of several identical printers)
     dialect: str | None = None      # None: detected from the IEEE 1284 device id
     model: str | None = None
-    contactless: str | None = None  # contactless station address; None: no chip encoding
+    # Contactless station: "virtual" (the virtual printer's own), "pcsc" or "pcsc:READER",
+    # "host:port" (an emulated printer's station in another process); None: no chip.
+    contactless: str | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,11 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path,
     journal = _journal(t.table("journal"))
     printers = _printers(t)
     signer = _signer(t.table("signer")) if "signer" in data else None
+    if signer is None:
+        for i, p in enumerate(printers):
+            if p.contactless is not None:
+                raise ConfigError("signer", f"missing (printers[{i}].contactless is set: chip "
+                                            "data must be signed with the document signer)")
     tuning = _tuning(t.table("tuning")) if "tuning" in data else TuningConfig()
     return AgentConfig(agent_id=agent_id, site_code=site_code, controller=controller,
                        journal=journal, printers=printers, window_hours=window_hours,
@@ -168,16 +175,31 @@ def _printers(t: _Table) -> tuple[PrinterConfig, ...]:
                 raise ConfigError(p.key("address"), 'missing (transport "tcp" needs host:port)')
             if ":" not in address:
                 raise ConfigError(p.key("address"), f'"{address}" has no port (expected host:port)')
+        if transport == "tcp" and dialect is None:
+            raise ConfigError(p.key("dialect"), "missing (a tcp printer cannot report its "
+                                                "IEEE 1284 id; set evolis or magicard)")
         if transport == "usb":
             for name, value in (("vendor", vendor), ("product", product)):
                 if value is None:
                     raise ConfigError(p.key(name), 'missing (transport "usb" needs vendor and '
                                                    "product ids)")
+        contactless = p.string("contactless", default=None)
+        if contactless is not None and not _station_ok(contactless):
+            raise ConfigError(p.key("contactless"), f'"{contactless}" is not a contactless '
+                              'station (expected "virtual", "pcsc", "pcsc:READER NAME" or '
+                              '"host:port" of an emulated station)')
         printers.append(PrinterConfig(
             id=pid, transport=transport, address=address, vendor=vendor, product=product,
             serial=serial, dialect=dialect, model=p.string("model", default=None),
-            contactless=p.string("contactless", default=None)))
+            contactless=contactless))
     return tuple(printers)
+
+
+def _station_ok(value: str) -> bool:
+    if value in ("virtual", "pcsc") or value.startswith("pcsc:"):
+        return True
+    host, sep, port = value.rpartition(":")
+    return bool(sep and host and port.isdigit())
 
 
 def _signer(t: _Table) -> SignerConfig:

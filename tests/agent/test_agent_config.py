@@ -39,7 +39,7 @@ vendor = 0x0F2B
 product = 0x1234
 serial = "EV123"
 model = "Primacy 2"
-contactless = "printer"
+contactless = "pcsc:ACS ACR1252"
 
 [[printers]]
 id = "p2"
@@ -113,6 +113,10 @@ printers = [{ id = "v", transport = "virtual" }]
     (('serial = "EV123"', 'colour = "red"'), "printers[0].colour", "unknown key"),
     (('heartbeat_s = 2', 'heartbeat_s = -1'), "tuning.heartbeat_s", "at least 0"),
     (('[signer]\nkey = "ds.key"\n', '[signer]\n'), "signer.key", "missing"),
+    (('[signer]\nkey = "ds.key"\ncert = "ds.pem"\n', ''), "signer", "contactless is set"),
+    (('dialect = "magicard"', ''), "printers[1].dialect", "missing"),
+    (('contactless = "pcsc:ACS ACR1252"', 'contactless = "nfc"'), "printers[0].contactless",
+     "not a contactless station"),
 ])
 def test_errors_name_the_key(tmp_path: Path, edit: tuple[str, str], key: str,
                              fragment: str) -> None:
