@@ -28,6 +28,9 @@ class ControllerConfig:
     ca: Path | None = None
     cert: Path | None = None
     key: Path | None = None
+    # Name checked against the controller's certificate; None: the security package's default
+    # (every controller certificate of a cetak PKI carries it, so any address works).
+    server_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,7 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path,
 
 
 def _controller(t: _Table) -> ControllerConfig:
-    t.only("address", "insecure", "ca", "cert", "key")
+    t.only("address", "insecure", "ca", "cert", "key", "server_name")
     address = t.string("address")
     if ":" not in address:
         raise ConfigError(t.key("address"), f'"{address}" has no port (expected host:port)')
@@ -138,7 +141,8 @@ def _controller(t: _Table) -> ControllerConfig:
             if value is None:
                 raise ConfigError(t.key(name), "missing (mutual TLS needs ca, cert and key; "
                                                "set insecure = true only for tests and demos)")
-    return ControllerConfig(address=address, insecure=insecure, ca=ca, cert=cert, key=key)
+    return ControllerConfig(address=address, insecure=insecure, ca=ca, cert=cert, key=key,
+                            server_name=t.string("server_name", default=None))
 
 
 def _journal(t: _Table) -> JournalConfig:

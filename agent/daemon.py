@@ -48,7 +48,10 @@ def channel_factory(config: ControllerConfig) -> ChannelFactory:
     credentials = grpc.ssl_channel_credentials(root_certificates=material["ca"],
                                                private_key=material["key"],
                                                certificate_chain=material["cert"])
-    return lambda: grpc.aio.secure_channel(config.address, credentials)
+    from cetak.security.tls import CONTROLLER_TLS_NAME
+
+    options = [("grpc.ssl_target_name_override", config.server_name or CONTROLLER_TLS_NAME)]
+    return lambda: grpc.aio.secure_channel(config.address, credentials, options=options)
 
 
 def default_backends(config: AgentConfig) -> Sequence[PrinterBackend]:

@@ -189,7 +189,12 @@ class Agent:
             try:
                 await self._one_session()
             except (grpc.aio.AioRpcError, SessionEnded, TimeoutError, OSError) as exc:
-                log.warning("controller stream: %s", _describe(exc))
+                # A refused identity needs a person (certificate, agent_id, site_code); keep
+                # retrying in case it is fixed on the controller side, but say so loudly.
+                refused = isinstance(exc, grpc.aio.AioRpcError) and exc.code() in (
+                    grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNAUTHENTICATED)
+                log.log(logging.ERROR if refused else logging.WARNING, "controller stream: %s",
+                        _describe(exc))
             if self._closing:
                 return
             delay = self.backoff.next_delay()
