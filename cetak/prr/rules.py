@@ -27,9 +27,21 @@ _FAST_TEXT_MAX = 10_000
 
 # Fast-path shapes: they accept a subset of what the full rules accept (ASCII, no padding).
 _FAST_NIK = re.compile(r"[0-9]{16}").fullmatch
-_FAST_NAME = re.compile(r"[A-Za-z](?:[A-Za-z '.,\-]{0,58}[A-Za-z'.,\-])?").fullmatch
-_FAST_ALAMAT = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]{0,98}[\x21-\x7e])?").fullmatch
-_FAST_KERJA = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]{0,38}[\x21-\x7e])?").fullmatch
+
+
+def _fast_name(max_len: int):  # noqa: ANN202 - a compiled pattern's fullmatch
+    # Starts with a letter (so it has one), no padding, at most max_len characters.
+    return re.compile(rf"[A-Za-z](?:[A-Za-z '.,\-]{{0,{max_len - 2}}}[A-Za-z'.,\-])?").fullmatch
+
+
+def _fast_text(max_len: int):  # noqa: ANN202
+    return re.compile(rf"[\x21-\x7e](?:[\x20-\x7e]{{0,{max_len - 2}}}[\x21-\x7e])?").fullmatch
+
+
+_FAST_NAME = _fast_name(schema.NAMA_MAX)
+_FAST_TEMPAT = _fast_name(schema.TEMPAT_LAHIR_MAX)
+_FAST_ALAMAT = _fast_text(schema.ALAMAT_MAX)
+_FAST_KERJA = _fast_text(schema.PEKERJAAN_MAX)
 _FAST_GOLDAR = schema.GOLONGAN_DARAH | {""}
 _RT_RW_VALUES = frozenset(f"{n:0{w}d}" for w in (1, 2, 3) for n in range(10**w))
 
@@ -73,7 +85,8 @@ class RecordRules:
         self._fast_dates: dict[str, tuple[str, str, dt.date]] = {}  # -> male code, female, date
         self._fast_foto: dict[str, str] = {}  # path as written -> normalised key
         self._fast_ttd: dict[str, str] = {}
-        self._fast_text: set[str] = set()     # tempat_lahir and pekerjaan values
+        self._fast_tempat: set[str] = set()   # tempat_lahir values (they repeat a lot)
+        self._fast_kerja: set[str] = set()    # pekerjaan values
 
     def check(self, line: int, v: tuple[str, ...]) -> tuple[PrrRecord | None, list[FieldError]]:
         """The record, or None and the errors (at most one per field) of the row `v`."""
@@ -86,20 +99,21 @@ class RecordRules:
         if (dates is not None and _FAST_NIK(nik) and nik[:6] in self._kec
                 and nik[6:12] == dates[jk == "PEREMPUAN"] and jk in schema.JENIS_KELAMIN
                 and nik[12:] != "0000"
-                and _FAST_NAME(nama) and (tempat in self._fast_text or _FAST_NAME(tempat))
+                and _FAST_NAME(nama) and (tempat in self._fast_tempat or _FAST_TEMPAT(tempat))
                 and goldar in _FAST_GOLDAR and _FAST_ALAMAT(alamat)
                 and rt in _RT_RW_VALUES and rw in _RT_RW_VALUES and kel in self._kel
                 and agama in schema.AGAMA and kawin in schema.STATUS_PERKAWINAN
-                and (kerja in self._fast_text or _FAST_KERJA(kerja)) and wn == "WNI"
+                and (kerja in self._fast_kerja or _FAST_KERJA(kerja)) and wn == "WNI"
                 and status == "PRR"
                 and ((kategori == "BARU" and not alasan)
                      or (kategori == "PENGGANTIAN" and alasan in schema.ALASAN))):
             foto_key = self._fast_foto.get(foto)
             ttd_key = self._fast_ttd.get(ttd) if ttd else ""
             if foto_key is not None and ttd_key is not None:
-                if len(self._fast_text) < _FAST_TEXT_MAX:
-                    self._fast_text.add(tempat)
-                    self._fast_text.add(kerja)
+                if len(self._fast_tempat) < _FAST_TEXT_MAX:
+                    self._fast_tempat.add(tempat)
+                if len(self._fast_kerja) < _FAST_TEXT_MAX:
+                    self._fast_kerja.add(kerja)
                 return PrrRecord(line, nik, nama, tempat, dates[2], jk, goldar or "-", alamat,
                                  rt, rw, kel, agama, kawin, kerja, wn, kategori, alasan, status,
                                  foto_key, ttd_key, self._media), []
