@@ -156,6 +156,10 @@ class PrinterWorker:
         """Print one prepared card; True when the printer failed before any card."""
         lease = ready.lease
         attempt_id = str(uuid.uuid4())
+        current = self._journal.lease(lease.lease_id)
+        if current is None or current.state != "held":
+            log.info("lease %s was revoked before it started", lease.lease_id)
+            return False
         if ready.error is not None:
             # Nothing reached the printer: the controller requeues the record. Only the type
             # is reported, since a message could quote the record's personal data.

@@ -140,10 +140,13 @@ class Session:
         a = self.agent
         if a.stopping:
             return
-        wanted = max(0, self.window - a.journal.outstanding_count())
+        # Welcome's window is only the value at connect time (0 while the site has no
+        # blanks); the controller re-evaluates it and caps every grant at it. So ask for at
+        # least one card printing plus one prepared per printer, and let the controller decide.
+        window = max(self.window, 2 * len(a.backends))
+        wanted = max(0, window - a.journal.outstanding_count())
         # Credit replaces the controller's count, so only ask when we want more than it
-        # will send anyway; the controller also caps at the window, so a race only costs
-        # a redundant message.
+        # will send anyway; a race only costs a redundant message.
         if wanted > self._credit_view:
             await self.call.write(agent_pb2.AgentMessage(credit=agent_pb2.Credit(slots=wanted)))
             self._credit_view = wanted
