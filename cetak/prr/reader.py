@@ -177,23 +177,23 @@ class JsonlRows:
             return line, None, (LINE_FIELD, "not valid JSON")
         if not isinstance(obj, dict):
             return line, None, (LINE_FIELD, "not a JSON object")
-        values = []
-        for field in FIELDS:
-            value = obj.get(field, "")
-            if value is None:
-                value = ""
-            elif not isinstance(value, str):
-                return line, None, (field, "must be a JSON string")
-            values.append(value)
-        if len(obj) > len(FIELDS) or any(k not in FIELDS for k in obj):
-            unknown = next(k for k in obj if k not in FIELDS)
+        keys = obj.keys()
+        if not keys <= _FIELD_SET:
+            unknown = next(k for k in obj if k not in _FIELD_SET)
             return line, None, (LINE_FIELD, f"unknown field {_shown(unknown)}")
-        missing = [f for f in REQUIRED_COLUMNS if f not in obj]
-        if missing:
-            return line, None, (min(missing), "field missing")
-        return line, tuple(values), None
+        if not REQUIRED_COLUMNS <= keys:
+            return line, None, (min(REQUIRED_COLUMNS - keys), "field missing")
+        values = tuple([obj.get(f, "") for f in FIELDS])
+        if set(map(type, values)) != _ONLY_STR:  # rare: nulls or non-string values
+            for field, value in zip(FIELDS, values, strict=True):
+                if value is not None and type(value) is not str:
+                    return line, None, (field, "must be a JSON string")
+            values = tuple(["" if value is None else value for value in values])
+        return line, values, None
 
 
+_FIELD_SET = frozenset(FIELDS)
+_ONLY_STR = {str}
 _BAD_JSON = object()
 
 
@@ -290,6 +290,9 @@ def _check_archive(zf: zipfile.ZipFile, limits: Limits) -> zipfile.ZipInfo:
         parts = name.replace("\\", "/").split("/")
         if name.startswith(("/", "\\")) or ".." in parts or (len(name) > 1 and name[1] == ":"):
             raise ArchiveError("the archive holds a path leaving its root (zip-slip)")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            # bzip2/LZMA decompress without an output bound per call: refuse, exports use deflate.
+            raise ArchiveError("the archive uses a compression other than stored or deflate")
         total += info.file_size
         if total > limits.max_archive_bytes:
             raise ArchiveError(f"archive expands beyond {limits.max_archive_bytes} bytes")

@@ -150,11 +150,13 @@ def test_jsonl_garbage_lines_are_invalid_lines(write_jsonl) -> None:
 
 def test_jsonl_types_and_keys_per_line(write_jsonl) -> None:
     lines = [GOOD, dict(person(2), rt=7), dict(person(3), hobi="x"),
-             {k: v for k, v in person(4).items() if k != "foto"}, dict(person(5), alasan=None)]
+             {k: v for k, v in person(4).items() if k != "foto"}, dict(person(5), alasan=None),
+             dict(person(6), golongan_darah=False), dict(person(7), rw=0)]
     result = validate(write_jsonl(lines))
     assert [(e.line, e.field, e.reason) for e in result.errors] == [
         (2, "rt", "must be a JSON string"), (3, "(line)", "unknown field 'hobi'"),
-        (4, "foto", "field missing")]
+        (4, "foto", "field missing"), (6, "golongan_darah", "must be a JSON string"),
+        (7, "rw", "must be a JSON string")]
     assert result.valid == 2
 
 

@@ -196,3 +196,10 @@ def test_corrupt_data_in_zip_is_unusable(tmp_path, media) -> None:
     path.write_bytes(bytes(raw))
     with pytest.raises(InputUnusable):
         validate(path)
+
+
+def test_only_stored_or_deflate(tmp_path, media) -> None:
+    files = {"prr.csv": csv_text([GOOD]), **media}
+    path = write_zip(tmp_path / "prr.zip", files, compression=zipfile.ZIP_LZMA)
+    with pytest.raises(ArchiveError, match="compression"):
+        validate(path)
