@@ -20,6 +20,7 @@ from cetak.security.errors import PermissionDenied
 
 from . import serde
 from .ledger import Ledger, LedgerError
+from .metrics import ControllerMetrics
 from .store.worker import StoreWorker
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,8 @@ class AgentSession:
 class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
     def __init__(self, ledger: Ledger, worker: StoreWorker, *, controller_id: str = "controller",
                  authorize: AgentAuthorizer | None = None, regrant_interval_s: float = 0.5,
-                 heartbeat_s: float = 5.0, hooks: object | None = None) -> None:
+                 heartbeat_s: float = 5.0, hooks: object | None = None,
+                 metrics: ControllerMetrics | None = None) -> None:
         self.ledger = ledger
         self.worker = worker
         self.controller_id = controller_id
@@ -53,6 +55,7 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
         self.heartbeat_s = heartbeat_s
         self.sessions: dict[str, AgentSession] = {}
         self.hooks = hooks
+        self.metrics = metrics or ControllerMetrics()
 
     async def Connect(
         self, request_iterator: AsyncIterator[agent_pb2.AgentMessage],
@@ -97,9 +100,12 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
     async def _open(self, hello: agent_pb2.Hello) -> AgentSession:
         printers = [(p.printer_id, p.SerializeToString(), p.cards_per_hour)
                     for p in hello.printers]
-        result = await self.worker.call(
-            self.ledger.hello, hello.agent_id, hello.site_code, printers,
-            list(hello.held_lease_ids), hello.software_version, hello.window_hours, now_ms())
+        with self.metrics.time_store("hello"):
+            result = await self.worker.call(
+                self.ledger.hello, hello.agent_id, hello.site_code, printers,
+                list(hello.held_lease_ids), hello.software_version, hello.window_hours,
+                now_ms())
+        self.metrics.session_opened(hello.site_code)
         session = AgentSession(agent_id=hello.agent_id, site_code=hello.site_code,
                                window=result.window, window_hours=hello.window_hours)
         policy = self.ledger.policy
@@ -122,7 +128,8 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
                 await self._handle(session, message)
         except asyncio.CancelledError:
             raise
-        except Exception:  # a broken stream ends the session; the agent reconnects
+        except Exception as exc:  # a broken stream ends the session; the agent reconnects
+            self.metrics.stream_error(exc)
             log.info("agent %s stream ended with an error", session.agent_id, exc_info=True)
         finally:
             session.outgoing.put_nowait(None)
@@ -161,9 +168,13 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
                 domain.append(serde.event_from_pb(e))
             except serde.BadMessage as exc:
                 rejected.append(e.event_id)
+                self.metrics.event("malformed", "invalid")
                 log.warning("agent %s sent a malformed event: %s", session.agent_id, exc)
-        results = await self.worker.call(self.ledger.apply_events, session.agent_id, domain,
-                                         now_ms()) if domain else []
+        with self.metrics.time_store("apply_events"):
+            results = await self.worker.call(self.ledger.apply_events, session.agent_id,
+                                             domain, now_ms()) if domain else []
+        for e, r in zip(domain, results, strict=False):
+            self.metrics.event(str(r.status), str(e.state))
         if results:
             session.outgoing.put_nowait(serde.ack_to_pb(results))
         # A finished lease frees a window slot: top up at once.
@@ -174,13 +185,15 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
         if session.credit <= 0:
             return
         try:
-            grants = await self.worker.call(self.ledger.grant, session.agent_id,
-                                            session.site_code, session.credit, now_ms(),
-                                            session.window)
+            with self.metrics.time_store("grant"):
+                grants = await self.worker.call(self.ledger.grant, session.agent_id,
+                                                session.site_code, session.credit, now_ms(),
+                                                session.window)
         except LedgerError as exc:
             log.warning("cannot lease to agent %s: %s", session.agent_id, exc)
             return
         session.credit -= len(grants)
+        self.metrics.granted(session.site_code, len(grants))
         for g in grants:
             session.outgoing.put_nowait(serde.lease_to_pb(g))
 

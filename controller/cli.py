@@ -33,6 +33,9 @@ def register(parser: argparse.ArgumentParser) -> None:
                        help="write the bound port here once listening (for port 0)")
     serve.add_argument("--metrics-port", type=int, default=0,
                        help="serve Prometheus /metrics on this port (0: off)")
+    serve.add_argument("--metrics-address", default="127.0.0.1",
+                       help="address /metrics listens on (default loopback; 0.0.0.0 lets a "
+                            "Prometheus on another host scrape it)")
     serve.set_defaults(handler=_serve)
 
 
@@ -65,6 +68,12 @@ def _serve(args: argparse.Namespace) -> int:
         controller = create_server(args.listen, args.store, policy=policy,
                                    server_credentials=credentials)
         await controller.start()
+        metrics_server = None
+        if args.metrics_port:
+            # Up before the port file appears, so whoever waits for that file can scrape.
+            metrics_server = controller.metrics.serve(args.metrics_port, args.metrics_address)
+            log.info("metrics on http://%s:%d/metrics", args.metrics_address,
+                     metrics_server.port)
         if args.port_file:
             tmp = args.port_file.with_suffix(".tmp")
             tmp.write_text(str(controller.port))
@@ -75,6 +84,8 @@ def _serve(args: argparse.Namespace) -> int:
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
         log.info("controller stopping")
+        if metrics_server is not None:
+            metrics_server.stop()
         await controller.stop()
 
     asyncio.run(main())

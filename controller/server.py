@@ -18,6 +18,7 @@ from .admin_servicer import AdminServicer
 from .agent_servicer import AgentServicer
 from .audit import CONTROLLER, QueuedAudit, audit_log_for
 from .ledger import LeasePolicy, Ledger
+from .metrics import ControllerMetrics
 from .store import open_store
 from .store.worker import StoreWorker
 
@@ -39,6 +40,7 @@ class Controller:
     health: health.HealthServicer
     audit: QueuedAudit
     secure: bool = True
+    metrics: ControllerMetrics | None = None
     _expiry_task: asyncio.Task | None = None
 
     async def start(self) -> None:
@@ -61,6 +63,8 @@ class Controller:
         self.audit.record(CONTROLLER, ACTION_CONTROLLER_STOP, detail={"port": self.port})
         await asyncio.to_thread(self.worker.close)
         self.ledger.store.close()
+        if self.metrics is not None:
+            self.metrics.close()
 
     async def _expire_loop(self) -> None:
         while True:
@@ -69,6 +73,8 @@ class Controller:
                 n = await self.worker.call(self.ledger.expire, int(time.time() * 1000))
                 if n:
                     log.info("requeued %d expired leases", n)
+                    if self.metrics is not None:
+                        self.metrics.expired(n)
             except Exception:  # keep expiring even if one pass fails
                 log.exception("lease expiry pass failed")
 
@@ -83,7 +89,8 @@ def create_server(address: str, store_url: str, *, policy: LeasePolicy | None = 
     ledger = Ledger(store, policy, audit=audit_log)
     worker = StoreWorker(store)
     audit = QueuedAudit(worker, audit_log)
-    server = grpc.aio.server(options=[
+    metrics = ControllerMetrics()
+    server = grpc.aio.server(interceptors=[metrics.interceptor()], options=[
         ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
         ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
         ("grpc.keepalive_time_ms", 20_000),
@@ -100,7 +107,8 @@ def create_server(address: str, store_url: str, *, policy: LeasePolicy | None = 
     else:
         admin_authorizer = admin_authorizer or _plaintext_admin(audit)
     agents = AgentServicer(ledger, worker, controller_id=controller_id,
-                           authorize=agent_authorizer)
+                           authorize=agent_authorizer, metrics=metrics)
+    metrics.watch_store(store.path, agents.sessions)
     admin = AdminServicer(ledger, worker, authorize=admin_authorizer,
                           agent_sessions=agents.sessions)
     agent_pb2_grpc.add_AgentServiceServicer_to_server(agents, server)
@@ -119,7 +127,7 @@ def create_server(address: str, store_url: str, *, policy: LeasePolicy | None = 
         raise OSError(f"cannot listen on {address}")
     return Controller(server=server, port=port, ledger=ledger, worker=worker, agents=agents,
                       admin=admin, health=health_servicer, audit=audit,
-                      secure=server_credentials is not None)
+                      secure=server_credentials is not None, metrics=metrics)
 
 
 def _plaintext_admin(audit: QueuedAudit):
