@@ -79,7 +79,8 @@ class Agent:
     # --- lifecycle --------------------------------------------------------------------------
 
     async def run(self) -> int:
-        """Run until request_stop(); returns the process exit code (0 after a clean stop)."""
+        """Run until request_stop(); returns the exit code: 0 after a clean stop, 1 when a
+        printer worker failed (the agent then stops by itself)."""
         self._loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
         self._recover()
@@ -94,16 +95,20 @@ class Agent:
         connection = asyncio.create_task(self._connection_loop(), name="connection")
         stopper = asyncio.create_task(self._stop_event.wait())
         await asyncio.wait({stopper, *worker_tasks}, return_when=asyncio.FIRST_COMPLETED)
+        failed = False
         for task in worker_tasks:
             if task.done() and task.exception() is not None:
-                log.error("printer worker failed", exc_info=task.exception())
+                # E.g. the journal cannot be written: stop everything rather than print cards
+                # whose outcome cannot be kept. The next start reports the attempt UNKNOWN.
+                log.error("printer worker failed; stopping", exc_info=task.exception())
+                failed = True
         self.stopping = True
         log.info("stopping: no new cards; finishing the cards in progress")
         for w in self.workers:
             w.stop()
         await asyncio.gather(*worker_tasks, return_exceptions=True)
         stopper.cancel()
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown(wait=True, cancel_futures=True)  # no render may outlive the journal
         await self._flush()
         await self._close_connection(connection)
         counts = self.journal.counts()
@@ -114,7 +119,7 @@ class Agent:
             except Exception as exc:  # closing one printer must not keep others open
                 log.warning("closing printer %s: %s", b.printer_id, type(exc).__name__)
         log.info("stopped; journal keeps %s", counts)
-        return 0
+        return 1 if failed else 0
 
     def request_stop(self) -> None:
         """Begin a graceful stop (thread- and signal-safe)."""
@@ -195,6 +200,10 @@ class Agent:
                     grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNAUTHENTICATED)
                 log.log(logging.ERROR if refused else logging.WARNING, "controller stream: %s",
                         _describe(exc))
+            except Exception:
+                # A bug or a journal failure while talking: printing goes on from the journal
+                # meanwhile, and a fresh stream replays from it.
+                log.exception("controller session failed")
             if self._closing:
                 return
             delay = self.backoff.next_delay()
