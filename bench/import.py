@@ -28,7 +28,6 @@ import argparse
 import csv
 import importlib
 import json
-import os
 import resource
 import sqlite3
 import subprocess
@@ -197,5 +196,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("PYTHONHASHSEED", "0")
     sys.exit(main())

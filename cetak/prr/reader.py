@@ -111,7 +111,7 @@ class CsvRows:
             raise InputUnusable(f"CSV header cannot be parsed: {exc}", line=1) from None
         if not header:
             raise InputUnusable("empty file: no header line", line=1)
-        self.columns = tuple(h.strip() for h in header)
+        self.columns = tuple(header)  # names are exact: no trimming, no case folding
         self._index = _column_map(list(self.columns), 1)
 
     def __iter__(self) -> Iterator[Row]:

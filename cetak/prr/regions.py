@@ -16,7 +16,9 @@ from importlib import resources
 
 from cetak.prr.errors import RegionDataError
 
-_DATA_PACKAGE = "cetak.data"
+# cetak/data is a plain folder of package data (not a package): resolve it under "cetak".
+_DATA_PACKAGE = "cetak"
+_DATA_FOLDER = "data"
 NATIONAL_FILE = "wilayah-kemendagri.csv"
 DEPOK_FILE = "depok-wilayah.csv"
 DEPOK_CODE = "32.76"
@@ -99,7 +101,8 @@ class RegionTable:
 
 def _read_rows(filename: str) -> list[tuple[str, str, str]]:
     try:
-        text = resources.files(_DATA_PACKAGE).joinpath(filename).read_text(encoding="utf-8")
+        resource = resources.files(_DATA_PACKAGE).joinpath(_DATA_FOLDER, filename)
+        text = resource.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError, ModuleNotFoundError) as exc:
         raise RegionDataError(f"cannot read packaged {filename}: {exc}") from exc
     reader = csv.reader(io.StringIO(text))

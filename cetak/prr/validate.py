@@ -26,6 +26,7 @@ from types import TracebackType
 
 from cetak.prr import schema, text
 from cetak.prr.errors import InputUnusable
+from cetak.prr.media import MediaSource
 from cetak.prr.reader import OpenedInput, open_input
 from cetak.prr.record import PrrRecord
 from cetak.prr.regions import RegionTable, load_regions
@@ -99,7 +100,7 @@ class ValidationRun:
         return self._in.lines.bytes_read
 
     @property
-    def media(self) -> object:
+    def media(self) -> MediaSource:
         return self._in.media
 
     def __iter__(self) -> Iterator[Batch]:

@@ -40,7 +40,7 @@ def test_packaged_copies_match_shared_data() -> None:
     if not SHARED.is_dir():
         return  # an installed copy without the founders' folder beside it
     for name in ("wilayah-kemendagri.csv", "depok-wilayah.csv"):
-        with resources.as_file(resources.files("cetak.data") / name) as packaged:
+        with resources.as_file(resources.files("cetak") / "data" / name) as packaged:
             assert filecmp.cmp(packaged, SHARED / name, shallow=False)
 
 

@@ -22,6 +22,7 @@ def test_column_order_is_free(write_csv) -> None:
     (tuple(f for f in FIELDS if f != "nik"), "missing required column(s): nik"),
     (FIELDS + ("nik",), "twice"),
     (tuple(f.upper() for f in FIELDS), "unknown column"),     # names are exact
+    (("nik ",) + FIELDS[1:], "unknown column"),
 ])
 def test_bad_header_is_unusable(write_csv, fields, reason) -> None:
     with pytest.raises(HeaderError, match=reason.replace("(", r"\(").replace(")", r"\)")):
