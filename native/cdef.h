@@ -49,6 +49,7 @@ typedef struct {
     size_t curves_len;
     const int *contrast;
     size_t contrast_len;
+    int scalar_only;
 } cetak_job_opts;
 
 int cetak_panels(const cetak_side *side, const cetak_job_opts *opts, uint8_t *out, size_t out_len,
@@ -79,6 +80,7 @@ typedef struct {
     size_t offset;
     size_t text_off;
     size_t text_len;
+    size_t name_len;
 } cetak_cmd;
 
 typedef struct {

@@ -171,16 +171,6 @@ def frame(dialect: str, buf: bytes) -> int:
     return int(unit[0])
 
 
-def _split_magicard_token(text: str) -> tuple[str, list[str]]:
-    if text.startswith("X-"):
-        return text, []
-    i = 0
-    while i < len(text) and (text[i].isupper() or text[i] == "_"):
-        i += 1
-    rest = text[i:]
-    return text[:i], rest.split(",") if rest else []
-
-
 def decode_stream(data: bytes) -> DecodedJob:
     """Commands and panels of an Evolis or Magicard stream (dialect detected from the bytes)."""
     src = ffi.from_buffer(data)
@@ -213,9 +203,9 @@ def decode_stream(data: bytes) -> DecodedJob:
         elif name == "evolis":
             parts = text.split(";")
             commands.append(Command(parts[0], parts[1:], c.offset))
-        else:
-            token, params = _split_magicard_token(text)
-            commands.append(Command(token, params, c.offset))
+        else:  # Magicard header token: name, then its value and any continuation values
+            rest = text[c.name_len:]
+            commands.append(Command(text[:c.name_len], rest.split(",") if rest else [], c.offset))
     result = []
     for i in range(n_panels[0]):
         p = c_panels[i]

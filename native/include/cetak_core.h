@@ -70,6 +70,7 @@ typedef struct {
     size_t curves_len;
     const int *contrast;   /* 5 values (y,m,c,k,o) for Pc; CETAK_NO_CONTRAST = not sent */
     size_t contrast_len;
+    int scalar_only;       /* 1: skip the SIMD paths (tests compare both) */
 } cetak_job_opts;
 
 #define CETAK_NO_CONTRAST (-1000)
@@ -111,6 +112,7 @@ typedef struct {
     size_t offset;   /* of the command's first byte */
     size_t text_off; /* command text (Evolis: after ESC, up to CR or a download's payload) */
     size_t text_len;
+    size_t name_len; /* leading part of text that names the command */
 } cetak_cmd;
 
 typedef struct {

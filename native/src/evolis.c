@@ -57,8 +57,7 @@ static size_t pack_colour_line(const uint8_t *d, int bits, uint8_t *out) {
 }
 
 static void pack_mono_line(const uint8_t *d, uint8_t *out) {
-    int j;
-    for (j = 0; j < LINE_BYTES_1BIT; j++) out[j] = cetak__pack8(d + 8 * j, 0);
+    cetak__pack_bits(d, CETAK_EVOLIS_W, 0, out);
 }
 
 static size_t compress_mono_line(const uint8_t *d, uint8_t *out) {
@@ -144,39 +143,32 @@ static int check_ribbon(const char *r, cetak_error *err) {
 
 /* Encodes one side's panels into scratch streams, then frames them as downloads. */
 static int encode_side(wbuf *w, const cetak_side *side, int panels, const cetak_luts *luts,
-                       int compress, uint8_t *scratch, cetak_error *err) {
-    uint8_t tile[CETAK_TILE_BYTES];
-    uint8_t *dst[5];
-    size_t used[5] = {0, 0, 0, 0, 0};
-    const int bits = luts->bits;
-    size_t off = 0;
-    int p, x0, t;
-    for (p = 0; p < 5; p++) {
-        dst[p] = scratch + off;
-        off += panel_max(p, bits, compress);
-    }
-    for (x0 = 0; x0 < CETAK_CARD_W; x0 += CETAK_TILE) {
-        cetak__tile(side, luts, x0, CETAK_TILE, tile);
-        for (p = 0; p < 5; p++) {
-            const uint8_t *plane = tile + p * CETAK_TILE_PLANE;
-            if (!(panels & (1 << p))) continue;
-            for (t = 0; t < CETAK_TILE; t++) {
-                const uint8_t *d = plane + t * CETAK_EVOLIS_W;
-                uint8_t *o = dst[p] + used[p];
-                if (p >= 3)
-                    used[p] += compress ? compress_mono_line(d, o) : (pack_mono_line(d, o), 81);
-                else
-                    used[p] += compress ? compress_colour_line(d, bits, o)
-                                        : pack_colour_line(d, bits, o);
-            }
-        }
-    }
+                       const cetak_job_opts *opts, uint8_t *planes, uint8_t *scratch,
+                       cetak_error *err) {
+    const int bits = luts->bits, compress = opts->compress;
+    int p, line;
+    cetak__side_planes(side, luts, opts->scalar_only, planes, planes + 5 * CETAK_PLANE);
     for (p = 0; p < 5; p++) {
         char head[48];
-        size_t h = 0;
+        size_t h = 0, used = 0;
         const uint8_t cr = CR;
         const int levels = p >= 3 ? 2 : (1 << bits);
+        const uint8_t *plane = planes + (size_t)p * CETAK_PLANE;
         if (!(panels & (1 << p))) continue;
+        for (line = 0; line < CETAK_PANEL_LINES; line++) {
+            const uint8_t *d = plane + (size_t)line * CETAK_EVOLIS_W;
+            uint8_t *o = scratch + used;
+            if (p >= 3) {
+                if (compress) {
+                    used += compress_mono_line(d, o);
+                } else {
+                    pack_mono_line(d, o);
+                    used += LINE_BYTES_1BIT;
+                }
+            } else {
+                used += compress ? compress_colour_line(d, bits, o) : pack_colour_line(d, bits, o);
+            }
+        }
         head[h++] = ESC;
         memcpy(head + h, compress ? "Dbc;" : "Db;", compress ? 4 : 3);
         h += compress ? 4 : 3;
@@ -185,10 +177,10 @@ static int encode_side(wbuf *w, const cetak_side *side, int panels, const cetak_
         h += cetak__utoa(head + h, (size_t)levels);
         head[h++] = ';';
         if (compress) {
-            h += cetak__utoa(head + h, used[p]);
+            h += cetak__utoa(head + h, used);
             head[h++] = ';';
         }
-        if (!put(w, head, h) || !put(w, dst[p], used[p]) || !put(w, &cr, 1))
+        if (!put(w, head, h) || !put(w, scratch, used) || !put(w, &cr, 1))
             return cetak__fail(err, CETAK_E_SPACE, 0, "output buffer too small");
     }
     return CETAK_OK;
@@ -241,15 +233,18 @@ int cetak_evolis_encode(const cetak_side *front, const cetak_side *back, const c
     rc = rc && put_cmd(&w, "Sr");
     if (!rc) return cetak__fail(err, CETAK_E_SPACE, 0, "output buffer too small");
 
-    for (p = 0; p < 5; p++) scratch_len += panel_max(p, luts.bits, opts->compress);
+    /* scratch: the side's 5 panels, their work area, then one panel's encoded stream */
+    scratch_len = 5 * CETAK_PLANE + CETAK_SIDE_WORK + panel_max(0, luts.bits, opts->compress);
     scratch = malloc(scratch_len);
     if (!scratch) return cetak__fail(err, CETAK_E_NOMEM, 0, "no memory for %zu bytes", scratch_len);
-    rc = encode_side(&w, front, opts->front_panels, &luts, opts->compress, scratch, err);
+    rc = encode_side(&w, front, opts->front_panels, &luts, opts, scratch, scratch + 5 * CETAK_PLANE + CETAK_SIDE_WORK,
+                     err);
     if (rc == CETAK_OK && back) {
         if (!put_cmd(&w, "Sv"))
             rc = cetak__fail(err, CETAK_E_SPACE, 0, "output buffer too small");
         else
-            rc = encode_side(&w, back, opts->back_panels, &luts, opts->compress, scratch, err);
+            rc = encode_side(&w, back, opts->back_panels, &luts, opts, scratch,
+                             scratch + 5 * CETAK_PLANE + CETAK_SIDE_WORK, err);
     }
     free(scratch);
     if (rc != CETAK_OK) return rc;
@@ -516,6 +511,7 @@ int cetak__evolis_walk(const uint8_t *data, size_t len, cetak_cmd *cmds, size_t 
             cmds[nc].offset = pos;
             cmds[nc].text_off = pos + 1;
             cmds[nc].text_len = u.text_len;
+            cmds[nc].name_len = u.name_len;
         }
         nc++;
         if (u.download > 0) {

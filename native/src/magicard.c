@@ -39,14 +39,14 @@ static void back_format(int panels, char *out) {
 
 static int encode_side(uint8_t *out, size_t cap, size_t *used, const cetak_side *side, int panels,
                        int page, int duplex, int back_panels, const cetak_luts *luts,
-                       cetak_error *err) {
+                       int scalar_only, uint8_t *planes, cetak_error *err) {
     const int colour = (panels & 7) != 0, black = (panels & CETAK_P_K) != 0;
     const int eight = luts->bits == 8;
     const size_t cplane = eight ? PLANE_8BIT : PLANE_6BIT;
     char head[512], bac[8] = "";
     size_t h = 0, total, base[4] = {0, 0, 0, 0}, pos;
-    uint8_t tile[CETAK_TILE_BYTES];
-    int x0, t, b, j, n;
+    int b, n, p;
+    size_t row;
     if (colour && (panels & 7) != 7)
         return cetak__fail(err, CETAK_E_ARG, 0, "magicard prints Y, M and C together or not at all");
     if (!colour && !black)
@@ -83,31 +83,30 @@ static int encode_side(uint8_t *out, size_t cap, size_t *used, const cetak_side 
     }
     out[pos++] = 0x03;
 
-    for (x0 = 0; x0 < CETAK_CARD_W; x0 += CETAK_TILE) {
-        cetak__tile(side, luts, x0, CETAK_TILE, tile);
-        for (t = 0; t < CETAK_TILE; t++) {
-            const size_t row = (size_t)(x0 + t);
-            int p;
-            for (p = 0; colour && p < 3; p++) {
-                const uint8_t *d = tile + p * CETAK_TILE_PLANE + t * CETAK_EVOLIS_W;
-                if (eight) {
-                    uint8_t *o = out + base[p] + row * CETAK_MAGICARD_W;
-                    memcpy(o, d, CETAK_EVOLIS_W);
-                    memset(o + CETAK_EVOLIS_W, 0, CETAK_MAGICARD_W - CETAK_EVOLIS_W);
-                } else {
-                    for (b = 0; b < 6; b++) {
-                        uint8_t *o = out + base[p] + row * ROW_BYTES * 6 + (size_t)b * ROW_BYTES;
-                        for (j = 0; j < CETAK_EVOLIS_W / 8; j++) o[j] = cetak__pack8(d + 8 * j, b);
-                        memset(o + CETAK_EVOLIS_W / 8, 0, ROW_BYTES - CETAK_EVOLIS_W / 8);
-                    }
+    cetak__side_planes(side, luts, scalar_only, planes, planes + 5 * CETAK_PLANE);
+    for (p = 0; colour && p < 3; p++) {
+        const uint8_t *plane = planes + (size_t)p * CETAK_PLANE;
+        for (row = 0; row < CETAK_PANEL_LINES; row++) {
+            const uint8_t *d = plane + row * CETAK_EVOLIS_W;
+            if (eight) {
+                uint8_t *o = out + base[p] + row * CETAK_MAGICARD_W;
+                memcpy(o, d, CETAK_EVOLIS_W);
+                memset(o + CETAK_EVOLIS_W, 0, CETAK_MAGICARD_W - CETAK_EVOLIS_W);
+            } else {
+                for (b = 0; b < 6; b++) {
+                    uint8_t *o = out + base[p] + row * ROW_BYTES * 6 + (size_t)b * ROW_BYTES;
+                    cetak__pack_bits(d, CETAK_EVOLIS_W, b, o);
+                    memset(o + CETAK_EVOLIS_W / 8, 0, ROW_BYTES - CETAK_EVOLIS_W / 8);
                 }
             }
-            if (black) {
-                const uint8_t *d = tile + 3 * CETAK_TILE_PLANE + t * CETAK_EVOLIS_W;
-                uint8_t *o = out + base[3] + row * ROW_BYTES;
-                for (j = 0; j < CETAK_EVOLIS_W / 8; j++) o[j] = cetak__pack8(d + 8 * j, 0);
-                memset(o + CETAK_EVOLIS_W / 8, 0, ROW_BYTES - CETAK_EVOLIS_W / 8);
-            }
+        }
+    }
+    if (black) {
+        const uint8_t *plane = planes + 3 * CETAK_PLANE;
+        for (row = 0; row < CETAK_PANEL_LINES; row++) {
+            uint8_t *o = out + base[3] + row * ROW_BYTES;
+            cetak__pack_bits(plane + row * CETAK_EVOLIS_W, CETAK_EVOLIS_W, 0, o);
+            memset(o + CETAK_EVOLIS_W / 8, 0, ROW_BYTES - CETAK_EVOLIS_W / 8);
         }
     }
     *used = total;
@@ -119,6 +118,7 @@ int cetak_magicard_encode(const cetak_side *front, const cetak_side *back,
                           cetak_error *err) {
     cetak_luts luts;
     size_t a = 0, bsz = 0;
+    uint8_t *planes;
     int rc;
     if (!out || !out_len) return cetak__fail(err, CETAK_E_ARG, 0, "null output");
     *out_len = 0;
@@ -134,13 +134,15 @@ int cetak_magicard_encode(const cetak_side *front, const cetak_side *back,
     if (back && (rc = cetak__check_side(back, "back", err)) != CETAK_OK) return rc;
     if ((opts->front_panels & ~31) || (back && (opts->back_panels & ~31)))
         return cetak__fail(err, CETAK_E_ARG, 0, "unknown panel bits");
+    planes = malloc(5 * CETAK_PLANE + CETAK_SIDE_WORK); /* panels + their work area */
+    if (!planes) return cetak__fail(err, CETAK_E_NOMEM, 0, "no memory for the panels");
     rc = encode_side(out, cap, &a, front, opts->front_panels, 1, back != NULL, opts->back_panels,
-                     &luts, err);
+                     &luts, opts->scalar_only, planes, err);
+    if (rc == CETAK_OK && back)
+        rc = encode_side(out + a, cap - a, &bsz, back, opts->back_panels, 2, 1, 0, &luts,
+                         opts->scalar_only, planes, err);
+    free(planes);
     if (rc != CETAK_OK) return rc;
-    if (back) {
-        rc = encode_side(out + a, cap - a, &bsz, back, opts->back_panels, 2, 1, 0, &luts, err);
-        if (rc != CETAK_OK) return rc;
-    }
     *out_len = a + bsz;
     return CETAK_OK;
 }
@@ -256,28 +258,27 @@ static const char *const KNOWN[] = {
     "PAG", "PAT", "PCT", "REJ", "RT",  "SLW", "SOI", "SZB", "SZG", "SZK", "SZR", "TDT", "TRO",
     "USF", "VER", "WID", "XCO", "YCO", "X-GP-8", "X-GP-RK", NULL};
 
-static size_t name_len(const uint8_t *s, size_t n) {
-    size_t i = 0;
-    if (n >= 2 && s[0] == 'X' && s[1] == '-') return n; /* Gutenprint's X-GP-* flags */
-    while (i < n && ((s[i] >= 'A' && s[i] <= 'Z') || s[i] == '_')) i++;
-    return i;
-}
-
-static int known(const uint8_t *s, size_t n) {
+/* Length of the known token name that starts s (the longest), 0 if none: names are followed
+ * directly by their value ("REJOFF", "SZB512064", "LC1"), so they are matched as prefixes. */
+static size_t known_name(const uint8_t *s, size_t n) {
+    size_t best = 0;
     int i;
-    for (i = 0; KNOWN[i]; i++)
-        if (strlen(KNOWN[i]) == n && memcmp(KNOWN[i], s, n) == 0) return 1;
-    return 0;
+    for (i = 0; KNOWN[i]; i++) {
+        const size_t k = strlen(KNOWN[i]);
+        if (k <= n && k > best && memcmp(KNOWN[i], s, k) == 0) best = k;
+    }
+    return best;
 }
 
 static int add_cmd(cetak_cmd *cmds, size_t cap, size_t *nc, int kind, size_t off, size_t toff,
-                   size_t tlen, cetak_error *err) {
+                   size_t tlen, size_t nlen, cetak_error *err) {
     if (cmds) {
         if (*nc >= cap) return cetak__fail(err, CETAK_E_SPACE, off, "command array full");
         cmds[*nc].kind = kind;
         cmds[*nc].offset = off;
         cmds[*nc].text_off = toff;
         cmds[*nc].text_len = tlen;
+        cmds[*nc].name_len = nlen;
     }
     (*nc)++;
     return CETAK_OK;
@@ -301,12 +302,12 @@ int cetak__magicard_walk(const uint8_t *data, size_t len, cetak_cmd *cmds, size_
         is_job = u.n_planes > 0 || (u.text_len > 0 && b[u.text_off] == ',');
         if (!is_job) {
             if ((rc = add_cmd(cmds, cmd_cap, &nc, CETAK_CMD_CONTROL, pos, pos + u.text_off,
-                              u.text_len, err)) != CETAK_OK)
+                              u.text_len, 0, err)) != CETAK_OK)
                 return rc;
             pos += ulen;
             continue;
         }
-        if ((rc = add_cmd(cmds, cmd_cap, &nc, CETAK_CMD_JOB, pos, pos, 0, err)) != CETAK_OK)
+        if ((rc = add_cmd(cmds, cmd_cap, &nc, CETAK_CMD_JOB, pos, pos, 0, 0, err)) != CETAK_OK)
             return rc;
         /* tokens; a token starting with a digit continues the previous one (NCT x0,y0,x1,y1) */
         t = u.text_off + 1;
@@ -320,15 +321,15 @@ int cetak__magicard_walk(const uint8_t *data, size_t len, cetak_cmd *cmds, size_
                 a++;
                 while (a < u.text_off + u.text_len && b[a] != ',') a++;
             }
-            nl = name_len(b + t, e - t);
+            if (e == t)
+                return cetak__fail(err, CETAK_E_SYNTAX, pos + t, "empty header token");
+            nl = known_name(b + t, e - t);
             if (nl == 0)
-                return cetak__fail(err, CETAK_E_SYNTAX, pos + t, "header token without a name");
-            if (!known(b + t, nl))
                 return cetak__fail(err, CETAK_E_UNKNOWN, pos + t, "unknown Magicard token '%.*s'",
                                    (int)(e - t), (const char *)(b + t));
             if (nl == 3 && memcmp(b + t, "PAG", 3) == 0 && e - t == 4 && b[t + 3] == '2') side = 1;
             if (e - t == 6 && memcmp(b + t, "X-GP-8", 6) == 0) eight = 1;
-            if ((rc = add_cmd(cmds, cmd_cap, &nc, CETAK_CMD_TEXT, pos + t, pos + t, a - t, err)) !=
+            if ((rc = add_cmd(cmds, cmd_cap, &nc, CETAK_CMD_TEXT, pos + t, pos + t, a - t, nl, err)) !=
                 CETAK_OK)
                 return rc;
             t = a + 1;
@@ -342,7 +343,7 @@ int cetak__magicard_walk(const uint8_t *data, size_t len, cetak_cmd *cmds, size_
                                    "SZ%c%zu: a %s plane is %zu bytes", letter, u.sizes[k],
                                    letter == 'K' ? "1-bit" : eight ? "8-bit" : "6-bit", want);
             if ((rc = add_cmd(cmds, cmd_cap, &nc, CETAK_CMD_PLANE, pos + u.plane_off[k] + u.sizes[k],
-                              pos + u.plane_off[k] + u.sizes[k] + 1, 1, err)) != CETAK_OK)
+                              pos + u.plane_off[k] + u.sizes[k] + 1, 1, 1, err)) != CETAK_OK)
                 return rc;
             if (panels) {
                 cetak_panel *pp = &panels[np];
@@ -380,7 +381,7 @@ int cetak__magicard_walk(const uint8_t *data, size_t len, cetak_cmd *cmds, size_
             np++;
         }
         if ((rc = add_cmd(cmds, cmd_cap, &nc, CETAK_CMD_END, pos + u.end_off, pos + u.end_off, 0,
-                          err)) != CETAK_OK)
+                          0, err)) != CETAK_OK)
             return rc;
         pos += ulen;
     }

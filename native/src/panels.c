@@ -3,6 +3,11 @@
 
 #include "internal.h"
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define CETAK_X86 1
+#endif
+
 int cetak__fail(cetak_error *err, int code, size_t offset, const char *fmt, ...) {
     if (err) {
         va_list ap;
@@ -50,27 +55,173 @@ int cetak__make_luts(const cetak_job_opts *opts, cetak_luts *luts, cetak_error *
     return CETAK_OK;
 }
 
-void cetak__tile(const cetak_side *side, const cetak_luts *luts, int x0, int n, uint8_t *tile) {
+
+/* ---- step A: one strip of 8 canvas rows, landscape order, into 5 strip planes ---- */
+#define STRIP_ROWS 8
+#define STRIP_PX (STRIP_ROWS * CETAK_CARD_W) /* 8128 = 127 x 64 */
+
+static void strip_scalar(const uint8_t *rgb, const uint8_t *km, const uint8_t *om,
+                         const cetak_luts *luts, uint8_t *out) {
     const uint8_t *ly = luts->lut[0], *lm = luts->lut[1], *lc = luts->lut[2];
-    uint8_t *py = tile, *pm = tile + CETAK_TILE_PLANE, *pc = tile + 2 * CETAK_TILE_PLANE;
-    uint8_t *pk = tile + 3 * CETAK_TILE_PLANE, *po = tile + 4 * CETAK_TILE_PLANE;
-    int r, t;
-    for (r = 0; r < CETAK_CARD_H; r++) {
-        const size_t base = (size_t)r * CETAK_CARD_W + (size_t)x0;
-        const uint8_t *rgb = side->rgb + base * 3;
-        const uint8_t *km = side->k_mask + base;
-        const uint8_t *om = side->o_mask + base;
-        const int dot = CETAK_CARD_H - 1 - r; /* panel = canvas turned 90 degrees clockwise */
-        for (t = 0; t < n; t++) {
-            const uint8_t k = km[t] != 0;
-            const uint8_t keep = (uint8_t)(k - 1); /* 0xFF unless resin black */
-            const size_t at = (size_t)t * CETAK_EVOLIS_W + (size_t)dot;
-            py[at] = ly[rgb[3 * t + 2]] & keep;
-            pm[at] = lm[rgb[3 * t + 1]] & keep;
-            pc[at] = lc[rgb[3 * t]] & keep;
-            pk[at] = k;
-            po[at] = om[t] != 0;
+    uint8_t *y = out, *m = out + STRIP_PX, *c = out + 2 * STRIP_PX, *k = out + 3 * STRIP_PX,
+            *o = out + 4 * STRIP_PX;
+    size_t i;
+    for (i = 0; i < STRIP_PX; i++) {
+        const uint8_t kk = km[i] != 0, keep = (uint8_t)(kk - 1); /* 0xFF unless resin black */
+        y[i] = ly[rgb[3 * i + 2]] & keep;
+        m[i] = lm[rgb[3 * i + 1]] & keep;
+        c[i] = lc[rgb[3 * i]] & keep;
+        k[i] = kk;
+        o[i] = om[i] != 0;
+    }
+}
+
+#ifdef CETAK_X86
+/* AVX-512 VBMI: byte permutes do the 256-entry lookups 64 dots at a time and pull the R, G, B
+ * bytes out of the interleaved canvas.  Chosen at run time; strip_scalar is the same function. */
+typedef struct {
+    uint8_t lo[3][64], hi[3][64]; /* index tables: byte 3i+c of 192 from (v0,v1) or from v2 */
+} cetak_deint;
+
+static const cetak_deint *deint_tables(void) {
+    static const cetak_deint t = {
+#define I3(c, i) (uint8_t)((3 * (i) + (c)) & 127)
+#define J3(c, i) (uint8_t)((3 * (i) + (c)) >= 128 ? (3 * (i) + (c) - 128) : 0)
+#define ROW8(F, c, b) F(c, b), F(c, b + 1), F(c, b + 2), F(c, b + 3), F(c, b + 4), F(c, b + 5), F(c, b + 6), F(c, b + 7)
+#define ROW64(F, c) ROW8(F, c, 0), ROW8(F, c, 8), ROW8(F, c, 16), ROW8(F, c, 24), ROW8(F, c, 32), ROW8(F, c, 40), ROW8(F, c, 48), ROW8(F, c, 56)
+        {{ROW64(I3, 0)}, {ROW64(I3, 1)}, {ROW64(I3, 2)}},
+        {{ROW64(J3, 0)}, {ROW64(J3, 1)}, {ROW64(J3, 2)}},
+#undef I3
+#undef J3
+#undef ROW8
+#undef ROW64
+    };
+    return &t;
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vbmi"))) static void
+strip_vbmi(const uint8_t *rgb, const uint8_t *km, const uint8_t *om, const cetak_luts *luts,
+           uint8_t *out) {
+    const cetak_deint *dt = deint_tables();
+    __m512i tab[3][4], ilo[3], ihi[3];
+    /* channel c of pixel i is byte 3i+c: from v0/v1 while below 128, else from v2 */
+    const __mmask64 from_v2[3] = {0xFFFFFFFFFFFFFFFFULL << 43, 0xFFFFFFFFFFFFFFFFULL << 43,
+                                  0xFFFFFFFFFFFFFFFFULL << 42};
+    const __m512i one = _mm512_set1_epi8(1);
+    size_t i;
+    int c, q;
+    for (c = 0; c < 3; c++) {
+        /* canvas channel c (R, G, B) feeds ink table 2 - c (C, M, Y) */
+        for (q = 0; q < 4; q++) tab[c][q] = _mm512_loadu_si512(luts->lut[2 - c] + 64 * q);
+        ilo[c] = _mm512_loadu_si512(dt->lo[c]);
+        ihi[c] = _mm512_loadu_si512(dt->hi[c]);
+    }
+    for (i = 0; i < STRIP_PX; i += 64) {
+        const __m512i v0 = _mm512_loadu_si512(rgb + 3 * i), v1 = _mm512_loadu_si512(rgb + 3 * i + 64),
+                      v2 = _mm512_loadu_si512(rgb + 3 * i + 128);
+        const __m512i kv = _mm512_loadu_si512(km + i), ov = _mm512_loadu_si512(om + i);
+        const __mmask64 black = _mm512_test_epi8_mask(kv, kv);
+        __m512i ch[3];
+        for (c = 0; c < 3; c++) {
+            __m512i idx = _mm512_permutex2var_epi8(v0, ilo[c], v1);
+            idx = _mm512_mask_permutexvar_epi8(idx, from_v2[c], ihi[c], v2);
+            {
+                const __m512i lo = _mm512_permutex2var_epi8(tab[c][0], idx, tab[c][1]);
+                const __m512i hi = _mm512_permutex2var_epi8(tab[c][2], idx, tab[c][3]);
+                ch[c] = _mm512_mask_blend_epi8(_mm512_movepi8_mask(idx), lo, hi);
+            }
         }
+        _mm512_storeu_si512(out + i, _mm512_maskz_mov_epi8(~black, ch[2]));
+        _mm512_storeu_si512(out + STRIP_PX + i, _mm512_maskz_mov_epi8(~black, ch[1]));
+        _mm512_storeu_si512(out + 2 * STRIP_PX + i, _mm512_maskz_mov_epi8(~black, ch[0]));
+        _mm512_storeu_si512(out + 3 * STRIP_PX + i, _mm512_maskz_mov_epi8(black, one));
+        _mm512_storeu_si512(out + 4 * STRIP_PX + i,
+                            _mm512_maskz_mov_epi8(_mm512_test_epi8_mask(ov, ov), one));
+    }
+}
+
+static int have_vbmi(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vbmi");
+}
+#endif
+
+/* ---- step B: 8 x 8 byte blocks of the strips, turned into 8 panel lines x 8 dots ---- */
+/* Transposes rows r0 .. r0 + rows - 1 (rows a multiple of 8, strips stacked in `work` as
+ * plane-major [5][rows][1016]) into the panel planes.  For each 8-column block all the group's
+ * rows are done together, so every panel line receives `rows` contiguous bytes at once (whole
+ * cache lines) instead of 8 bytes per pass over 3 MB of planes. */
+static void transpose_group(const uint8_t *work, int r0, int rows, uint8_t *planes) {
+    int p, x0, k, t;
+    for (p = 0; p < 5; p++) {
+        const uint8_t *src = work + (size_t)p * (size_t)rows * CETAK_CARD_W;
+        uint8_t *plane = planes + (size_t)p * CETAK_PLANE;
+        for (x0 = 0; x0 < CETAK_CARD_W; x0 += 8) {
+            for (k = 0; k < rows; k += 8) {
+                const uint8_t *s = src + (size_t)k * CETAK_CARD_W + (size_t)x0;
+                /* canvas row r0+k+7 lands on dot0; rows run bottom-up along the line */
+                uint8_t *dst = plane + (size_t)x0 * CETAK_EVOLIS_W +
+                               (size_t)(CETAK_CARD_H - 8 - r0 - k);
+#ifdef __SSE2__
+                const __m128i a0 = _mm_loadl_epi64((const __m128i *)(s + 7 * CETAK_CARD_W));
+                const __m128i a1 = _mm_loadl_epi64((const __m128i *)(s + 6 * CETAK_CARD_W));
+                const __m128i a2 = _mm_loadl_epi64((const __m128i *)(s + 5 * CETAK_CARD_W));
+                const __m128i a3 = _mm_loadl_epi64((const __m128i *)(s + 4 * CETAK_CARD_W));
+                const __m128i a4 = _mm_loadl_epi64((const __m128i *)(s + 3 * CETAK_CARD_W));
+                const __m128i a5 = _mm_loadl_epi64((const __m128i *)(s + 2 * CETAK_CARD_W));
+                const __m128i a6 = _mm_loadl_epi64((const __m128i *)(s + 1 * CETAK_CARD_W));
+                const __m128i a7 = _mm_loadl_epi64((const __m128i *)s);
+                const __m128i t0 = _mm_unpacklo_epi8(a0, a1), t1 = _mm_unpacklo_epi8(a2, a3);
+                const __m128i t2 = _mm_unpacklo_epi8(a4, a5), t3 = _mm_unpacklo_epi8(a6, a7);
+                const __m128i u0 = _mm_unpacklo_epi16(t0, t1), u1 = _mm_unpackhi_epi16(t0, t1);
+                const __m128i u2 = _mm_unpacklo_epi16(t2, t3), u3 = _mm_unpackhi_epi16(t2, t3);
+                const __m128i w[4] = {_mm_unpacklo_epi32(u0, u2), _mm_unpackhi_epi32(u0, u2),
+                                      _mm_unpacklo_epi32(u1, u3), _mm_unpackhi_epi32(u1, u3)};
+                for (t = 0; t < 4; t++) {
+                    _mm_storel_epi64((__m128i *)(dst + (size_t)(2 * t) * CETAK_EVOLIS_W), w[t]);
+                    _mm_storel_epi64((__m128i *)(dst + (size_t)(2 * t + 1) * CETAK_EVOLIS_W),
+                                     _mm_srli_si128(w[t], 8));
+                }
+#else
+                int r;
+                for (t = 0; t < 8; t++)
+                    for (r = 0; r < 8; r++)
+                        dst[(size_t)t * CETAK_EVOLIS_W + (size_t)r] =
+                            s[(size_t)(7 - r) * CETAK_CARD_W + (size_t)t];
+#endif
+            }
+        }
+    }
+}
+
+void cetak__side_planes(const cetak_side *side, const cetak_luts *luts, int scalar_only,
+                        uint8_t *planes, uint8_t *work) {
+    int r0, k;
+#ifdef CETAK_X86
+    const int vbmi = !scalar_only && have_vbmi();
+#else
+    (void)scalar_only;
+#endif
+    for (r0 = 0; r0 < CETAK_CARD_H; r0 += CETAK_GROUP_ROWS) {
+        const int rows = CETAK_CARD_H - r0 < CETAK_GROUP_ROWS ? CETAK_CARD_H - r0 : CETAK_GROUP_ROWS;
+        for (k = 0; k < rows; k += STRIP_ROWS) {
+            const size_t base = (size_t)(r0 + k) * CETAK_CARD_W;
+            uint8_t strip[5 * STRIP_PX];
+            int p;
+#ifdef CETAK_X86
+            if (vbmi)
+                strip_vbmi(side->rgb + 3 * base, side->k_mask + base, side->o_mask + base, luts,
+                           strip);
+            else
+#endif
+                strip_scalar(side->rgb + 3 * base, side->k_mask + base, side->o_mask + base, luts,
+                             strip);
+            for (p = 0; p < 5; p++)
+                memcpy(work + ((size_t)p * (size_t)rows + (size_t)k) * CETAK_CARD_W,
+                       strip + (size_t)p * STRIP_PX, STRIP_PX);
+        }
+        transpose_group(work, r0, rows, planes);
     }
 }
 
@@ -78,19 +229,15 @@ int cetak_panels(const cetak_side *side, const cetak_job_opts *opts, uint8_t *ou
                  cetak_error *err) {
     const size_t plane = (size_t)CETAK_PANEL_LINES * CETAK_EVOLIS_W;
     cetak_luts luts;
-    uint8_t tile[CETAK_TILE_BYTES];
-    int rc, x0, p, t;
+    uint8_t *work;
+    int rc;
     if ((rc = cetak__check_side(side, "card", err)) != CETAK_OK) return rc;
     if ((rc = cetak__make_luts(opts, &luts, err)) != CETAK_OK) return rc;
     if (!out || out_len != 5 * plane)
         return cetak__fail(err, CETAK_E_SPACE, 0, "panel buffer must be %zu bytes", 5 * plane);
-    for (x0 = 0; x0 < CETAK_CARD_W; x0 += CETAK_TILE) {
-        int n = CETAK_CARD_W - x0 < CETAK_TILE ? CETAK_CARD_W - x0 : CETAK_TILE;
-        cetak__tile(side, &luts, x0, n, tile);
-        for (p = 0; p < 5; p++)
-            for (t = 0; t < n; t++)
-                memcpy(out + p * plane + (size_t)(x0 + t) * CETAK_EVOLIS_W,
-                       tile + p * CETAK_TILE_PLANE + t * CETAK_EVOLIS_W, CETAK_EVOLIS_W);
-    }
+    work = malloc(CETAK_SIDE_WORK);
+    if (!work) return cetak__fail(err, CETAK_E_NOMEM, 0, "no memory for the panel work area");
+    cetak__side_planes(side, &luts, opts->scalar_only, out, work);
+    free(work);
     return CETAK_OK;
 }
