@@ -30,6 +30,7 @@ from cetak.agent.clock import ControllerClock
 from cetak.agent.config import AgentConfig
 from cetak.agent.journal import Journal
 from cetak.agent.leases import LeaseQueue
+from cetak.agent.metrics import AgentMetrics
 from cetak.agent.pipeline import PrinterWorker, make_event
 from cetak.agent.session import Session, SessionEnded
 from cetak.api.v1 import agent_pb2, agent_pb2_grpc, common_pb2
@@ -52,7 +53,8 @@ def software_version() -> str:
 class Agent:
     def __init__(self, config: AgentConfig, journal: Journal,
                  backends: Sequence[PrinterBackend], channel_factory: ChannelFactory, *,
-                 clock: ControllerClock | None = None, backoff: Backoff | None = None) -> None:
+                 clock: ControllerClock | None = None, backoff: Backoff | None = None,
+                 metrics: AgentMetrics | None = None) -> None:
         self.config = config
         self.tuning = config.tuning
         self.journal = journal
@@ -71,6 +73,9 @@ class Agent:
         self.wake_event = asyncio.Event()
         self._stop_event = asyncio.Event()
         self.connections = 0  # successful Welcomes, for tests and logs
+        self.metrics = metrics or AgentMetrics(config.agent_id, config.site_code,
+                                               software_version())
+        self.metrics.watch(journal=journal, connected=lambda: self.connected)
 
     @property
     def connected(self) -> bool:
@@ -88,7 +93,8 @@ class Agent:
                                   thread_name_prefix="prepare")
         self.workers = [PrinterWorker(b, journal=self.journal, clock=self.clock,
                                       queue=self.queue, prepare_pool=pool, wake=self.wake,
-                                      retry_s=self.tuning.printer_retry_s)
+                                      retry_s=self.tuning.printer_retry_s,
+                                      metrics=self.metrics)
                         for b in self.backends]
         worker_tasks = [asyncio.create_task(w.run(), name=f"printer-{w.printer_id}")
                         for w in self.workers]
@@ -108,7 +114,8 @@ class Agent:
             w.stop()
         await asyncio.gather(*worker_tasks, return_exceptions=True)
         stopper.cancel()
-        pool.shutdown(wait=True, cancel_futures=True)  # no render may outlive the journal
+        # No render may outlive the journal; waited for off the loop, which still talks.
+        await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
         await self._flush()
         await self._close_connection(connection)
         counts = self.journal.counts()
@@ -219,6 +226,7 @@ class Agent:
             self.backoff.reset()
             self.connections += 1
             self.session = session
+            self.metrics.connected(True)
             log.info("connected to %s (window %d, margin %d ms, offset %d ms)",
                      welcome.controller_id or "controller", welcome.window,
                      welcome.skew_margin_ms, self.clock.offset_ms)
@@ -226,6 +234,7 @@ class Agent:
                 await session.run()
             finally:
                 self.session = None
+                self.metrics.connected(False)
         finally:
             await channel.close(grace=None)
 
