@@ -72,11 +72,19 @@ def run_agent(config: AgentConfig, backend_factory: BackendFactory | None = None
 
     async def main() -> int:
         agent = Agent(config, journal, backends, channels)
+        metrics_server = None
+        if config.metrics_port:
+            metrics_server = agent.metrics.serve(config.metrics_port)
+            log.info("metrics on http://127.0.0.1:%d/metrics", metrics_server.port)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, agent.request_stop)
         log.info("agent %s for site %s with %d printer(s)", config.agent_id, config.site_code,
                  len(backends))
-        return await agent.run()
+        try:
+            return await agent.run()
+        finally:
+            if metrics_server is not None:
+                metrics_server.stop()
 
     return asyncio.run(main())

@@ -30,6 +30,7 @@ from cetak.agent.clock import ControllerClock
 from cetak.agent.errors import JournalError
 from cetak.agent.journal import Journal, LeaseInfo
 from cetak.agent.leases import LeaseQueue
+from cetak.agent.metrics import AgentMetrics
 from cetak.api.v1 import agent_pb2, common_pb2
 
 log = logging.getLogger(__name__)
@@ -65,8 +66,9 @@ class _Ready:
 class PrinterWorker:
     def __init__(self, backend: PrinterBackend, *, journal: Journal, clock: ControllerClock,
                  queue: LeaseQueue, prepare_pool: Executor, wake: Callable[[], None],
-                 retry_s: float = 5.0) -> None:
+                 retry_s: float = 5.0, metrics: AgentMetrics | None = None) -> None:
         self.backend = backend
+        self.metrics = metrics or AgentMetrics()
         self.printer_id = backend.printer_id
         self.stats = PrinterStats()
         self._journal = journal
@@ -113,6 +115,8 @@ class PrinterWorker:
             except Exception as exc:  # any render/encode failure fails this card only
                 ready = _Ready(lease, None, exc)
             self.stats.prepare_s += time.monotonic() - started
+            if ready.card is not None:
+                self.metrics.card_prepared(self.printer_id, time.monotonic() - started)
             await self._ready.put(ready)
 
     def _prepare(self, lease: LeaseInfo) -> PreparedCard:
@@ -188,6 +192,11 @@ class PrinterWorker:
             self.stats.busy_s += time.monotonic() - started
             self.printing = None
         outcome = self._checked(outcome, fed.called)
+        took_job = outcome.state != common_pb2.FAILED_BEFORE_CARD  # a refused job never ran
+        self.metrics.card_outcome(self.printer_id, outcome.state, outcome.reason,
+                                  seconds=time.monotonic() - started if took_job else None)
+        if took_job:
+            self.metrics.bytes_sent(self.printer_id, len(getattr(ready.card.job, "data", b"")))
         name = common_pb2.AttemptState.Name(outcome.state)
         self.stats.outcomes[name] = self.stats.outcomes.get(name, 0) + 1
         event = make_event(lease, attempt_id, outcome.state, self.printer_id,
