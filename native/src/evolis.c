@@ -81,39 +81,110 @@ static size_t compress_mono_line(const uint8_t *d, uint8_t *out) {
 
 static int max_run(int bits) { return bits == 5 ? 1023 : bits == 6 ? 511 : 255; }
 
-/* Deterministic choice (the NumPy reference makes the same): maximal runs; a trailing run of
- * blank dots of length >= 2 becomes "rest of line blank"; runs of 3 or more become repeats in
- * chunks of at most max_run(bits); anything shorter is sent as literals. */
-static size_t compress_colour_line(const uint8_t *d, int bits, uint8_t *out) {
+/* Emits one maximal run of `len` dots of value v that ends at `end`; returns bytes written. */
+static size_t emit_run(uint8_t v, int len, int end, int bits, uint8_t *out) {
     const int maxc = max_run(bits);
     size_t o = 0;
-    int j = 0;
-    while (j < CETAK_EVOLIS_W) {
-        const uint8_t v = d[j];
-        const uint64_t pat = 0x0101010101010101ULL * v;
-        int e = j + 1, len;
-        for (;;) {
-            uint64_t w;
-            if (e + 8 > CETAK_EVOLIS_W) break;
-            memcpy(&w, d + e, 8);
-            if (w != pat) break;
-            e += 8;
-        }
-        while (e < CETAK_EVOLIS_W && d[e] == v) e++;
-        len = e - j;
-        if (e == CETAK_EVOLIS_W && v == 0 && len >= 2) {
-            out[o++] = 0x80;
-            out[o++] = 0x00;
+    if (end == CETAK_EVOLIS_W && v == 0 && len >= 2) {
+        out[0] = 0x80; /* rest of line blank */
+        out[1] = 0x00;
+        return 2;
+    }
+    while (len >= 3) {
+        const int c = len < maxc ? len : maxc;
+        out[o++] = (uint8_t)(0x80 | ((c >> 8) << bits) | v);
+        out[o++] = (uint8_t)(c & 0xFF);
+        len -= c;
+    }
+    while (len-- > 0) out[o++] = v;
+    return o;
+}
+
+#define EQ_WORDS ((CETAK_EVOLIS_W + 63) / 64 + 1)
+
+/* Bit p of starts[] is set where a run of 3 or more equal dots begins at p. */
+static void run_starts(const uint8_t *d, uint64_t *starts) {
+    uint64_t eq[EQ_WORDS];
+    uint8_t buf[CETAK_EVOLIS_W + 32];
+    int j, k;
+    memcpy(buf, d, CETAK_EVOLIS_W);
+    memset(buf + CETAK_EVOLIS_W, 0, sizeof buf - CETAK_EVOLIS_W);
+    memset(eq, 0, sizeof eq);
+#if defined(__SSE2__)
+    for (j = 0; j < CETAK_EVOLIS_W; j += 16) {
+        const __m128i a = _mm_loadu_si128((const __m128i *)(buf + j));
+        const __m128i b = _mm_loadu_si128((const __m128i *)(buf + j + 1));
+        const uint64_t m = (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(a, b));
+        eq[j / 64] |= m << (j % 64);
+    }
+#else
+    for (j = 0; j < CETAK_EVOLIS_W; j++)
+        if (buf[j] == buf[j + 1]) eq[j / 64] |= (uint64_t)1 << (j % 64);
+#endif
+    /* eq[p] compares dot p with p + 1: only p <= 646 is inside the line */
+    for (k = (CETAK_EVOLIS_W - 1) / 64; k < EQ_WORDS; k++) {
+        const int lo = k * 64, keep = CETAK_EVOLIS_W - 1 - lo;
+        eq[k] &= keep >= 64 ? ~0ULL : keep <= 0 ? 0 : (((uint64_t)1 << keep) - 1);
+    }
+    for (k = 0; k + 1 < EQ_WORDS; k++) starts[k] = eq[k] & ((eq[k] >> 1) | (eq[k + 1] << 63));
+}
+
+static int next_start(const uint64_t *starts, int from) {
+    int k = from >> 6;
+    uint64_t x;
+    if (from >= CETAK_EVOLIS_W) return CETAK_EVOLIS_W;
+    x = starts[k] & (~0ULL << (from & 63));
+    while (!x) {
+        if (++k >= EQ_WORDS - 1) return CETAK_EVOLIS_W;
+        x = starts[k];
+    }
+    k = k * 64 + __builtin_ctzll(x);
+    return k < CETAK_EVOLIS_W ? k : CETAK_EVOLIS_W;
+}
+
+/* Deterministic choice (the NumPy reference makes the same): maximal runs; a trailing run of
+ * blank dots of length >= 2 becomes "rest of line blank"; runs of 3 or more become repeats in
+ * chunks of at most max_run(bits); anything shorter is sent as literals.  Literal stretches are
+ * found with a bitmap of run starts and copied in one go. */
+static size_t compress_colour_line(const uint8_t *d, int bits, uint8_t *out) {
+    uint64_t starts[EQ_WORDS - 1];
+    size_t o = 0;
+    int i = 0;
+    run_starts(d, starts);
+    while (i < CETAK_EVOLIS_W) {
+        const int j = next_start(starts, i);
+        int e;
+        if (j == CETAK_EVOLIS_W) {
+            /* only runs of 1 or 2 remain: a final blank pair still becomes "rest blank" */
+            const int n = CETAK_EVOLIS_W - i;
+            if (n >= 2 && d[CETAK_EVOLIS_W - 1] == 0 && d[CETAK_EVOLIS_W - 2] == 0) {
+                memcpy(out + o, d + i, (size_t)(n - 2));
+                o += (size_t)(n - 2);
+                out[o++] = 0x80;
+                out[o++] = 0x00;
+            } else {
+                memcpy(out + o, d + i, (size_t)n);
+                o += (size_t)n;
+            }
             break;
         }
-        while (len >= 3) {
-            const int c = len < maxc ? len : maxc;
-            out[o++] = (uint8_t)(0x80 | ((c >> 8) << bits) | v);
-            out[o++] = (uint8_t)(c & 0xFF);
-            len -= c;
+        memcpy(out + o, d + i, (size_t)(j - i));
+        o += (size_t)(j - i);
+        {
+            const uint8_t v = d[j];
+            const uint64_t pat = 0x0101010101010101ULL * v;
+            e = j + 3;
+            for (;;) {
+                uint64_t w;
+                if (e + 8 > CETAK_EVOLIS_W) break;
+                memcpy(&w, d + e, 8);
+                if (w != pat) break;
+                e += 8;
+            }
+            while (e < CETAK_EVOLIS_W && d[e] == v) e++;
+            o += emit_run(v, e - j, e, bits, out + o);
         }
-        while (len-- > 0) out[o++] = v;
-        j = e;
+        i = e;
     }
     return o;
 }

@@ -34,6 +34,12 @@ int cetak__make_luts(const cetak_job_opts *opts, cetak_luts *luts, cetak_error *
 void cetak__side_planes(const cetak_side *side, const cetak_luts *luts, int scalar_only,
                         uint8_t *planes, uint8_t *work);
 
+/* 1 when the AVX-512 VBMI paths may run (CPU has them, caller did not ask for scalar). */
+int cetak__use_simd(int scalar_only);
+/* Bits 0 .. nbits-1 of a 648-dot line into nbits rows of 81 bytes, row b at out + b * stride,
+ * first dot in the MSB. */
+void cetak__pack_line(const uint8_t *d, int nbits, uint8_t *out, size_t stride, int simd);
+
 /* 8 bytes of 0/1 (or any value: bit `bit` is taken) -> one byte, first byte in the MSB. */
 static inline uint8_t cetak__pack8(const uint8_t *p, int bit) {
     /* assembled byte by byte so the result does not depend on endianness; compilers turn

@@ -45,6 +45,7 @@ static int encode_side(uint8_t *out, size_t cap, size_t *used, const cetak_side 
     const size_t cplane = eight ? PLANE_8BIT : PLANE_6BIT;
     char head[512], bac[8] = "";
     size_t h = 0, total, base[4] = {0, 0, 0, 0}, pos;
+    const int simd = cetak__use_simd(scalar_only);
     int b, n, p;
     size_t row;
     if (colour && (panels & 7) != 7)
@@ -93,11 +94,11 @@ static int encode_side(uint8_t *out, size_t cap, size_t *used, const cetak_side 
                 memcpy(o, d, CETAK_EVOLIS_W);
                 memset(o + CETAK_EVOLIS_W, 0, CETAK_MAGICARD_W - CETAK_EVOLIS_W);
             } else {
-                for (b = 0; b < 6; b++) {
-                    uint8_t *o = out + base[p] + row * ROW_BYTES * 6 + (size_t)b * ROW_BYTES;
-                    cetak__pack_bits(d, CETAK_EVOLIS_W, b, o);
-                    memset(o + CETAK_EVOLIS_W / 8, 0, ROW_BYTES - CETAK_EVOLIS_W / 8);
-                }
+                uint8_t *o = out + base[p] + row * ROW_BYTES * 6;
+                cetak__pack_line(d, 6, o, ROW_BYTES, simd);
+                for (b = 0; b < 6; b++)
+                    memset(o + (size_t)b * ROW_BYTES + CETAK_EVOLIS_W / 8, 0,
+                           ROW_BYTES - CETAK_EVOLIS_W / 8);
             }
         }
     }
@@ -105,7 +106,7 @@ static int encode_side(uint8_t *out, size_t cap, size_t *used, const cetak_side 
         const uint8_t *plane = planes + 3 * CETAK_PLANE;
         for (row = 0; row < CETAK_PANEL_LINES; row++) {
             uint8_t *o = out + base[3] + row * ROW_BYTES;
-            cetak__pack_bits(plane + row * CETAK_EVOLIS_W, CETAK_EVOLIS_W, 0, o);
+            cetak__pack_line(plane + row * CETAK_EVOLIS_W, 1, o, ROW_BYTES, simd);
             memset(o + CETAK_EVOLIS_W / 8, 0, ROW_BYTES - CETAK_EVOLIS_W / 8);
         }
     }

@@ -147,6 +147,53 @@ static int have_vbmi(void) {
 }
 #endif
 
+int cetak__use_simd(int scalar_only) {
+#ifdef CETAK_X86
+    return !scalar_only && have_vbmi();
+#else
+    (void)scalar_only;
+    return 0;
+#endif
+}
+
+#ifdef CETAK_X86
+__attribute__((target("avx512f,avx512bw,avx512vbmi"))) static void
+pack_line_vbmi(const uint8_t *d, int nbits, uint8_t *out, size_t stride) {
+    /* reverse the dots inside each group of 8, so that the mask bit of the first dot of a group
+     * lands in bit 7 of its byte */
+    static const uint8_t rev_idx[64] = {
+        7,  6,  5,  4,  3,  2,  1,  0,  15, 14, 13, 12, 11, 10, 9,  8,  23, 22, 21, 20, 19, 18,
+        17, 16, 31, 30, 29, 28, 27, 26, 25, 24, 39, 38, 37, 36, 35, 34, 33, 32, 47, 46, 45, 44,
+        43, 42, 41, 40, 55, 54, 53, 52, 51, 50, 49, 48, 63, 62, 61, 60, 59, 58, 57, 56};
+    const __m512i rev = _mm512_loadu_si512(rev_idx);
+    int j, b;
+    for (j = 0; j + 64 <= CETAK_EVOLIS_W; j += 64) {
+        const __m512i v = _mm512_permutexvar_epi8(rev, _mm512_loadu_si512(d + j));
+        for (b = 0; b < nbits; b++) {
+            const uint64_t m = _mm512_test_epi8_mask(v, _mm512_set1_epi8((char)(1 << b)));
+            uint8_t *o = out + (size_t)b * stride + j / 8;
+            int q;
+            for (q = 0; q < 8; q++) o[q] = (uint8_t)(m >> (8 * q));
+        }
+    }
+    for (; j < CETAK_EVOLIS_W; j += 8)
+        for (b = 0; b < nbits; b++) out[(size_t)b * stride + j / 8] = cetak__pack8(d + j, b);
+}
+#endif
+
+void cetak__pack_line(const uint8_t *d, int nbits, uint8_t *out, size_t stride, int simd) {
+    int b;
+#ifdef CETAK_X86
+    if (simd) {
+        pack_line_vbmi(d, nbits, out, stride);
+        return;
+    }
+#else
+    (void)simd;
+#endif
+    for (b = 0; b < nbits; b++) cetak__pack_bits(d, CETAK_EVOLIS_W, b, out + (size_t)b * stride);
+}
+
 /* ---- step B: 8 x 8 byte blocks of the strips, turned into 8 panel lines x 8 dots ---- */
 /* Transposes rows r0 .. r0 + rows - 1 (rows a multiple of 8, strips stacked in `work` as
  * plane-major [5][rows][1016]) into the panel planes.  For each 8-column block all the group's
