@@ -55,14 +55,15 @@ typedef struct {
 int cetak_panels(const cetak_side *side, const cetak_job_opts *opts, uint8_t *out, size_t out_len,
                  cetak_error *err);
 
+size_t cetak_encode_work_size(const cetak_job_opts *opts);
 size_t cetak_evolis_max_size(const cetak_job_opts *opts, int duplex);
 int cetak_evolis_encode(const cetak_side *front, const cetak_side *back, const cetak_job_opts *opts,
-                        uint8_t *out, size_t cap, size_t *out_len, size_t *chip_offset,
-                        cetak_error *err);
+                        uint8_t *work, size_t work_len, uint8_t *out, size_t cap, size_t *out_len,
+                        size_t *chip_offset, cetak_error *err);
 size_t cetak_magicard_max_size(const cetak_job_opts *opts, int duplex);
 int cetak_magicard_encode(const cetak_side *front, const cetak_side *back,
-                          const cetak_job_opts *opts, uint8_t *out, size_t cap, size_t *out_len,
-                          cetak_error *err);
+                          const cetak_job_opts *opts, uint8_t *work, size_t work_len,
+                          uint8_t *out, size_t cap, size_t *out_len, cetak_error *err);
 
 int cetak_evolis_frame(const uint8_t *buf, size_t len, size_t *unit_len, cetak_error *err);
 int cetak_magicard_frame(const uint8_t *buf, size_t len, size_t *unit_len, cetak_error *err);

@@ -6,6 +6,7 @@ releases the GIL around every lib call (API mode), so encodes on several threads
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,17 @@ _SIDES = ("front", "back")
 # Output buffers are sized by an upper bound and then copied out; clearing them first would
 # only cost time.
 _alloc = ffi.new_allocator(should_clear_after_alloc=False)
+# Per-thread work and output areas reused across encodes: fresh multi-megabyte buffers on every
+# card cost more in page faults than the encoding itself.
+_workspace = threading.local()
+
+
+def _buffer(name: str, size: int) -> Any:
+    buf = getattr(_workspace, name, None)
+    if buf is None or len(buf) < size:
+        buf = _alloc("uint8_t[]", size)
+        setattr(_workspace, name, buf)
+    return buf
 
 
 def _raise(exc_type: type[NativeError], err: Any, with_offset: bool = True) -> None:
@@ -135,16 +147,20 @@ def encode_job(dialect: str, front: RenderedSide, back: RenderedSide | None,
     err = ffi.new("cetak_error *")
     out_len = ffi.new("size_t *")
     duplex = int(back is not None)
+    work_len = lib.cetak_encode_work_size(c_opts)
+    work = _buffer("work", work_len)
     if dialect == "evolis":
         cap = lib.cetak_evolis_max_size(c_opts, duplex)
-        out = _alloc("uint8_t[]", cap)
+        out = _buffer("out", cap)
         chip = ffi.new("size_t *")
-        rc = lib.cetak_evolis_encode(c_front, c_back, c_opts, out, cap, out_len, chip, err)
+        rc = lib.cetak_evolis_encode(c_front, c_back, c_opts, work, work_len, out, cap, out_len,
+                                     chip, err)
         chip_offset = int(chip[0]) if options.contactless else None
     else:
         cap = lib.cetak_magicard_max_size(c_opts, duplex)
-        out = _alloc("uint8_t[]", cap)
-        rc = lib.cetak_magicard_encode(c_front, c_back, c_opts, out, cap, out_len, err)
+        out = _buffer("out", cap)
+        rc = lib.cetak_magicard_encode(c_front, c_back, c_opts, work, work_len, out, cap,
+                                       out_len, err)
         chip_offset = None
     if rc != lib.CETAK_OK:
         _raise(EncodeError, err, with_offset=False)

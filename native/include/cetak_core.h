@@ -81,14 +81,17 @@ int cetak_panels(const cetak_side *side, const cetak_job_opts *opts, uint8_t *ou
                  cetak_error *err);
 
 /* ---- encoders -------------------------------------------------------------------------- */
+/* Both encoders take a caller-provided work area of cetak_encode_work_size(opts) bytes (the
+ * panels of one side and one encoded panel), so a caller encoding many cards reuses one. */
+size_t cetak_encode_work_size(const cetak_job_opts *opts);
 size_t cetak_evolis_max_size(const cetak_job_opts *opts, int duplex);
 int cetak_evolis_encode(const cetak_side *front, const cetak_side *back, const cetak_job_opts *opts,
-                        uint8_t *out, size_t cap, size_t *out_len, size_t *chip_offset,
-                        cetak_error *err);
+                        uint8_t *work, size_t work_len, uint8_t *out, size_t cap, size_t *out_len,
+                        size_t *chip_offset, cetak_error *err);
 size_t cetak_magicard_max_size(const cetak_job_opts *opts, int duplex);
 int cetak_magicard_encode(const cetak_side *front, const cetak_side *back,
-                          const cetak_job_opts *opts, uint8_t *out, size_t cap, size_t *out_len,
-                          cetak_error *err);
+                          const cetak_job_opts *opts, uint8_t *work, size_t work_len,
+                          uint8_t *out, size_t cap, size_t *out_len, cetak_error *err);
 
 /* ---- framing --------------------------------------------------------------------------- */
 /* Length of the first complete unit in buf (*unit_len = 0: more bytes needed).

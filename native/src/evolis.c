@@ -257,14 +257,18 @@ static int encode_side(wbuf *w, const cetak_side *side, int panels, const cetak_
     return CETAK_OK;
 }
 
+size_t cetak_encode_work_size(const cetak_job_opts *opts) {
+    const int bits = opts ? cetak__bits_for_levels(opts->levels) : 8;
+    return 5 * CETAK_PLANE + CETAK_SIDE_WORK + panel_max(0, bits ? bits : 8, opts && opts->compress);
+}
+
 int cetak_evolis_encode(const cetak_side *front, const cetak_side *back, const cetak_job_opts *opts,
-                        uint8_t *out, size_t cap, size_t *out_len, size_t *chip_offset,
-                        cetak_error *err) {
+                        uint8_t *work, size_t work_len, uint8_t *out, size_t cap, size_t *out_len,
+                        size_t *chip_offset, cetak_error *err) {
     cetak_luts luts;
     wbuf w;
     char text[64];
     uint8_t *scratch;
-    size_t scratch_len = 0;
     int rc, p;
     if (!out || !out_len || !chip_offset) return cetak__fail(err, CETAK_E_ARG, 0, "null output");
     *out_len = 0;
@@ -304,10 +308,11 @@ int cetak_evolis_encode(const cetak_side *front, const cetak_side *back, const c
     rc = rc && put_cmd(&w, "Sr");
     if (!rc) return cetak__fail(err, CETAK_E_SPACE, 0, "output buffer too small");
 
-    /* scratch: the side's 5 panels, their work area, then one panel's encoded stream */
-    scratch_len = 5 * CETAK_PLANE + CETAK_SIDE_WORK + panel_max(0, luts.bits, opts->compress);
-    scratch = malloc(scratch_len);
-    if (!scratch) return cetak__fail(err, CETAK_E_NOMEM, 0, "no memory for %zu bytes", scratch_len);
+    /* work: the side's 5 panels, their work area, then one panel's encoded stream */
+    if (!work || work_len < cetak_encode_work_size(opts))
+        return cetak__fail(err, CETAK_E_SPACE, 0, "work area must be %zu bytes",
+                           cetak_encode_work_size(opts));
+    scratch = work;
     rc = encode_side(&w, front, opts->front_panels, &luts, opts, scratch, scratch + 5 * CETAK_PLANE + CETAK_SIDE_WORK,
                      err);
     if (rc == CETAK_OK && back) {
@@ -317,7 +322,6 @@ int cetak_evolis_encode(const cetak_side *front, const cetak_side *back, const c
             rc = encode_side(&w, back, opts->back_panels, &luts, opts, scratch,
                              scratch + 5 * CETAK_PLANE + CETAK_SIDE_WORK, err);
     }
-    free(scratch);
     if (rc != CETAK_OK) return rc;
     if (!put_cmd(&w, "Se")) return cetak__fail(err, CETAK_E_SPACE, 0, "output buffer too small");
     *out_len = w.n;

@@ -115,8 +115,8 @@ static int encode_side(uint8_t *out, size_t cap, size_t *used, const cetak_side 
 }
 
 int cetak_magicard_encode(const cetak_side *front, const cetak_side *back,
-                          const cetak_job_opts *opts, uint8_t *out, size_t cap, size_t *out_len,
-                          cetak_error *err) {
+                          const cetak_job_opts *opts, uint8_t *work, size_t work_len,
+                          uint8_t *out, size_t cap, size_t *out_len, cetak_error *err) {
     cetak_luts luts;
     size_t a = 0, bsz = 0;
     uint8_t *planes;
@@ -135,14 +135,15 @@ int cetak_magicard_encode(const cetak_side *front, const cetak_side *back,
     if (back && (rc = cetak__check_side(back, "back", err)) != CETAK_OK) return rc;
     if ((opts->front_panels & ~31) || (back && (opts->back_panels & ~31)))
         return cetak__fail(err, CETAK_E_ARG, 0, "unknown panel bits");
-    planes = malloc(5 * CETAK_PLANE + CETAK_SIDE_WORK); /* panels + their work area */
-    if (!planes) return cetak__fail(err, CETAK_E_NOMEM, 0, "no memory for the panels");
+    if (!work || work_len < 5 * CETAK_PLANE + CETAK_SIDE_WORK) /* panels + their work area */
+        return cetak__fail(err, CETAK_E_SPACE, 0, "work area must be %zu bytes",
+                           cetak_encode_work_size(opts));
+    planes = work;
     rc = encode_side(out, cap, &a, front, opts->front_panels, 1, back != NULL, opts->back_panels,
                      &luts, opts->scalar_only, planes, err);
     if (rc == CETAK_OK && back)
         rc = encode_side(out + a, cap - a, &bsz, back, opts->back_panels, 2, 1, 0, &luts,
                          opts->scalar_only, planes, err);
-    free(planes);
     if (rc != CETAK_OK) return rc;
     *out_len = a + bsz;
     return CETAK_OK;
