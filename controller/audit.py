@@ -23,7 +23,8 @@ CONTROLLER = "controller"
 
 def audit_log_for(store) -> AuditLog:
     """An AuditLog on the store's own connection (creates the table on first use)."""
-    return AuditLog(SqliteAuditSink(store.connection))
+    own_sink = getattr(store, "audit_sink", None)  # PostgreSQL brings its own sink
+    return AuditLog(own_sink() if own_sink else SqliteAuditSink(store.connection))
 
 
 class QueuedAudit:

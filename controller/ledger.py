@@ -112,6 +112,8 @@ class Ledger:
             raise LedgerError("inventory quantity must be positive")
         with self.store.transaction():
             if movement.kind in ("transfer_out", "destroy"):
+                # Checked against counts a grant on another replica may be changing.
+                self.store.try_lock(f"grant:{movement.site_code}", wait=True)
                 blanks = self.store.site_blanks(movement.site_code)
                 if movement.item == "blank" and movement.kind == "transfer_out" \
                         and movement.quantity > blanks.in_stock - self._leased_at(
@@ -184,10 +186,17 @@ class Ledger:
         if slots <= 0:
             return []
         with self.store.transaction():
+            # Replicas on one database (PostgreSQL): the blanks of a site, and the category
+            # budgets, are counted, checked and spent here, so one grant at a time may do it.
+            # The lock never waits; a grant that misses it returns nothing and is retried.
+            if not self.store.try_lock(f"grant:{site_code}"):
+                return []
             if window is None:
                 window = self._window(agent_id, site_code, 0.0)
             outstanding = len(self.store.active_attempts(agent_id))
             budget = LeaseBudget.measure(self.store, site_code)
+            if budget.category_left and not self.store.try_lock("grant:category-budgets"):
+                return []
             wanted = min(slots, window - outstanding, budget.blanks_available)
             if wanted <= 0:
                 return []
@@ -250,7 +259,12 @@ class Ledger:
         """An admin declared the agent dead: requeue its unstarted leases, hold started ones."""
         released = 0
         with self.store.transaction():
-            for a in self.store.active_attempts(agent_id):
+            for listed in self.store.active_attempts(agent_id):
+                # Re-read (row-locked on PostgreSQL): another replica may have expired or
+                # finished it since the list was read, and its record may be leased again.
+                a = self.store.get_attempt(listed.lease_id)
+                if a is None or a.state not in (AttemptState.LEASED, AttemptState.PRINTING):
+                    continue
                 if a.state == AttemptState.LEASED:
                     self._finish_unused(a, "lease_released", now_ms)
                 else:

@@ -92,6 +92,11 @@ class SqliteStore:
             self._depth -= 1
             c.execute("COMMIT" if depth == 0 else f"RELEASE {name}")
 
+    def try_lock(self, key: str, *, wait: bool = False) -> bool:
+        """Serialise a read-check-write on `key` among writers. SQLite has one writer at a
+        time (BEGIN IMMEDIATE), so it is always held; PostgresStore takes an advisory lock."""
+        return True
+
     def _q(self, sql: str, args: Iterable = ()) -> list[tuple]:
         try:
             return self._conn.execute(sql, tuple(args)).fetchall()

@@ -1,0 +1,739 @@
+"""The PostgreSQL store (psycopg 3): the scale-out twin of SqliteStore.
+
+Same public methods, same return shapes, same refusals (`StoreError`), so the ledger, the
+scheduler and every servicer run unchanged on either; tests/store/ runs one conformance suite
+against both. What differs is what several controller replicas on one database need:
+
+- **Leasing never hands one record to two replicas.** `next_queued` reads with
+  `FOR UPDATE SKIP LOCKED`: a record another transaction is leasing is skipped, not waited for,
+  and under READ COMMITTED a row that stopped being queued is re-checked and dropped.
+- **Read-check-write sequences hold under READ COMMITTED.** The reads the ledger makes before
+  it writes lock the rows they return (`get_attempt`, `find_attempt`, `record_row` inside a
+  transaction: `FOR UPDATE`; `leased_expired_before`: `FOR UPDATE SKIP LOCKED`), so a decision
+  is taken on the latest committed row and nobody changes it before we commit. Always attempt
+  first, then record: one lock order. Counted budgets (blanks at a site, category budgets) are
+  guarded by `try_lock(key)`, a transaction-scoped advisory lock that never waits (no deadlock
+  between group-committed batches); a grant that cannot take it is retried by the servicer.
+- **Queued work is announced.** A trigger NOTIFYs channel `cetak_queue` (payload: site code)
+  whenever a record becomes queued; `listen(callback)` delivers those to a replica, whose
+  regrant timer remains the backstop.
+
+One connection, used from one thread at a time (the StoreWorker's), in autocommit mode with
+explicit BEGIN/COMMIT so that calls outside `transaction()` behave like SQLite's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import threading
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from importlib import resources
+from typing import Any
+
+import psycopg
+import psycopg.errors
+
+from ..model import (
+    Attempt,
+    AttemptState,
+    Campaign,
+    InventoryMovement,
+    NewRecord,
+    RecordState,
+    RecordView,
+    SiteBlanks,
+)
+from .errors import StoreConflict, StoreError
+
+log = logging.getLogger(__name__)
+
+QUEUE_CHANNEL = "cetak_queue"
+
+_ATTEMPT_COLUMNS = ("lease_id, record_id, campaign_id, site_code, agent_id, epoch, expires_ms, "
+                    "state, reason, attempt_id, printer_id, blank_serial, kategori, updated_ms")
+
+# Advisory lock keys (bigint). Named keys hash into a separate 32-bit space via try_lock.
+_MIGRATION_LOCK = 0x636574616B00  # "cetak\0"
+_AUDIT_LOCK = 0x636574616B01
+
+
+def _attempt(row: tuple) -> Attempt:
+    return Attempt(lease_id=row[0], record_id=row[1], campaign_id=row[2], site_code=row[3],
+                   agent_id=row[4], epoch=row[5], expires_ms=row[6], state=AttemptState(row[7]),
+                   reason=row[8], attempt_id=row[9], printer_id=row[10], blank_serial=row[11],
+                   kategori=row[12], updated_ms=row[13])
+
+
+def _key(name: str) -> int:
+    """A stable advisory lock key for a name (crc32: the same in every replica and Python)."""
+    return (0x63 << 40) | zlib.crc32(name.encode("utf-8"))
+
+
+def migration_files() -> list[tuple[int, str, str]]:
+    """(version, name, sql) of the PostgreSQL migrations, in order."""
+    package = resources.files(f"{__package__}.migrations_pg")
+    found = [(int(e.name[:4]), e.name, e.read_text(encoding="utf-8"))
+             for e in package.iterdir() if e.name.endswith(".sql") and e.name[:4].isdigit()]
+    return sorted(found)
+
+
+def apply_migrations(conn: psycopg.Connection) -> list[int]:
+    """Apply missing migrations, each in its own transaction; replicas starting together
+    serialise on an advisory lock, so each version is applied exactly once."""
+    applied = []
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
+                     "(version INTEGER PRIMARY KEY, name TEXT NOT NULL)")
+        done = {v for (v,) in conn.execute("SELECT version FROM schema_migrations")}
+        for version, name, sql in migration_files():
+            if version in done:
+                continue
+            with conn.transaction():  # a savepoint: a failing file leaves no trace
+                conn.execute(sql.encode("utf-8"))  # bytes: no client-side parameter parsing
+                conn.execute("INSERT INTO schema_migrations VALUES (%s, %s)", (version, name))
+            applied.append(version)
+    return applied
+
+
+class PostgresStore:
+    """Controller state in a PostgreSQL database (`postgresql://...` DSN)."""
+
+    kind = "postgresql"
+    # No file to open. controller/metrics.py's snapshot collector reads SQLite files and skips
+    # ":memory:"; until it learns to read PostgreSQL, a replica exports only live metrics.
+    path = ":memory:"
+
+    def __init__(self, dsn: str, *, durable: bool = True) -> None:
+        self.dsn = dsn
+        self.durable = durable
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._listeners: list[_Listener] = []
+        self._conn = self._connect()
+        apply_migrations(self._conn)
+
+    def _connect(self) -> psycopg.Connection:
+        try:
+            conn = psycopg.connect(self.dsn, autocommit=True)
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot connect to PostgreSQL: {exc}") from exc
+        if not self.durable:
+            conn.execute("SET synchronous_commit = off")
+        return conn
+
+    @property
+    def connection(self) -> psycopg.Connection:
+        return self._conn
+
+    def close(self) -> None:
+        for listener in list(self._listeners):
+            listener.close()
+        with self._lock:
+            self._conn.close()
+
+    # -- transactions -------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A transaction; nested calls become savepoints (the worker's group commit uses this)."""
+        with self._lock:
+            depth = self._depth
+            if depth == 0 and (self._conn.closed or self._conn.broken):
+                # The server restarted or failed over: the next transaction reconnects
+                # (a multi-host DSN with target_session_attrs=read-write finds the new primary).
+                log.warning("store connection lost; reconnecting")
+                self._conn = self._connect()
+            name = f"sp{depth}"
+            self._run("BEGIN" if depth == 0 else f"SAVEPOINT {name}")
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                self._depth -= 1
+                if not self._conn.broken:
+                    if depth == 0:
+                        self._conn.execute("ROLLBACK")
+                    else:
+                        self._conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                        self._conn.execute(f"RELEASE SAVEPOINT {name}")
+                raise
+            self._depth -= 1
+            try:
+                self._run("COMMIT" if depth == 0 else f"RELEASE SAVEPOINT {name}")
+            except StoreError:
+                if depth == 0 and not self._conn.broken:
+                    self._conn.execute("ROLLBACK")  # a deferred check refused the commit
+                raise
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._depth > 0
+
+    def _run(self, sql: str | bytes, args: Iterable = ()) -> psycopg.Cursor:
+        try:
+            params = tuple(args)
+            # No parameters: pass None, so a literal % in the SQL is not taken for one.
+            return self._conn.execute(sql, params or None)  # type: ignore[arg-type]
+        except psycopg.errors.IntegrityError as exc:
+            raise StoreError(str(exc.diag.message_primary or exc)) from exc
+        except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure,
+                psycopg.errors.LockNotAvailable) as exc:
+            raise StoreConflict(str(exc.diag.message_primary or exc)) from exc
+        except psycopg.OperationalError as exc:
+            raise StoreError(f"PostgreSQL unavailable: {exc}") from exc
+
+    def _q(self, sql: str, args: Iterable = ()) -> list[tuple]:
+        return self._run(sql, args).fetchall()
+
+    def _x(self, sql: str, args: Iterable = ()) -> int:
+        return self._run(sql, args).rowcount
+
+    def _for_update(self, skip_locked: bool = False) -> str:
+        """Row locks only make sense inside a transaction; outside one they would end at once."""
+        if self._depth == 0:
+            return ""
+        return " FOR UPDATE SKIP LOCKED" if skip_locked else " FOR UPDATE"
+
+    def try_lock(self, key: str, *, wait: bool = False) -> bool:
+        """Take the transaction-scoped lock `key`: True if held now. Without `wait` it never
+        waits (False when another transaction holds it), so group-committed batches of two
+        replicas cannot deadlock on it.
+
+        Serialises a read-check-write across replicas (e.g. a site's blank budget). Re-entrant
+        within a transaction; released at commit or rollback (also of the enclosing savepoint).
+        """
+        if self._depth == 0:
+            return True
+        if wait:
+            self._run("SELECT pg_advisory_xact_lock(%s)", (_key(key),))
+            return True
+        return bool(self._q("SELECT pg_try_advisory_xact_lock(%s)", (_key(key),))[0][0])
+
+    # -- campaigns and sites -----------------------------------------------------------
+
+    def create_campaign(self, c: Campaign) -> None:
+        self._x("INSERT INTO campaigns VALUES (%s,%s,%s,%s,%s,%s)",
+                (c.campaign_id, c.name, c.deadline_ms, c.budget_baru, c.budget_penggantian,
+                 c.created_ms))
+
+    def get_campaign(self, campaign_id: str) -> Campaign | None:
+        rows = self._q("SELECT campaign_id, name, deadline_ms, budget_baru, budget_penggantian, "
+                       "created_ms FROM campaigns WHERE campaign_id=%s", (campaign_id,))
+        return Campaign(*rows[0]) if rows else None
+
+    def list_campaigns(self) -> list[Campaign]:
+        return [Campaign(*r) for r in self._q(
+            "SELECT campaign_id, name, deadline_ms, budget_baru, budget_penggantian, created_ms "
+            "FROM campaigns ORDER BY created_ms, campaign_id")]
+
+    def upsert_site(self, site_code: str, name: str, kecamatan: str = "",
+                    calendar: list[dict] | None = None, overtime_cap_minutes: int = 0,
+                    timezone: str = "Asia/Jakarta") -> None:
+        self._x("INSERT INTO sites VALUES (%s,%s,%s,%s,%s,%s) ON CONFLICT (site_code) DO UPDATE "
+                "SET name=excluded.name, kecamatan=excluded.kecamatan, "
+                "calendar_json=excluded.calendar_json, "
+                "overtime_cap_minutes=excluded.overtime_cap_minutes, timezone=excluded.timezone",
+                (site_code, name, kecamatan, json.dumps(calendar or []), overtime_cap_minutes,
+                 timezone))
+
+    def list_sites(self) -> list[dict]:
+        return [dict(site_code=r[0], name=r[1], kecamatan=r[2], calendar=json.loads(r[3]),
+                     overtime_cap_minutes=r[4], timezone=r[5])
+                for r in self._q("SELECT site_code, name, kecamatan, calendar_json, "
+                                 "overtime_cap_minutes, timezone FROM sites ORDER BY site_code")]
+
+    # -- records ---------------------------------------------------------------------------
+
+    def insert_records(self, records: Iterable[NewRecord], now_ms: int) -> int:
+        rows = [(r.record_id, r.campaign_id, r.nik, r.site_code, r.kategori, r.alasan,
+                 r.priority, str(r.state), r.hold_reason, r.payload, now_ms) for r in records]
+        if not rows:
+            return 0
+        try:
+            with self._conn.cursor() as cur:
+                # executemany pipelines the rows; the sequence keeps import order across replicas.
+                cur.executemany(
+                    "INSERT INTO records (record_id, campaign_id, nik, site_code, kategori, "
+                    "alasan, priority, prr_seq, state, hold_reason, payload, imported_ms) "
+                    "VALUES (%s,%s,%s,%s,%s,%s,%s,nextval('records_prr_seq'),%s,%s,%s,%s)", rows)
+        except psycopg.errors.IntegrityError as exc:
+            raise StoreError(str(exc.diag.message_primary or exc)) from exc
+        return len(rows)
+
+    def niks_in_campaign(self, campaign_id: str, niks: list[str]) -> set[str]:
+        if not niks:
+            return set()
+        return {r[0] for r in self._q("SELECT nik FROM records WHERE campaign_id=%s AND "
+                                      "nik = ANY(%s)", (campaign_id, list(niks)))}
+
+    def niks_printed_elsewhere(self, campaign_id: str, niks: list[str]) -> set[str]:
+        if not niks:
+            return set()
+        return {r[0] for r in self._q("SELECT nik FROM records WHERE campaign_id<>%s AND "
+                                      "state='printed' AND nik = ANY(%s)",
+                                      (campaign_id, list(niks)))}
+
+    def _record_row(self, record_id: str, lock: str) -> tuple | None:
+        rows = self._q("SELECT record_id, campaign_id, site_code, state, hold_reason, kategori, "
+                       "epoch, printed_ms FROM records WHERE record_id=%s" + lock, (record_id,))
+        return rows[0] if rows else None
+
+    def record_row(self, record_id: str) -> tuple | None:
+        # The ledger reads this before deciding on a report or resolution: lock the row.
+        return self._record_row(record_id, self._for_update())
+
+    def get_record(self, record_id: str) -> RecordView | None:
+        row = self._record_row(record_id, "")
+        if row is None:
+            return None
+        return RecordView(record_id=row[0], campaign_id=row[1], site_code=row[2],
+                          state=RecordState(row[3]), hold_reason=row[4], kategori=row[5],
+                          epoch=row[6], printed_ms=row[7],
+                          attempts=self.attempts_of_record(record_id))
+
+    def records_by_nik(self, nik: str, campaign_id: str = "") -> list[RecordView]:
+        sql = "SELECT record_id FROM records WHERE nik=%s"
+        args: tuple = (nik,)
+        if campaign_id:
+            sql += " AND campaign_id=%s"
+            args += (campaign_id,)
+        return [v for (rid,) in self._q(sql + " ORDER BY imported_ms, prr_seq", args)
+                if (v := self.get_record(rid)) is not None]
+
+    def record_payload(self, record_id: str) -> bytes:
+        rows = self._q("SELECT payload FROM records WHERE record_id=%s", (record_id,))
+        if not rows:
+            raise StoreError(f"no record {record_id}")
+        return bytes(rows[0][0])
+
+    def next_queued(self, site_code: str, limit: int, *, exclude_kategori: Iterable[str] = (),
+                    new_first: bool = False) -> list[tuple]:
+        """Queued records of a site in scheduling order: (record_id, campaign_id, kategori,
+        epoch, priority, payload). Inside a transaction the rows are locked and rows another
+        transaction holds are skipped: two replicas never lease the same record."""
+        excluded = list(exclude_kategori)
+        where = "site_code=%s AND state='queued'"
+        args: list[Any] = [site_code]
+        if excluded:
+            where += " AND kategori <> ALL(%s)"
+            args.append(excluded)
+        order = "priority DESC, " + ("kategori='PENGGANTIAN', " if new_first else "") + "prr_seq"
+        rows = self._q(f"SELECT record_id, campaign_id, kategori, epoch, priority, payload "
+                       f"FROM records WHERE {where} ORDER BY {order} LIMIT %s"
+                       + self._for_update(skip_locked=True), (*args, limit))
+        return [(*r[:5], bytes(r[5])) for r in rows]
+
+    def count_queued(self, site_code: str) -> int:
+        return self._q("SELECT COUNT(*) FROM records WHERE site_code=%s AND state='queued'",
+                       (site_code,))[0][0]
+
+    def set_record_state(self, record_id: str, state: RecordState, *, hold_reason: str = "",
+                         epoch: int | None = None, printed_ms: int | None = None) -> None:
+        sets = ["state=%s", "hold_reason=%s"]
+        args: list = [str(state), hold_reason]
+        if epoch is not None:
+            sets.append("epoch=%s")
+            args.append(epoch)
+        if printed_ms is not None:
+            sets.append("printed_ms=%s")
+            args.append(printed_ms)
+        self._x(f"UPDATE records SET {', '.join(sets)} WHERE record_id=%s", (*args, record_id))
+
+    def move_queued(self, campaign_id: str, from_site: str, to_site: str,
+                    record_ids: list[str]) -> int:
+        if record_ids:
+            return self._x("UPDATE records SET site_code=%s WHERE record_id = ANY(%s) AND "
+                           "campaign_id=%s AND site_code=%s AND state IN ('queued','held')",
+                           (to_site, list(record_ids), campaign_id, from_site))
+        return self._x("UPDATE records SET site_code=%s WHERE campaign_id=%s AND site_code=%s "
+                       "AND state='queued'", (to_site, campaign_id, from_site))
+
+    def held_records(self, campaign_id: str = "", site_code: str = "") -> list[RecordView]:
+        sql, args = "SELECT record_id FROM records WHERE state='held'", []
+        if campaign_id:
+            sql += " AND campaign_id=%s"
+            args.append(campaign_id)
+        if site_code:
+            sql += " AND site_code=%s"
+            args.append(site_code)
+        return [v for (rid,) in self._q(sql + " ORDER BY prr_seq", args)
+                if (v := self.get_record(rid)) is not None]
+
+    # -- attempts (one per lease) --------------------------------------------------------
+
+    def insert_attempt(self, a: Attempt, leased_ms: int) -> None:
+        self._x(f"INSERT INTO attempts ({_ATTEMPT_COLUMNS}, leased_ms) "
+                "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                (a.lease_id, a.record_id, a.campaign_id, a.site_code, a.agent_id, a.epoch,
+                 a.expires_ms, str(a.state), a.reason, a.attempt_id, a.printer_id,
+                 a.blank_serial, a.kategori, a.updated_ms, leased_ms))
+
+    def get_attempt(self, lease_id: str) -> Attempt | None:
+        rows = self._q(f"SELECT {_ATTEMPT_COLUMNS} FROM attempts WHERE lease_id=%s"
+                       + self._for_update(), (lease_id,))
+        return _attempt(rows[0]) if rows else None
+
+    def find_attempt(self, attempt_or_lease_id: str) -> Attempt | None:
+        rows = self._q(f"SELECT {_ATTEMPT_COLUMNS} FROM attempts WHERE lease_id=%s OR "
+                       "attempt_id=%s ORDER BY leased_ms LIMIT 1" + self._for_update(),
+                       (attempt_or_lease_id, attempt_or_lease_id))
+        return _attempt(rows[0]) if rows else None
+
+    def attempts_of_record(self, record_id: str) -> list[Attempt]:
+        return [_attempt(r) for r in self._q(
+            f"SELECT {_ATTEMPT_COLUMNS} FROM attempts WHERE record_id=%s "
+            "ORDER BY leased_ms, ins_seq", (record_id,))]
+
+    def update_attempt(self, lease_id: str, state: AttemptState, now_ms: int, *,
+                       reason: str | None = None, attempt_id: str | None = None,
+                       printer_id: str | None = None, blank_serial: str | None = None,
+                       evidence: str | None = None) -> None:
+        sets, args = ["state=%s", "updated_ms=%s"], [str(state), now_ms]
+        for column, value in (("reason", reason), ("attempt_id", attempt_id),
+                              ("printer_id", printer_id), ("blank_serial", blank_serial),
+                              ("evidence", evidence)):
+            if value is not None:
+                sets.append(f"{column}=%s")
+                args.append(value)
+        self._x(f"UPDATE attempts SET {', '.join(sets)} WHERE lease_id=%s", (*args, lease_id))
+
+    def active_attempts(self, agent_id: str) -> list[Attempt]:
+        return [_attempt(r) for r in self._q(
+            f"SELECT {_ATTEMPT_COLUMNS} FROM attempts WHERE agent_id=%s AND "
+            "state IN ('leased','printing') ORDER BY leased_ms, ins_seq", (agent_id,))]
+
+    def leased_expired_before(self, cutoff_ms: int, limit: int = 1000) -> list[Attempt]:
+        # SKIP LOCKED: an attempt another replica is expiring (or an agent is reporting on)
+        # is left to it; the locked rows are re-checked, so each one is still leased.
+        return [_attempt(r) for r in self._q(
+            f"SELECT {_ATTEMPT_COLUMNS} FROM attempts WHERE state='leased' AND expires_ms<%s "
+            "ORDER BY expires_ms LIMIT %s" + self._for_update(skip_locked=True),
+            (cutoff_ms, limit))]
+
+    def count_attempts(self, *, site_code: str | None = None, campaign_id: str | None = None,
+                       states: Iterable[AttemptState], kategori: str | None = None) -> int:
+        sql = "SELECT COUNT(*) FROM attempts WHERE state = ANY(%s)"
+        args: list = [[str(s) for s in states]]
+        for column, value in (("site_code", site_code), ("campaign_id", campaign_id),
+                              ("kategori", kategori)):
+            if value is not None:
+                sql += f" AND {column}=%s"
+                args.append(value)
+        return self._q(sql, args)[0][0]
+
+    def printed_attempt_counts(self) -> list[tuple[str, int]]:
+        """(record_id, printed attempts) for records with more than one: must be empty."""
+        return self._q("SELECT record_id, COUNT(*) FROM attempts WHERE state='printed' "
+                       "GROUP BY record_id HAVING COUNT(*) > 1")
+
+    # -- events ----------------------------------------------------------------------------
+
+    def event_status(self, agent_id: str, event_id: str) -> tuple[str, str] | None:
+        rows = self._q("SELECT status, detail FROM applied_events WHERE agent_id=%s AND "
+                       "event_id=%s", (agent_id, event_id))
+        return rows[0] if rows else None
+
+    def record_event(self, agent_id: str, event_id: str, status: str, detail: str,
+                     now_ms: int) -> None:
+        self._x("INSERT INTO applied_events VALUES (%s,%s,%s,%s,%s)",
+                (agent_id, event_id, status, detail, now_ms))
+
+    def flag_event(self, agent_id: str, event_id: str, lease_id: str, record_id: str,
+                   epoch: int, state: str, reason: str, detail: str, now_ms: int) -> None:
+        self._x("INSERT INTO flagged_events (agent_id, event_id, lease_id, record_id, epoch, "
+                "state, reason, detail, flagged_ms) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                (agent_id, event_id, lease_id, record_id, epoch, state, reason, detail, now_ms))
+
+    def flagged_events(self, only_unreviewed: bool = True) -> list[dict]:
+        sql = ("SELECT id, agent_id, event_id, lease_id, record_id, epoch, state, reason, "
+               "detail, flagged_ms, reviewed FROM flagged_events")
+        if only_unreviewed:
+            sql += " WHERE reviewed=0"
+        keys = ("id", "agent_id", "event_id", "lease_id", "record_id", "epoch", "state",
+                "reason", "detail", "flagged_ms", "reviewed")
+        return [dict(zip(keys, r, strict=True)) for r in self._q(sql + " ORDER BY id")]
+
+    # -- inventory ---------------------------------------------------------------------------
+
+    def add_movement(self, m: InventoryMovement) -> None:
+        self._x("INSERT INTO inventory_movements VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                (m.movement_id, m.site_code, m.item, m.kind, m.quantity, m.serial_from,
+                 m.serial_to, m.reference, m.counterpart_site, m.at_ms))
+
+    def movements(self, site_code: str | None = None) -> list[InventoryMovement]:
+        sql = ("SELECT movement_id, site_code, item, kind, quantity, serial_from, serial_to, "
+               "reference, counterpart_site, at_ms FROM inventory_movements")
+        args: tuple = ()
+        if site_code:
+            sql += " WHERE site_code=%s"
+            args = (site_code,)
+        return [InventoryMovement(*r) for r in self._q(sql + " ORDER BY at_ms, movement_id", args)]
+
+    def site_blanks(self, site_code: str) -> SiteBlanks:
+        # SUM(bigint) is numeric in PostgreSQL: cast back so callers get ints, as from SQLite.
+        moved = dict(self._q("SELECT kind, COALESCE(SUM(quantity), 0)::bigint FROM "
+                             "inventory_movements WHERE site_code=%s AND item='blank' "
+                             "GROUP BY kind", (site_code,)))
+        used = dict(self._q("SELECT state, COUNT(*) FROM attempts WHERE site_code=%s AND state "
+                            "IN ('printing','printed','spoiled','unknown') GROUP BY state",
+                            (site_code,)))
+        return SiteBlanks(site_code=site_code, received=moved.get("receive", 0),
+                          transferred_in=moved.get("transfer_in", 0),
+                          transferred_out=moved.get("transfer_out", 0),
+                          printed=used.get("printed", 0), spoiled=used.get("spoiled", 0),
+                          unknown=used.get("unknown", 0), in_flight=used.get("printing", 0),
+                          destroyed=moved.get("destroy", 0))
+
+    def inventory_sites(self) -> list[str]:
+        return [r[0] for r in self._q(
+            "SELECT site_code FROM inventory_movements UNION SELECT site_code FROM attempts "
+            "UNION SELECT site_code FROM sites ORDER BY 1")]
+
+    # -- agents and printers -----------------------------------------------------------------
+
+    def upsert_agent(self, agent_id: str, site_code: str, software: str, window_hours: float,
+                     now_ms: int) -> None:
+        self._x("INSERT INTO agents VALUES (%s,%s,1,%s,%s,%s) ON CONFLICT (agent_id) DO UPDATE "
+                "SET site_code=excluded.site_code, connected=1, "
+                "last_seen_ms=excluded.last_seen_ms, software=excluded.software, "
+                "window_hours=excluded.window_hours",
+                (agent_id, site_code, now_ms, software, window_hours))
+
+    def agent_site(self, agent_id: str) -> str | None:
+        rows = self._q("SELECT site_code FROM agents WHERE agent_id=%s", (agent_id,))
+        return rows[0][0] if rows else None
+
+    def set_agent_connected(self, agent_id: str, connected: bool, now_ms: int) -> None:
+        self._x("UPDATE agents SET connected=%s, last_seen_ms=%s WHERE agent_id=%s",
+                (int(connected), now_ms, agent_id))
+
+    def agents(self) -> list[dict]:
+        keys = ("agent_id", "site_code", "connected", "last_seen_ms", "software", "window_hours")
+        return [dict(zip(keys, r, strict=True)) for r in self._q(
+            f"SELECT {', '.join(keys)} FROM agents ORDER BY agent_id")]
+
+    def upsert_printer(self, agent_id: str, printer_id: str, site_code: str, info: bytes,
+                       cards_per_hour: float, now_ms: int) -> None:
+        self._x("INSERT INTO printers (printer_id, agent_id, site_code, info, cards_per_hour, "
+                "updated_ms) VALUES (%s,%s,%s,%s,%s,%s) ON CONFLICT (agent_id, printer_id) "
+                "DO UPDATE SET site_code=excluded.site_code, info=excluded.info, "
+                "cards_per_hour=excluded.cards_per_hour, updated_ms=excluded.updated_ms",
+                (printer_id, agent_id, site_code, info, cards_per_hour, now_ms))
+
+    def set_printer_status(self, agent_id: str, printer_id: str, status: bytes,
+                           now_ms: int) -> None:
+        self._x("UPDATE printers SET status=%s, updated_ms=%s WHERE agent_id=%s AND "
+                "printer_id=%s", (status, now_ms, agent_id, printer_id))
+
+    def printers(self, site_code: str = "") -> list[dict]:
+        sql = ("SELECT p.agent_id, p.printer_id, p.site_code, p.info, p.status, "
+               "p.cards_per_hour, COALESCE(a.connected, 0) FROM printers p "
+               "LEFT JOIN agents a ON a.agent_id = p.agent_id")
+        args: tuple = ()
+        if site_code:
+            sql += " WHERE p.site_code=%s"
+            args = (site_code,)
+        keys = ("agent_id", "printer_id", "site_code", "info", "status", "cards_per_hour",
+                "connected")
+        out = []
+        for r in self._q(sql + " ORDER BY 1, 2", args):
+            row = dict(zip(keys, r, strict=True))
+            row["info"] = bytes(row["info"])
+            row["status"] = bytes(row["status"]) if row["status"] is not None else None
+            out.append(row)
+        return out
+
+    def site_cards_per_hour(self, site_code: str) -> float:
+        rows = self._q("SELECT COALESCE(SUM(p.cards_per_hour), 0) FROM printers p JOIN agents a "
+                       "ON a.agent_id=p.agent_id WHERE p.site_code=%s", (site_code,))
+        return float(rows[0][0])
+
+    # -- reporting ---------------------------------------------------------------------------
+
+    def record_counts(self, campaign_id: str) -> list[tuple[str, str, int]]:
+        """(site_code, record state, count) for a campaign."""
+        return self._q("SELECT site_code, state, COUNT(*) FROM records WHERE campaign_id=%s "
+                       "GROUP BY site_code, state", (campaign_id,))
+
+    def attempt_counts(self, campaign_id: str) -> list[tuple[str, str, int]]:
+        """(site_code, attempt state, count) for a campaign."""
+        return self._q("SELECT site_code, state, COUNT(*) FROM attempts WHERE campaign_id=%s "
+                       "GROUP BY site_code, state", (campaign_id,))
+
+    def printed_since(self, campaign_id: str, since_ms: int) -> list[tuple[str, int]]:
+        return self._q("SELECT site_code, COUNT(*) FROM attempts WHERE campaign_id=%s AND "
+                       "state='printed' AND updated_ms>=%s GROUP BY site_code",
+                       (campaign_id, since_ms))
+
+    def records_without_final_state(self, campaign_id: str) -> int:
+        rows = self._q("SELECT COUNT(*) FROM records WHERE campaign_id=%s AND state NOT IN "
+                       "('queued','leased','printed','held','rejected','cancelled')",
+                       (campaign_id,))
+        return rows[0][0]
+
+    def inconsistent_records(self) -> list[tuple[str, str, str]]:
+        """Records whose state disagrees with their attempts: (record_id, state, problem)."""
+        problems = []
+        problems += [(r[0], r[1], "printed record without a printed attempt") for r in self._q(
+            "SELECT r.record_id, r.state FROM records r WHERE r.state='printed' AND NOT EXISTS "
+            "(SELECT 1 FROM attempts a WHERE a.record_id=r.record_id AND a.state='printed')")]
+        problems += [(r[0], r[1], "printed attempt but record not printed") for r in self._q(
+            "SELECT r.record_id, r.state FROM records r WHERE r.state<>'printed' AND EXISTS "
+            "(SELECT 1 FROM attempts a WHERE a.record_id=r.record_id AND a.state='printed')")]
+        problems += [(r[0], r[1], "leased record without an active lease") for r in self._q(
+            "SELECT r.record_id, r.state FROM records r WHERE r.state='leased' AND NOT EXISTS "
+            "(SELECT 1 FROM attempts a WHERE a.record_id=r.record_id AND "
+            "a.state IN ('leased','printing'))")]
+        problems += [(r[0], r[1], "more than one active lease") for r in self._q(
+            "SELECT record_id, 'leased' FROM attempts WHERE state IN ('leased','printing') "
+            "GROUP BY record_id HAVING COUNT(*) > 1")]
+        return problems
+
+    # -- PostgreSQL only -----------------------------------------------------------------------
+
+    def listen(self, callback: Callable[[str], None]) -> Callable[[], None]:
+        """Call `callback(site_code)` (from a thread of its own) whenever records of that site
+        become queued, in any replica. Returns a function that stops listening; `close()`
+        stops every listener. Delivery is best effort (a dropped connection is re-opened, and
+        what was notified meanwhile is lost): keep polling as the backstop."""
+        listener = _Listener(self.dsn, callback, self._listeners)
+        self._listeners.append(listener)
+        listener.start()
+        return listener.close
+
+    def audit_sink(self) -> PostgresAuditSink:
+        """The hash-chained audit log in this database (controller/audit.py)."""
+        return PostgresAuditSink(self)
+
+
+class _Listener:
+    """LISTEN on its own connection in a daemon thread; woken every `poll_s` to check stop."""
+
+    def __init__(self, dsn: str, callback: Callable[[str], None], registry: list,
+                 poll_s: float = 0.5) -> None:
+        self.dsn = dsn
+        self.callback = callback
+        self.registry = registry
+        self.poll_s = poll_s
+        self.ready = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="store-listen", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+        self.ready.wait(timeout=10)
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout=10)
+        with contextlib.suppress(ValueError):
+            self.registry.remove(self)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self.dsn, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {QUEUE_CHANNEL}")
+                    self.ready.set()
+                    while not self._stop.is_set():
+                        for note in conn.notifies(timeout=self.poll_s):
+                            try:
+                                self.callback(note.payload)
+                            except Exception:  # a listener bug must not stop the listening
+                                log.exception("queue notification callback failed")
+            except psycopg.Error as exc:
+                log.warning("LISTEN connection lost (%s); polling covers until it is back", exc)
+                self.ready.set()
+                self._stop.wait(1.0)
+
+
+# -- the audit log in PostgreSQL ---------------------------------------------------------------
+
+_AUDIT_SCHEMA = """
+CREATE TABLE IF NOT EXISTS audit_log (
+    seq BIGINT PRIMARY KEY,
+    at_ms BIGINT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    allowed INTEGER NOT NULL CHECK (allowed IN (0, 1)),
+    detail TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'audit_log is append-only' USING ERRCODE = '23000';
+END $$;
+CREATE OR REPLACE FUNCTION audit_log_chain() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE last_seq BIGINT; last_hash TEXT;
+BEGIN
+    SELECT seq, hash INTO last_seq, last_hash FROM audit_log ORDER BY seq DESC LIMIT 1;
+    IF NEW.seq IS DISTINCT FROM COALESCE(last_seq, 0) + 1
+       OR NEW.prev_hash IS DISTINCT FROM COALESCE(last_hash, %(genesis)s) THEN
+        RAISE EXCEPTION 'audit_log entry does not extend the chain' USING ERRCODE = '23000';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE OR REPLACE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+CREATE OR REPLACE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+CREATE OR REPLACE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+CREATE OR REPLACE TRIGGER audit_log_chain BEFORE INSERT ON audit_log
+FOR EACH ROW EXECUTE FUNCTION audit_log_chain();
+"""
+
+_AUDIT_COLUMNS = "seq, at_ms, actor, action, allowed, detail, prev_hash, hash"
+
+
+class PostgresAuditSink:
+    """`AuditSink` (cetak.security.audit) in the store's database, append-only by trigger.
+
+    One chain for all replicas: `last_entry()` takes a transaction-scoped advisory lock first,
+    so two replicas never both extend the chain from the same entry; the lock is held until
+    the caller's transaction (the one carrying the state change) commits.
+    """
+
+    def __init__(self, store: PostgresStore) -> None:
+        from cetak.security.audit import GENESIS_HASH
+
+        self.store = store
+        with store.transaction():
+            store._run("SELECT pg_advisory_xact_lock(%s)", (_AUDIT_LOCK,))
+            assert all(ch in "0123456789abcdef" for ch in GENESIS_HASH)  # safe to inline
+            store._run(_AUDIT_SCHEMA.replace("%(genesis)s", f"'{GENESIS_HASH}'").encode())
+
+    def append(self, entry: Any) -> None:
+        from cetak.security.errors import AuditError
+
+        try:
+            with self.store.transaction():
+                self.store._run(f"INSERT INTO audit_log ({_AUDIT_COLUMNS}) VALUES "
+                                "(%s,%s,%s,%s,%s,%s,%s,%s)",
+                                (entry.seq, entry.at_ms, entry.actor, entry.action,
+                                 int(entry.allowed), entry.detail, entry.prev_hash, entry.hash))
+        except StoreError as exc:
+            raise AuditError(f"cannot append audit entry {entry.seq}: {exc}") from exc
+
+    def iter_entries(self) -> Iterator[Any]:
+        for row in self.store._q(f"SELECT {_AUDIT_COLUMNS} FROM audit_log ORDER BY seq"):
+            yield _audit_entry(row)
+
+    def last_entry(self) -> Any:
+        if self.store.in_transaction:
+            self.store._run("SELECT pg_advisory_xact_lock(%s)", (_AUDIT_LOCK,))
+        rows = self.store._q(f"SELECT {_AUDIT_COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1")
+        return _audit_entry(rows[0]) if rows else None
+
+
+def _audit_entry(row: tuple) -> Any:
+    from cetak.security.audit import AuditEntry
+
+    seq, at_ms, actor, action, allowed, detail, prev_hash, digest = row
+    return AuditEntry(seq, at_ms, actor, action, allowed == 1, detail, prev_hash, digest)
