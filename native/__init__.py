@@ -5,7 +5,7 @@ typed doorway to it; `reference` is the pure NumPy oracle the tests compare it w
 """
 
 from . import tlv
-from .core import decode_stream, encode_job, frame, panels
+from .core import compress_panel, decode_stream, encode_job, frame, panels
 from .errors import EncodeError, NativeError, StreamError, TlvError
 from .preview import render_preview
 from .types import Command, DecodedJob, EncodedJob, JobOptions, Panel, RenderedSide
@@ -21,6 +21,7 @@ __all__ = [
     "RenderedSide",
     "StreamError",
     "TlvError",
+    "compress_panel",
     "decode_stream",
     "encode_job",
     "frame",

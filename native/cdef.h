@@ -60,6 +60,9 @@ size_t cetak_evolis_max_size(const cetak_job_opts *opts, int duplex);
 int cetak_evolis_encode(const cetak_side *front, const cetak_side *back, const cetak_job_opts *opts,
                         uint8_t *work, size_t work_len, uint8_t *out, size_t cap, size_t *out_len,
                         size_t *chip_offset, cetak_error *err);
+size_t cetak_evolis_compress_max(void);
+int cetak_evolis_compress(const uint8_t *dots, size_t len, int levels, uint8_t *out, size_t cap,
+                          size_t *out_len, cetak_error *err);
 size_t cetak_magicard_max_size(const cetak_job_opts *opts, int duplex);
 int cetak_magicard_encode(const cetak_side *front, const cetak_side *back,
                           const cetak_job_opts *opts, uint8_t *work, size_t work_len,

@@ -123,11 +123,16 @@ def _opts(options: JobOptions, keep: list[Any]) -> Any:
 # ---- panels and encoders ---------------------------------------------------------------------
 
 
-def panels(side: RenderedSide, options: JobOptions) -> dict[str, np.ndarray]:
-    """Y, M, C (levels-depth values), K, O (0/1) of one side, each (1016, 648) in Evolis orientation."""
+def panels(side: RenderedSide, options: JobOptions, *,
+           portable: bool = False) -> dict[str, np.ndarray]:
+    """Y, M, C (levels-depth values), K, O (0/1) of one side, each (1016, 648), Evolis orientation.
+
+    portable=True skips the SIMD paths (the tests check both give the same bytes).
+    """
     keep: list[Any] = []
     c_side = _side(side, "card", keep)
     c_opts = _opts(options, keep)
+    c_opts.scalar_only = int(portable)
     out = np.empty((5, PANEL_LINES, CARD_HEIGHT), np.uint8)
     err = ffi.new("cetak_error *")
     if lib.cetak_panels(c_side, c_opts, ffi.from_buffer(out), out.nbytes, err) != lib.CETAK_OK:
@@ -136,14 +141,18 @@ def panels(side: RenderedSide, options: JobOptions) -> dict[str, np.ndarray]:
 
 
 def encode_job(dialect: str, front: RenderedSide, back: RenderedSide | None,
-               options: JobOptions) -> EncodedJob:
-    """The dialect's full command stream for one card (duplex when back is given)."""
+               options: JobOptions, *, portable: bool = False) -> EncodedJob:
+    """The dialect's full command stream for one card (duplex when back is given).
+
+    portable=True skips the SIMD paths (the tests check both give the same bytes).
+    """
     if dialect not in DIALECTS:
         raise EncodeError(f"unknown dialect {dialect!r}; known: {', '.join(DIALECTS)}")
     keep: list[Any] = []
     c_front = _side(front, "front", keep)
     c_back = _side(back, "back", keep) if back is not None else ffi.NULL
     c_opts = _opts(options, keep)
+    c_opts.scalar_only = int(portable)
     err = ffi.new("cetak_error *")
     out_len = ffi.new("size_t *")
     duplex = int(back is not None)
@@ -165,6 +174,22 @@ def encode_job(dialect: str, front: RenderedSide, back: RenderedSide | None,
     if rc != lib.CETAK_OK:
         _raise(EncodeError, err, with_offset=False)
     return EncodedJob(data=ffi.buffer(out, out_len[0])[:], chip_offset=chip_offset)
+
+
+def compress_panel(dots: np.ndarray, levels: int) -> bytes:
+    """An Evolis panel (1016, 648) of dot values as a Dbc payload (levels 2, 32, 64 or 128)."""
+    arr = np.ascontiguousarray(dots, dtype=np.uint8)
+    if arr.shape != (PANEL_LINES, CARD_HEIGHT):
+        raise EncodeError(f"a panel is {(PANEL_LINES, CARD_HEIGHT)} dots, not {arr.shape}")
+    cap = lib.cetak_evolis_compress_max()
+    out = _buffer("compress", cap)
+    out_len = ffi.new("size_t *")
+    err = ffi.new("cetak_error *")
+    rc = lib.cetak_evolis_compress(ffi.from_buffer(arr), arr.size, int(levels), out, cap, out_len,
+                                   err)
+    if rc != lib.CETAK_OK:
+        _raise(EncodeError, err, with_offset=False)
+    return ffi.buffer(out, out_len[0])[:]
 
 
 # ---- framing and decoding ------------------------------------------------------------------

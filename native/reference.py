@@ -131,6 +131,16 @@ def _compress_colour(dots: np.ndarray, bits: int) -> bytes:
     return out.tobytes()
 
 
+def compress_panel(dots: np.ndarray, levels: int) -> bytes:
+    """Same contract and bytes as cetak.native.core.compress_panel."""
+    if levels == 2:
+        return _compress_mono(dots)
+    bits = _bits(levels)
+    if bits > 7:
+        raise EncodeError("compressed panels take levels 2, 32, 64 or 128")
+    return _compress_colour(np.asarray(dots, np.uint8), bits)
+
+
 def _evolis_side(side: RenderedSide, letters: str, options: JobOptions) -> bytes:
     bits = _bits(options.levels)
     planes = panels(side, options)

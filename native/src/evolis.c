@@ -328,6 +328,33 @@ int cetak_evolis_encode(const cetak_side *front, const cetak_side *back, const c
     return CETAK_OK;
 }
 
+size_t cetak_evolis_compress_max(void) { return (size_t)CETAK_PANEL_LINES * CETAK_EVOLIS_W; }
+
+int cetak_evolis_compress(const uint8_t *dots, size_t len, int levels, uint8_t *out, size_t cap,
+                          size_t *out_len, cetak_error *err) {
+    const int bits = cetak__bits_for_levels(levels);
+    size_t used = 0, j;
+    int line;
+    if (!dots || !out || !out_len) return cetak__fail(err, CETAK_E_ARG, 0, "null argument");
+    *out_len = 0;
+    if (len != CETAK_PLANE)
+        return cetak__fail(err, CETAK_E_ARG, 0, "a panel is %zu dots, not %zu", CETAK_PLANE, len);
+    if (bits == 0 || bits == 8)
+        return cetak__fail(err, CETAK_E_ARG, 0, "compressed panels take levels 2, 32, 64 or 128");
+    if (cap < cetak_evolis_compress_max())
+        return cetak__fail(err, CETAK_E_SPACE, 0, "output needs %zu bytes", cetak_evolis_compress_max());
+    for (j = 0; j < len; j++)
+        if (dots[j] >= levels)
+            return cetak__fail(err, CETAK_E_ARG, j, "dot %zu has value %d, above %d levels", j, dots[j],
+                               levels);
+    for (line = 0; line < CETAK_PANEL_LINES; line++) {
+        const uint8_t *d = dots + (size_t)line * CETAK_EVOLIS_W;
+        used += bits == 1 ? compress_mono_line(d, out + used) : compress_colour_line(d, bits, out + used);
+    }
+    *out_len = used;
+    return CETAK_OK;
+}
+
 /* ---- framing ---- */
 static int is_alpha(uint8_t c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
