@@ -56,6 +56,7 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
         self.sessions: dict[str, AgentSession] = {}
         self.hooks = hooks
         self.metrics = metrics or ControllerMetrics()
+        self._stop_listening: Callable[[], None] | None = None
 
     async def Connect(
         self, request_iterator: AsyncIterator[agent_pb2.AgentMessage],
@@ -77,6 +78,7 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
                 self.authorize(context, hello)
             except PermissionDenied as exc:
                 await context.abort(grpc.StatusCode.PERMISSION_DENIED, exc.reason)
+        self._listen_for_queued_work()
         session = await self._open(hello)
         previous = self.sessions.get(hello.agent_id)
         self.sessions[hello.agent_id] = session
@@ -196,6 +198,28 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
         self.metrics.granted(session.site_code, len(grants))
         for g in grants:
             session.outgoing.put_nowait(serde.lease_to_pb(g))
+
+    # -- queued work announced by the store (PostgreSQL: other replicas) ---------------------
+
+    def _listen_for_queued_work(self) -> None:
+        """Once, on the first stream: if the store can announce queued work (PostgresStore
+        NOTIFY), grant at once to sessions of that site holding credit. The regrant timer stays
+        the backstop. The store stops the listener when it is closed (Controller.stop)."""
+        listen = getattr(self.ledger.store, "listen", None)
+        if listen is None or self._stop_listening is not None:
+            return
+        loop = asyncio.get_running_loop()
+
+        def on_queued(site_code: str) -> None:  # the store's listener thread
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(self._queued_at, site_code)
+
+        self._stop_listening = listen(on_queued)
+
+    def _queued_at(self, site_code: str) -> None:
+        for session in list(self.sessions.values()):
+            if session.site_code == site_code and session.credit > 0:
+                asyncio.create_task(self._grant(session))
 
     async def _tick(self, session: AgentSession) -> None:
         last_window = 0.0
