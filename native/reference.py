@@ -44,7 +44,8 @@ def _luts(options: JobOptions) -> np.ndarray:
 
 def _check_side(side: RenderedSide, which: str) -> None:
     if side.rgb.shape != (CARD_HEIGHT, CARD_WIDTH, 3) or side.rgb.dtype != np.uint8:
-        raise EncodeError(f"{which} side: rgb must be uint8 of shape {(CARD_HEIGHT, CARD_WIDTH, 3)}")
+        raise EncodeError(
+            f"{which} side: rgb must be uint8 of shape {(CARD_HEIGHT, CARD_WIDTH, 3)}")
     for mask in (side.k_mask, side.o_mask):
         if mask.shape != (CARD_HEIGHT, CARD_WIDTH):
             raise EncodeError(f"{which} side: masks must have shape {(CARD_HEIGHT, CARD_WIDTH)}")

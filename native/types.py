@@ -23,7 +23,8 @@ class RenderedSide:
 class JobOptions:
     """How to turn rendered sides into a dialect's command stream."""
 
-    levels: int = 64            # colour levels: Evolis 32/64/128/256; Magicard 64 (bit-planes) or 256 (X-GP-8)
+    # colour levels: Evolis 32/64/128 (256 uncompressed); Magicard 64 (bit-planes) or 256 (X-GP-8)
+    levels: int = 64
     compress: bool = True       # Evolis: Dbc instead of Db
     contactless: bool = False   # route the card through the contactless station before printing
     ribbon: str = "ymcko"
