@@ -9,6 +9,7 @@ agent's core imports without them. Their errors are translated into ours at this
 
 from __future__ import annotations
 
+import datetime
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -48,6 +49,12 @@ class DriverBackend:
     def prepare(self, record: common_pb2.CardRecord) -> PreparedCard:
         from cetak.card import render_card
 
+        if not record.issue_date:
+            # The card is issued the day it is printed, at the site (the host's local date).
+            stamped = common_pb2.CardRecord()
+            stamped.CopyFrom(record)
+            stamped.issue_date = datetime.date.today().isoformat()
+            record = stamped
         rendered = render_card(record)
         job = self.dialect.build_job(rendered, self.options)
         chip = None

@@ -114,6 +114,7 @@ def run_demo(opts: DemoOptions) -> dict:
         outage = _watch(opts, fleet, channel, out, controller_port)
         for proc in fleet.agents.values():
             proc.stop(signal.SIGTERM, timeout=30)
+        hoppers = {p.out_dir: (p.blanks, _blanks_in_hopper(p)) for p in plans}
         for proc in fleet.printers.values():
             proc.stop(signal.SIGTERM, timeout=15)
         if opts.linger > 0:
@@ -124,7 +125,7 @@ def run_demo(opts: DemoOptions) -> dict:
         for proc in fleet.all():
             proc.stop(signal.SIGKILL if proc.alive() else signal.SIGTERM, timeout=5)
 
-    physical = tally_printers([p.out_dir for p in plans])
+    physical = tally_printers(hoppers)
     summary = summarize(out, prr, plans, physical, opts)
     summary["elapsed_s"] = round(time.monotonic() - started, 2)
     if outage is not None:
@@ -224,6 +225,17 @@ def _write_agent_config(out: Path, pki: Path, site_code: str, controller_port: i
                               controller=f"127.0.0.1:{controller_port}", pki=pki,
                               printers=[(p.printer_id, p.dialect, f"127.0.0.1:{p.port}")
                                         for p in plans])
+
+
+def _blanks_in_hopper(plan: PrinterPlan) -> int:
+    """Ask the printer itself (its service port) how many blanks its hopper holds."""
+    from cetak.printers.virtual.service import ServiceClient
+
+    client = ServiceClient(f"127.0.0.1:{plan.port + 1}")
+    try:
+        return int(client.snapshot()["blanks"])
+    finally:
+        client.close()
 
 
 def _watch(opts: DemoOptions, fleet: Fleet, channel, out: Path, port: int) -> dict | None:
@@ -339,15 +351,24 @@ def summarize(out: Path, prr: Path, plans: list[PrinterPlan], physical: Physical
     duplicates = max(store_duplicates, len(physical.duplicate_records))
     balanced = report.ok and _blanks_balanced(plans, physical, ledger_blanks)
     pngs_missing = sorted(printed_ids - physical.records_with_png)
+    chips_bad = _chips_failing(physical.chip_files, out / "pki" / "document-signer.pem")
     return {
         "records": stored, "printed": counts.get("printed", 0),
         "spoiled": attempts.get("spoiled", 0), "unknown": attempts.get("unknown", 0),
         "duplicates": duplicates, "lost": lost, "blanks_balanced": balanced,
         "cards_physically_printed": physical.good_cards,
-        "pngs_missing": len(pngs_missing),
+        "pngs_missing": len(pngs_missing), "chips_verified": len(physical.chip_files)
+        - chips_bad, "chips_failed": chips_bad,
         "sites": len({p.site_code for p in plans}), "printers": len(plans),
         "out_dir": str(out),
     }
+
+
+def _chips_failing(chip_files: list[Path], signer_cert: Path) -> int:
+    from cetak.card.chip import verify_chip_data
+
+    pem = signer_cert.read_bytes()
+    return sum(1 for f in chip_files if not verify_chip_data(f.read_bytes(), pem).ok)
 
 
 def _blanks_balanced(plans: list[PrinterPlan], physical: PhysicalTally, ledger: dict) -> bool:
