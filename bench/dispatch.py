@@ -1,0 +1,531 @@
+"""Controller dispatch benchmark: complete lease cycles per second over real gRPC.
+
+    python bench/dispatch.py [--store URL] [--replicas N] [--printers 200] [--jobs 30000] --json
+    -> {"printers", "jobs", "jobs_per_s", "grpc_baseline_per_s", "ratio", "duplicates",
+        "lost", "store", ...}
+
+Targets (issues): SQLite >= 5,000 jobs/s and ratio >= 0.4; PostgreSQL with 2 replicas on a
+2-core machine >= 3,000 jobs/s and ratio >= 0.25; 0 duplicates, 0 lost, always.
+
+What runs, each in its own process:
+- N controllers: `cetak controller serve --insecure` on the store (SQLite file: N must be 1;
+  PostgreSQL: a fresh schema in the given database, dropped at the end);
+- W load workers, each driving its share of the virtual printers with asyncio: one agent
+  stream per printer, agent k connected to controller k mod N (agents of one site are spread
+  over the replicas, as behind a load balancer). A virtual printer is instant: on each Lease
+  it reports PRINTING and PRINTED at once; a job counts when the PRINTED event is acked (the
+  controller committed it durably). Credit keeps `--inflight` leases outstanding per printer.
+- The baseline: a bare gRPC bidirectional echo server, driven by the same workers over the
+  same number of streams with the same in-flight window; one baseline "job" is one round trip
+  of a message the size of a JobEvent. A dispatch job costs at least three such messages each
+  way (lease, two events, acks, credit), so the ratio is a conservative measure of overhead.
+
+Timing starts when every stream is connected (hello/welcome done) and ends with the last ack.
+Afterwards the store is checked: `duplicates` = records with more than one printed attempt
+plus records an agent was handed twice; `lost` = records not printed. `--quick` is a small run
+for CI (correctness only; no timing claims). stdout carries only the JSON with --json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("bench.dispatch")
+
+ECHO_METHOD = "/bench.Echo/Chat"
+CAMPAIGN = "bench"
+
+
+def _site(i: int) -> str:
+    return f"32.76.{i // 100:02d}.{2000 + i % 100:04d}"
+
+
+# -- the load worker (one process, many streams) --------------------------------------------------
+
+async def _echo_stream(port: int, rounds: int, inflight: int, payload: bytes,
+                       go: asyncio.Event) -> None:
+    import grpc
+
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        call = channel.stream_stream(ECHO_METHOD)()
+        await go.wait()
+        sent = received = 0
+        while sent < min(inflight, rounds):
+            await call.write(payload)
+            sent += 1
+        while received < rounds:
+            reply = await call.read()
+            if reply is grpc.aio.EOF:
+                raise RuntimeError("echo server closed the stream")
+            received += 1
+            if sent < rounds:
+                await call.write(payload)
+                sent += 1
+        await call.done_writing()
+
+
+class VirtualPrinter:
+    """One agent with one instant printer on one stream."""
+
+    def __init__(self, agent_id: str, site: str, port: int, inflight: int) -> None:
+        self.agent_id = agent_id
+        self.site = site
+        self.port = port
+        self.inflight = inflight
+        self.leased: list[str] = []
+        self.printed = 0
+        self.outstanding = 0
+        self.credit_view = 0
+        self.welcomed = asyncio.Event()
+
+    async def run(self, go: asyncio.Event, site_done: SiteProgress) -> None:
+        import grpc
+
+        from cetak.api.v1 import agent_pb2, agent_pb2_grpc, common_pb2
+
+        out: asyncio.Queue = asyncio.Queue()
+        out.put_nowait(agent_pb2.AgentMessage(hello=agent_pb2.Hello(
+            agent_id=self.agent_id, site_code=self.site, software_version="bench",
+            printers=[common_pb2.PrinterInfo(printer_id="p1", cards_per_hour=36_000)])))
+
+        async def requests():
+            while (m := await out.get()) is not None:
+                yield m
+
+        def credit() -> None:
+            wanted = max(0, self.inflight - self.outstanding)
+            if wanted > self.credit_view:
+                out.put_nowait(agent_pb2.AgentMessage(credit=agent_pb2.Credit(slots=wanted)))
+                self.credit_view = wanted
+
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{self.port}") as channel:
+            call = agent_pb2_grpc.AgentServiceStub(channel).Connect(requests())
+            printed_events: set[str] = set()
+
+            async def start_and_end() -> None:
+                # Cancelling a pending read would cancel the RPC: reads are never timed out;
+                # this task starts the credit on "go" and ends the stream when all is printed.
+                await self.welcomed.wait()
+                await go.wait()
+                credit()
+                await site_done.all_printed.wait()
+                out.put_nowait(None)
+                call.cancel()
+
+            control = asyncio.create_task(start_and_end())
+            try:
+                await self._read(call, out, credit, printed_events, site_done)
+            except asyncio.CancelledError:
+                if not site_done.finished():
+                    raise
+            finally:
+                control.cancel()
+
+    async def _read(self, call, out, credit, printed_events, site_done) -> None:
+        import grpc
+
+        from cetak.api.v1 import agent_pb2, common_pb2
+
+        while True:
+            m = await call.read()
+            if m is grpc.aio.EOF:
+                raise RuntimeError(f"{self.agent_id}: controller closed the stream: "
+                                   f"{await call.code()} {await call.details()}")
+            kind = m.WhichOneof("body")
+            if kind == "welcome":
+                self.welcomed.set()
+                self.inflight = max(1, min(self.inflight, m.welcome.window))
+            elif kind == "lease":
+                lease = m.lease
+                self.leased.append(lease.record_id)
+                self.outstanding += 1
+                self.credit_view = max(0, self.credit_view - 1)
+                for state in (common_pb2.PRINTING, common_pb2.PRINTED):
+                    event_id = uuid.uuid4().hex
+                    if state == common_pb2.PRINTED:
+                        printed_events.add(event_id)
+                    out.put_nowait(agent_pb2.AgentMessage(event=agent_pb2.JobEvent(
+                        event_id=event_id, lease_id=lease.lease_id, epoch=lease.epoch,
+                        record_id=lease.record_id, state=state,
+                        attempt_id=lease.lease_id, printer_id="p1",
+                        blank_serial=f"B{lease.record_id[-8:]}")))
+            elif kind == "ack":
+                for a in m.ack.events:
+                    if a.event_id in printed_events:
+                        printed_events.discard(a.event_id)
+                        self.printed += 1
+                        self.outstanding -= 1
+                        site_done.printed(self.site)
+                credit()
+
+
+class SiteProgress:
+    """How many records of this worker's sites are printed; all done ends every stream."""
+
+    def __init__(self, per_site: dict[str, int]) -> None:
+        self.left = sum(per_site.values())
+        self.done_at = 0.0
+        self.all_printed = asyncio.Event()
+
+    def printed(self, site: str) -> None:
+        self.left -= 1
+        if self.left == 0:
+            self.done_at = time.time()
+            self.all_printed.set()
+
+    def finished(self) -> bool:
+        return self.left <= 0
+
+
+async def _worker_main(spec: dict[str, Any]) -> dict[str, Any]:
+    go = asyncio.Event()
+
+    async def wait_go() -> None:
+        reader = asyncio.StreamReader()
+        loop = asyncio.get_running_loop()
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+        await reader.readline()
+        go.set()
+
+    def ready() -> None:
+        print(json.dumps({"ready": True}), flush=True)
+
+    if spec["mode"] == "echo":
+        payload = b"x" * spec["payload_bytes"]
+        tasks = [asyncio.create_task(_echo_stream(spec["port"], spec["rounds"],
+                                                  spec["inflight"], payload, go))
+                 for _ in range(spec["streams"])]
+        await asyncio.sleep(0.5)  # channels connect lazily; give them a moment
+        ready()
+        await wait_go()
+        start = time.time()
+        await asyncio.gather(*tasks)
+        return {"start": start, "end": time.time(),
+                "jobs": spec["rounds"] * spec["streams"]}
+
+    progress = SiteProgress(spec["per_site"])
+    printers = [VirtualPrinter(a["agent_id"], a["site"], a["port"], spec["inflight"])
+                for a in spec["agents"]]
+    tasks = [asyncio.create_task(p.run(go, progress)) for p in printers]
+    async with asyncio.timeout(60):
+        for p in printers:
+            await p.welcomed.wait()
+    ready()
+    await wait_go()
+    start = time.time()
+    try:
+        async with asyncio.timeout(spec["timeout_s"]):
+            await asyncio.gather(*tasks)
+    except TimeoutError:
+        log.error("worker timed out with %d records left", progress.left)
+        for t in tasks:
+            t.cancel()
+    leased = [rid for p in printers for rid in p.leased]
+    return {"start": start, "end": progress.done_at or time.time(),
+            "jobs": sum(p.printed for p in printers), "leased": leased}
+
+
+def worker_entry(spec_json: str) -> int:
+    spec = json.loads(spec_json)
+    result = asyncio.run(_worker_main(spec))
+    print(json.dumps(result), flush=True)
+    return 0
+
+
+# -- the echo server ------------------------------------------------------------------------------
+
+def echo_entry(port_file: str) -> int:
+    import grpc
+
+    async def chat(request_iterator, context):
+        async for message in request_iterator:
+            yield message
+
+    async def main() -> None:
+        server = grpc.aio.server()
+        handler = grpc.method_handlers_generic_handler("bench.Echo", {
+            "Chat": grpc.stream_stream_rpc_method_handler(chat)})
+        server.add_generic_rpc_handlers((handler,))
+        port = server.add_insecure_port("127.0.0.1:0")
+        await server.start()
+        Path(port_file).write_text(str(port))
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        await stop.wait()
+        await server.stop(1)
+
+    asyncio.run(main())
+    return 0
+
+
+# -- the orchestrator -----------------------------------------------------------------------------
+
+class Child:
+    """A child process; stop() always reaps it."""
+
+    def __init__(self, argv: list[str], logfile: Path | None = None, pipe: bool = False,
+                 env: dict[str, str] | None = None) -> None:
+        self.logfile = logfile.open("ab") if logfile else None
+        self.popen = subprocess.Popen(
+            argv, stdin=subprocess.PIPE if pipe else subprocess.DEVNULL,
+            stdout=subprocess.PIPE if pipe else self.logfile,
+            stderr=self.logfile if self.logfile else None, text=pipe,
+            env={**os.environ, **(env or {})})
+
+    def stop(self, timeout: float = 20.0) -> None:
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(10)
+        if self.logfile:
+            self.logfile.close()
+
+
+def _wait_port(path: Path, child: Child, timeout: float = 60.0) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and path.read_text().strip():
+            return int(path.read_text())
+        if child.popen.poll() is not None:
+            raise RuntimeError(f"{child.popen.args[:4]} exited with {child.popen.returncode}")
+        time.sleep(0.05)
+    raise TimeoutError(f"no port in {path}")
+
+
+def _run_workers(specs: list[dict]) -> list[dict]:
+    """Start every worker, wait until all are connected, release them together."""
+    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    children = [Child([sys.executable, __file__, "--_worker", json.dumps(s)], pipe=True, env=env)
+                for s in specs]
+    try:
+        for c in children:
+            line = c.popen.stdout.readline()
+            if not line:
+                raise RuntimeError("a load worker failed before it was ready")
+        for c in children:
+            c.popen.stdin.write("go\n")
+            c.popen.stdin.flush()
+        results = []
+        for c in children:
+            line = c.popen.stdout.readline()
+            if not line:
+                raise RuntimeError("a load worker failed")
+            results.append(json.loads(line))
+            c.popen.wait(30)
+        return results
+    finally:
+        for c in children:
+            c.stop()
+
+
+def _rate(results: list[dict]) -> tuple[int, float]:
+    jobs = sum(r["jobs"] for r in results)
+    elapsed = max(r["end"] for r in results) - min(r["start"] for r in results)
+    return jobs, jobs / elapsed if elapsed > 0 else 0.0
+
+
+def _prepare(url: str, sites: list[str], per_site: int) -> None:
+    from cetak.api.v1 import common_pb2
+    from cetak.controller.ledger import LeasePolicy, Ledger
+    from cetak.controller.model import Campaign, InventoryMovement, NewRecord
+    from cetak.controller.store import open_store
+
+    store = open_store(url)
+    try:
+        ledger = Ledger(store, LeasePolicy())
+        ledger.create_campaign(Campaign(CAMPAIGN, "dispatch bench", created_ms=1))
+        for s_i, site in enumerate(sites):
+            # Lease payloads without photos: this measures dispatch, not photo transfer.
+            ledger.add_records([NewRecord(
+                record_id=f"r{s_i:04d}{i:08d}", campaign_id=CAMPAIGN,
+                nik=f"{s_i:04d}{i:012d}", site_code=site, kategori="BARU", alasan="",
+                payload=common_pb2.CardRecord(
+                    record_id=f"r{s_i:04d}{i:08d}", nik=f"{s_i:04d}{i:012d}",
+                    nama=f"WARGA {i}", kelurahan_kode=site).SerializeToString())
+                for i in range(per_site)], 1)
+            ledger.record_inventory(InventoryMovement(f"m-{site}", site, "blank", "receive",
+                                                      per_site, at_ms=1))
+    finally:
+        store.close()
+
+
+def _check(url: str, total: int) -> dict[str, int]:
+    from cetak.controller.store import open_store
+
+    store = open_store(url)
+    try:
+        with store.transaction():
+            printed_twice = len(store.printed_attempt_counts())
+            printed = sum(n for (_site, state, n) in store.record_counts(CAMPAIGN)
+                          if state == "printed")
+            inconsistent = len(store.inconsistent_records())
+        return {"printed_twice": printed_twice, "printed": printed,
+                "lost": total - printed, "inconsistent": inconsistent}
+    finally:
+        store.close()
+
+
+class _PgSchema:
+    """A fresh schema in the given database for one run, dropped afterwards."""
+
+    def __init__(self, dsn: str) -> None:
+        import psycopg
+
+        self.dsn = dsn
+        self.name = f"cetak_bench_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(dsn, autocommit=True) as c:
+            c.execute(f"CREATE SCHEMA {self.name}")
+        sep = "&" if "?" in dsn else "?"
+        self.url = f"{dsn}{sep}options=-csearch_path%3D{self.name}"
+
+    def drop(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.dsn, autocommit=True) as c:
+            c.execute(f"DROP SCHEMA IF EXISTS {self.name} CASCADE")
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from cetak.procs import cetak_argv
+
+    printers, jobs_wanted = args.printers, args.jobs
+    n_sites = args.sites or max(1, printers // 4)
+    per_site = max(1, jobs_wanted // n_sites)
+    jobs = per_site * n_sites
+    sites = [_site(i) for i in range(n_sites)]
+    workdir = Path(tempfile.mkdtemp(prefix="cetak-dispatch-"))
+    pg = None
+    if args.store and args.store.startswith(("postgresql://", "postgres://")):
+        pg = _PgSchema(args.store)
+        url = pg.url
+        kind = "postgresql"
+    else:
+        if args.replicas != 1:
+            raise SystemExit("--replicas > 1 needs a PostgreSQL --store")
+        url = args.store or f"sqlite://{workdir / 'controller.db'}"
+        kind = "sqlite"
+    children: list[Child] = []
+    try:
+        log.info("preparing %d records at %d sites in %s", jobs, n_sites, kind)
+        _prepare(url, sites, per_site)
+
+        # 1. the baseline: a bare gRPC echo, same streams, same window, same workers
+        echo = Child([sys.executable, __file__, "--_echo-server", str(workdir / "echo.port")],
+                     logfile=workdir / "echo.log")
+        children.append(echo)
+        echo_port = _wait_port(workdir / "echo.port", echo)
+        rounds = max(1, jobs // printers)
+        per_worker = _split(list(range(printers)), args.workers)
+        echo_results = _run_workers([{
+            "mode": "echo", "port": echo_port, "streams": len(share), "rounds": rounds,
+            "inflight": args.inflight, "payload_bytes": 120} for share in per_worker if share])
+        echo.stop()
+        _, baseline = _rate(echo_results)
+        log.info("grpc echo baseline: %.0f round trips/s", baseline)
+
+        # 2. the controllers
+        ports = []
+        for r in range(args.replicas):
+            port_file = workdir / f"controller{r}.port"
+            c = Child(cetak_argv("controller", "serve", "--insecure", "--listen", "127.0.0.1:0",
+                                 "--store", url, "--port-file", str(port_file),
+                                 "--lease-seconds", "3600"),
+                      logfile=workdir / f"controller{r}.log")
+            children.append(c)
+            ports.append(_wait_port(port_file, c))
+
+        # 3. the virtual printers: sites whole per worker, agents round-robin over replicas
+        agents = [{"agent_id": f"bench-{k:04d}", "site": sites[k % n_sites],
+                   "port": ports[k % len(ports)]} for k in range(printers)]
+        specs = []
+        for w_sites in _split(sites, args.workers):
+            chosen = set(w_sites)
+            specs.append({"mode": "dispatch", "inflight": args.inflight,
+                          "timeout_s": args.timeout,
+                          "agents": [a for a in agents if a["site"] in chosen],
+                          "per_site": {s: per_site for s in w_sites}})
+        results = _run_workers([s for s in specs if s["agents"]])
+        done, rate = _rate(results)
+        leased = [rid for r in results for rid in r["leased"]]
+        handed_twice = len(leased) - len(set(leased))
+        for c in children[1:]:
+            c.stop()
+        check = _check(url, jobs)
+        return {
+            "printers": printers, "jobs": done, "jobs_per_s": round(rate, 1),
+            "grpc_baseline_per_s": round(baseline, 1),
+            "ratio": round(rate / baseline, 3) if baseline else 0.0,
+            "duplicates": check["printed_twice"] + handed_twice,
+            "lost": check["lost"], "store": kind, "replicas": args.replicas,
+            "sites": n_sites, "workers": args.workers, "inflight": args.inflight,
+            "inconsistent": check["inconsistent"], "cpus": os.cpu_count(),
+        }
+    finally:
+        for c in children:
+            c.stop()
+        if pg is not None:
+            pg.drop()
+        if not args.keep:
+            import shutil
+
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            log.info("kept %s", workdir)
+
+
+def _split(items: list, n: int) -> list[list]:
+    return [items[i::n] for i in range(max(1, n))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--_worker"]:
+        logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+        return worker_entry(argv[1])
+    if argv[:1] == ["--_echo-server"]:
+        return echo_entry(argv[1])
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--store", default="", help="sqlite:///PATH or postgresql://... "
+                   "(default: a temporary SQLite file); PostgreSQL runs in a fresh schema")
+    p.add_argument("--replicas", type=int, default=1, help="controller processes (PostgreSQL)")
+    p.add_argument("--printers", type=int, default=200, help="virtual instant printers")
+    p.add_argument("--jobs", type=int, default=30_000, help="records to print")
+    p.add_argument("--sites", type=int, default=0, help="sites (default: printers / 4)")
+    p.add_argument("--workers", type=int, default=2, help="load worker processes")
+    p.add_argument("--inflight", type=int, default=4, help="leases outstanding per printer")
+    p.add_argument("--timeout", type=float, default=600.0, help="give up after this long")
+    p.add_argument("--quick", action="store_true", help="a small run for CI (correctness)")
+    p.add_argument("--keep", action="store_true", help="keep the work folder (logs)")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.printers, args.jobs, args.workers = min(args.printers, 12), min(args.jobs, 240), 1
+        args.timeout = min(args.timeout, 120.0)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(name)s %(message)s")
+    result = run(args)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for k, v in result.items():
+            print(f"{k:>20}: {v}", file=sys.stderr)
+    return 0 if result["duplicates"] == 0 and result["lost"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
