@@ -44,6 +44,7 @@ class Card:
     sides: tuple[str, ...] = ()
     result: Condition = Condition.NONE
     done_at: float | None = None
+    print_s: float = 0.0           # how long the print head was busy with it (scaled)
     reported: bool = False         # a state reply went out since this card was fed
 
 
@@ -97,6 +98,7 @@ class Mechanism:
         self.next_label = ""
         self.error = Condition.NONE
         self._error_since = 0.0
+        self._error_reported = False
         self._transient_error = Condition.NONE  # reported once, then cleared
 
     # -- state ---------------------------------------------------------------------------
@@ -114,12 +116,14 @@ class Mechanism:
                     self._transient_error = Condition.NONE
                 return State.ERROR, condition, position
             if self.error is not Condition.NONE:
+                self._error_reported = self._error_reported or report
                 return State.ERROR, self.error, position
             return (State.BUSY if self.card else State.READY), Condition.NONE, position
 
     def _latch(self, condition: Condition) -> None:
         self.error = condition
         self._error_since = self.clock()
+        self._error_reported = False
 
     # -- card path -----------------------------------------------------------------------
 
@@ -183,7 +187,8 @@ class Mechanism:
             if frames:
                 self.film.left = 0 if card.result is Condition.FILM_OUT else \
                     self.film.left - frames
-            card.done_at = self.clock() + self.timing.card_seconds(panels, len(sides))
+            card.print_s = self.timing.card_seconds(panels, len(sides))
+            card.done_at = self.clock() + card.print_s
 
     def reject(self, reason: str) -> None:
         """Eject the card to the reject bin unprinted (host request, soft reset, bad job)."""
@@ -211,7 +216,9 @@ class Mechanism:
                     return
                 if card.done_at is not None and self.clock() >= card.done_at:
                     self._finish(card)
-            if (self.error is not Condition.NONE and self.operator_delay is not None
+            # the operator reacts to an error the host has seen, never to one nobody reported
+            if (self.error is not Condition.NONE and self._error_reported
+                    and self.operator_delay is not None
                     and self.clock() >= self._error_since + self.operator_delay):
                 self.clear()
 
@@ -247,7 +254,8 @@ class Mechanism:
     def _log(self, card: Card, outcome: str, reason: str) -> None:
         self.output.log({"printer": self.serial, "seq": card.number, "blank_serial": card.serial,
                          "record": card.label, "outcome": outcome, "reason": reason,
-                         "chip_written": card.chip is not None})
+                         "chip_written": card.chip is not None,
+                         "print_s": round(card.print_s, 6)})
 
     # -- operator ------------------------------------------------------------------------
 
