@@ -27,26 +27,31 @@ class VirtualTransport(Transport):
         name = self._printer_or_name
         return f"virtual {name if isinstance(name, str) else 'printer'}"
 
+    def _resolve(self) -> Any:
+        if self.printer is None:
+            printer = self._printer_or_name
+            if isinstance(printer, str):
+                from cetak.printers.errors import EmulatorError
+                from cetak.printers.virtual.registry import lookup
+                try:
+                    printer = lookup(printer)
+                except EmulatorError as exc:
+                    raise DeviceNotFound(str(exc)) from exc
+            self.printer = printer
+        return self.printer
+
     def open(self) -> None:
         if self._port is not None:
             return
-        printer = self._printer_or_name
-        if isinstance(printer, str):
-            from cetak.printers.errors import EmulatorError
-            from cetak.printers.virtual.registry import lookup
-            try:
-                printer = lookup(printer)
-            except EmulatorError as exc:
-                raise DeviceNotFound(str(exc)) from exc
+        printer = self._resolve()
         if not printer.powered:
             raise TransportClosed(f"{self.describe()} has no power")
-        self.printer, self._port = printer, printer.open_port()
+        self._port = printer.open_port()
 
     @property
     def chip_encoder(self) -> Any:
         """The printer's contactless station (implements ChipEncoder)."""
-        self.open()
-        return self.printer.chip_station
+        return self._resolve().chip_station
 
     def _live_port(self) -> Any:
         if self._port is None:

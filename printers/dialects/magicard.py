@@ -153,13 +153,18 @@ class MagicardDialect:
 
     def build_job(self, card: Any, options: Any = None) -> Any:
         """Encode with the native core; for a contactless card, put `XCL,` first and pause there."""
+        from dataclasses import replace
+
         from cetak.native import EncodedJob, JobOptions, encode_job
         options = options or JobOptions()
-        job = encode_job(self.name, card.front, getattr(card, "back", None), options)
-        if options.contactless and job.chip_offset is None:
-            prefix = self.feed_to_contactless()
-            job = EncodedJob(data=prefix + job.data, chip_offset=len(prefix))
-        return job
+        # The Magicard job format has no station command of its own: the core encodes the
+        # print, and the station step is cetak's `XCL,` control message in front of it.
+        job = encode_job(self.name, card.front, getattr(card, "back", None),
+                         replace(options, contactless=False))
+        if not options.contactless:
+            return job
+        prefix = self.feed_to_contactless()
+        return EncodedJob(data=prefix + job.data, chip_offset=len(prefix))
 
 
 DIALECT = MagicardDialect()

@@ -75,7 +75,8 @@ class EvolisPort:
         return b""
 
     def _job_command(self, name: str, unit: bytes) -> None:
-        if self._job is None:
+        if self._job is None or name == "Pr":
+            # `Pr` (ribbon type) opens every job: whatever is left of an abandoned one goes
             self._job, self._refused = bytearray(), False
         self._job += unit
         if name == "Ss":

@@ -26,12 +26,13 @@ class FaultKind(enum.Enum):
     POWER_LOSS = "power_loss"                # dies mid-card             -> unknown
 
     @classmethod
-    def parse(cls, text: str) -> FaultKind:
+    def parse(cls, text: str, item: str | None = None) -> FaultKind:
+        """A kind from its name; errors name `item` (the whole spec item) or the text."""
         try:
             return cls(text.strip().lower().replace("-", "_"))
         except ValueError:
             names = ", ".join(k.value for k in cls)
-            raise FaultSpecError(text, f"unknown fault kind (one of {names})") from None
+            raise FaultSpecError(item or text, f"unknown fault kind (one of {names})") from None
 
 
 BEFORE_FEED = {FaultKind.FEEDER_EMPTY, FaultKind.COVER_OPEN, FaultKind.JAM_BEFORE_FEED}
@@ -53,7 +54,7 @@ class FaultPlan:
             kind, _, number = item.partition("@")
             if not number.isdigit() or int(number) < 1:
                 raise FaultSpecError(item, "card number must be a positive integer")
-            self._at[int(number)] = FaultKind.parse(kind)
+            self._at[int(number)] = FaultKind.parse(kind, item)
         elif "%" in item:
             kind, _, rate = item.partition("%")
             try:
@@ -62,7 +63,7 @@ class FaultPlan:
                 raise FaultSpecError(item, "probability must be a number") from None
             if not 0.0 <= probability <= 1.0:
                 raise FaultSpecError(item, "probability must be between 0 and 1")
-            self._rates.append((FaultKind.parse(kind), probability))
+            self._rates.append((FaultKind.parse(kind, item), probability))
         else:
             raise FaultSpecError(item, "expected KIND@N or KIND%P")
 
