@@ -27,7 +27,14 @@ def read_job(data: bytes) -> ReadJob:
     sides = tuple(side for side in ("front", "back") if any(p.side == side for p in job.panels))
     if not sides:
         raise UndecodableJob("job prints no panel")
-    return ReadJob(job, len(job.panels), sides)
+    panels = len(job.panels)
+    if has_command(job, "OVR", "ON"):
+        panels += len(sides)  # Magicard's overcoat is a flag, yet it uses a ribbon panel a side
+    return ReadJob(job, panels, sides)
+
+
+def has_command(job: Any, name: str, *params: str) -> bool:
+    return any(c.name == name and tuple(c.params[:len(params)]) == params for c in job.commands)
 
 
 def frame(dialect: str, buf: bytes) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from cetak.printers.dialects.common import CONDITION_WORDS, format_state
 from cetak.printers.dialects.magicard import FOOTER, GUARD
 from cetak.printers.status import Condition
-from cetak.printers.virtual.jobs import UndecodableJob, frame, read_job
+from cetak.printers.virtual.jobs import UndecodableJob, frame, has_command, read_job
 from cetak.printers.virtual.mechanism import Mechanism
 
 MAX_CONTROL = 512
@@ -33,6 +33,7 @@ class MagicardPort:
     def __init__(self, mech: Mechanism) -> None:
         self.mech = mech
         self._buf = bytearray()
+        self._front_page = b""
 
     def receive(self, data: bytes) -> bytes:
         self._buf += data
@@ -71,16 +72,23 @@ class MagicardPort:
 
     def _resync(self) -> None:
         self.mech.stream_failed()
+        self._front_page = b""
         nxt = self._buf.find(b"\x05", 1)
         while nxt > 0 and self._buf[nxt - 1] == 0x05:
             nxt = self._buf.find(b"\x05", nxt + 1)  # skip to the start of the next 0x05 run
         del self._buf[:len(self._buf) if nxt < 0 else nxt]
 
     def _job(self, data: bytes) -> None:
+        # A duplex card is two jobs, `DPXON,PAG1` then `PAG2`: the card is printed once the back
+        # has arrived too.
+        data, self._front_page = self._front_page + data, b""
         try:
             read = read_job(data)
         except UndecodableJob:
             self.mech.stream_failed()
+            return
+        if has_command(read.job, "DPX", "ON") and not has_command(read.job, "PAG", "2"):
+            self._front_page = data
             return
         self.mech.print_card(read.job, read.panels, read.sides)
 
