@@ -21,7 +21,7 @@ import pytest
 from cetak.procs import free_port
 
 from ..procs import Proc, cetak_argv, wait_for_file
-from .conftest import PROMETHEUS_DIR, need, samples, scrape, value
+from .conftest import PROMETHEUS_DIR, need, promtool, samples, scrape, value
 from .drive import drive_agent, prepare
 
 PRINTED = "sum(cetak_cards_printed_total)"
@@ -129,6 +129,8 @@ def test_demo_scraped_by_prometheus(tmp_path):
             text = scrape(metrics_port)
             assert value(text, "cetak_cards_printed_total") == cards
             assert sum(1 for n, _, _ in samples(text) if n.startswith("cetak_")) >= 20
+            check = promtool("check", "metrics", stdin=text)
+            assert check.returncode == 0, check.stdout + check.stderr
         demo.popen.wait(timeout=linger + 120)
         assert demo.popen.returncode == 0, demo.output()[-3000:]
         summary = json.loads([line for line in demo.output().splitlines()
