@@ -15,7 +15,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    start_http_server,
+)
 
 from cetak.api.v1 import common_pb2
 from cetak.metric_labels import PRINTER_STATES, printer_state_label, reason_label
@@ -148,6 +155,10 @@ class AgentMetrics:
 
     def serve(self, port: int, address: str = "127.0.0.1") -> MetricsServer:
         """Serve /metrics over HTTP on `address:port` (port 0 picks a free one)."""
+        # The text format shows each counter's `_created` as a gauge of its own: twice the
+        # series, read by nobody, and confusing beside cetak's own gauges. Process-wide, which
+        # is what a serving process wants.
+        disable_created_metrics()
         server, thread = start_http_server(port, addr=address, registry=self.registry)
         return MetricsServer(server, thread)
 

@@ -29,7 +29,13 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import grpc
-from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    disable_created_metrics,
+    start_http_server,
+)
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
@@ -130,6 +136,10 @@ class ControllerMetrics:
 
     def serve(self, port: int, address: str = "127.0.0.1") -> MetricsServer:
         """Serve /metrics over HTTP on `address:port` (port 0 picks a free one)."""
+        # The text format shows each counter's `_created` as a gauge of its own: twice the
+        # series, read by nobody, and confusing beside cetak's own gauges. Process-wide, which
+        # is what a serving process wants.
+        disable_created_metrics()
         server, thread = start_http_server(port, addr=address, registry=self.registry)
         return MetricsServer(server, thread)
 
