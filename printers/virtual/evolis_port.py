@@ -47,6 +47,7 @@ class EvolisPort:
             out += self._handle(unit)
         if not self.mech.powered:
             self._buf.clear()
+            return b""  # a printer that lost power mid-reply says nothing
         return bytes(out)
 
     def _resync(self) -> None:

@@ -68,6 +68,7 @@ class MagicardPort:
             self._job(job)
         if not self.mech.powered:
             self._buf.clear()
+            return b""  # a printer that lost power mid-reply says nothing
         return bytes(out)
 
     def _resync(self) -> None:

@@ -107,9 +107,16 @@ class Mechanism:
         """The printer's state; with report=True this counts as a state reply sent to a host."""
         with self.lock:
             self.advance()
-            position = self.card.position if self.card else Position.NONE
-            if report and self.card:
-                self.card.reported = True
+            card = self.card
+            if (report and card is not None and card.fault is FaultKind.POWER_LOSS
+                    and card.position is Position.PRINTING and card.reported):
+                # dies mid-card once a host has seen the card in progress: deterministic, and
+                # the host knew the blank was fed
+                self._power_loss(card)
+                return State.OFFLINE, Condition.OFFLINE, Position.PRINTING
+            position = card.position if card else Position.NONE
+            if report and card:
+                card.reported = True
             if self._transient_error is not Condition.NONE:
                 condition = self._transient_error
                 if report:
@@ -211,9 +218,8 @@ class Mechanism:
             if not self.powered:
                 return
             if card is not None and card.position is Position.PRINTING:
-                if card.fault is FaultKind.POWER_LOSS and card.reported:
-                    self._power_loss(card)
-                    return
+                if card.fault is FaultKind.POWER_LOSS:
+                    return  # never finishes: it dies at the next state query (see state())
                 if card.done_at is not None and self.clock() >= card.done_at:
                     self._finish(card)
             # the operator reacts to an error the host has seen, never to one nobody reported
