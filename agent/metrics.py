@@ -144,7 +144,7 @@ class AgentMetrics:
         """Read the journal depth (and the connection state) at scrape time instead of
         being told: no call sites, never stale. The journal is thread-safe (one locked
         connection); when it fails (closed at shutdown) the last value is served."""
-        if journal is not None:
+        if journal is not None and hasattr(journal, "counts"):
             counts = _Cached(journal.counts)
             self._journal_events.set_function(lambda: counts().get("events", 0))
             for state in ("held", "started", "done", "returning"):

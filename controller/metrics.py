@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import grpc
@@ -234,8 +235,10 @@ def _read_only_store(path: str):
     campaign_status) without taking its writer lock or running migrations."""
     from .store.sqlite import SqliteStore
 
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None,
-                           check_same_thread=False, timeout=2.0)
+    # as_uri() percent-encodes, so a path with "?" or "#" cannot turn into URI parameters.
+    uri = Path(path).resolve().as_uri() + "?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False,
+                           timeout=2.0)
     conn.execute("PRAGMA busy_timeout=2000")
     conn.execute("PRAGMA query_only=ON")
     store = SqliteStore.__new__(SqliteStore)
