@@ -91,9 +91,6 @@ class ControllerMetrics:
         self.grpc_handled = Counter(
             "cetak_grpc_server_handled", "Unary gRPC requests completed, by status code.",
             ["service", "method", "code"], registry=r)
-        self.snapshot_errors = Counter(
-            "cetak_metrics_snapshot_errors", "Scrapes whose store snapshot failed (the live "
-            "metrics are still served).", registry=r)
         self._snapshot: StoreCollector | None = None
 
     # -- called by the servicers ------------------------------------------------------------
@@ -129,7 +126,7 @@ class ControllerMetrics:
         if self._snapshot is not None or db_path == ":memory:":
             return
         self._snapshot = StoreCollector(db_path, sessions if sessions is not None else {},
-                                        self.snapshot_errors, clock)
+                                        clock)
         self.registry.register(self._snapshot)
 
     def interceptor(self) -> grpc.aio.ServerInterceptor:
@@ -252,11 +249,13 @@ def _read_only_store(path: str):
 class StoreCollector(Collector):
     """Reads one consistent snapshot of the store per scrape (a read transaction)."""
 
-    def __init__(self, db_path: str, sessions: Mapping[str, object], errors: Counter,
+    def __init__(self, db_path: str, sessions: Mapping[str, object],
                  clock: Callable[[], float] = time.time) -> None:
         self.db_path = db_path
         self.sessions = sessions
-        self.errors = errors
+        # Emitted by this collector, after the snapshot, so a failure shows in the same
+        # scrape (a registered Counter would already have been collected).
+        self.errors = 0
         self.clock = clock
         self._lock = threading.Lock()  # the HTTP server is threaded; one reader connection
         self._store = None
@@ -285,15 +284,20 @@ class StoreCollector(Collector):
                     conn.execute("ROLLBACK")
             except Exception:  # a failed snapshot must not fail the scrape of live metrics
                 log.warning("metrics: reading the store failed", exc_info=True)
-                self.errors.inc()
+                self.errors += 1
                 self.close_unlocked()
                 families = []
             duration = GaugeMetricFamily(
                 "cetak_metrics_snapshot_duration_seconds",
                 "Time the last scrape took to read the store.")
             duration.add_metric([], time.perf_counter() - start)
+            errors = CounterMetricFamily("cetak_metrics_snapshot_errors",
+                                         "Scrapes whose store snapshot failed (the live "
+                                         "metrics are still served).")
+            errors.add_metric([], self.errors)
         yield from families
         yield duration
+        yield errors
 
     def close_unlocked(self) -> None:
         if self._store is not None:
