@@ -712,12 +712,13 @@ class PostgresAuditSink:
     def append(self, entry: Any) -> None:
         from cetak.security.errors import AuditError
 
+        # One statement, no savepoint of its own: a refused insert fails the caller's
+        # (savepoint) transaction, which takes the state change with it, as on SQLite.
         try:
-            with self.store.transaction():
-                self.store._run(f"INSERT INTO audit_log ({_AUDIT_COLUMNS}) VALUES "
-                                "(%s,%s,%s,%s,%s,%s,%s,%s)",
-                                (entry.seq, entry.at_ms, entry.actor, entry.action,
-                                 int(entry.allowed), entry.detail, entry.prev_hash, entry.hash))
+            self.store._run(f"INSERT INTO audit_log ({_AUDIT_COLUMNS}) VALUES "
+                            "(%s,%s,%s,%s,%s,%s,%s,%s)",
+                            (entry.seq, entry.at_ms, entry.actor, entry.action,
+                             int(entry.allowed), entry.detail, entry.prev_hash, entry.hash))
         except StoreError as exc:
             raise AuditError(f"cannot append audit entry {entry.seq}: {exc}") from exc
 
