@@ -56,14 +56,14 @@ static size_t pack_colour_line(const uint8_t *d, int bits, uint8_t *out) {
     return o;
 }
 
-static void pack_mono_line(const uint8_t *d, uint8_t *out) {
-    cetak__pack_bits(d, CETAK_EVOLIS_W, 0, out);
+static void pack_mono_line(const uint8_t *d, uint8_t *out, int simd) {
+    cetak__pack_line(d, 1, out, LINE_BYTES_1BIT, simd);
 }
 
-static size_t compress_mono_line(const uint8_t *d, uint8_t *out) {
+static size_t compress_mono_line(const uint8_t *d, uint8_t *out, int simd) {
     uint8_t line[LINE_BYTES_1BIT];
     int n = LINE_BYTES_1BIT, full = 1, j;
-    pack_mono_line(d, line);
+    pack_mono_line(d, line, simd);
     while (n > 0 && line[n - 1] == 0) n--;
     if (n == 0) {
         out[0] = 0x00;
@@ -101,15 +101,12 @@ static size_t emit_run(uint8_t v, int len, int end, int bits, uint8_t *out) {
 }
 
 #define EQ_WORDS ((CETAK_EVOLIS_W + 63) / 64 + 1)
+#define LINE_PAD 32
 
-/* Bit p of starts[] is set where a run of 3 or more equal dots begins at p. */
-static void run_starts(const uint8_t *d, uint64_t *starts) {
-    uint64_t eq[EQ_WORDS];
-    uint8_t buf[CETAK_EVOLIS_W + 32];
+/* eq bit p: dot p equals dot p + 1 (p <= 646); starts bit p: a run of 3 or more begins at p. */
+static void line_bitmaps(const uint8_t *buf, uint64_t *eq, uint64_t *starts) {
     int j, k;
-    memcpy(buf, d, CETAK_EVOLIS_W);
-    memset(buf + CETAK_EVOLIS_W, 0, sizeof buf - CETAK_EVOLIS_W);
-    memset(eq, 0, sizeof eq);
+    memset(eq, 0, EQ_WORDS * sizeof *eq);
 #if defined(__SSE2__)
     for (j = 0; j < CETAK_EVOLIS_W; j += 16) {
         const __m128i a = _mm_loadu_si128((const __m128i *)(buf + j));
@@ -121,7 +118,6 @@ static void run_starts(const uint8_t *d, uint64_t *starts) {
     for (j = 0; j < CETAK_EVOLIS_W; j++)
         if (buf[j] == buf[j + 1]) eq[j / 64] |= (uint64_t)1 << (j % 64);
 #endif
-    /* eq[p] compares dot p with p + 1: only p <= 646 is inside the line */
     for (k = (CETAK_EVOLIS_W - 1) / 64; k < EQ_WORDS; k++) {
         const int lo = k * 64, keep = CETAK_EVOLIS_W - 1 - lo;
         eq[k] &= keep >= 64 ? ~0ULL : keep <= 0 ? 0 : (((uint64_t)1 << keep) - 1);
@@ -129,67 +125,186 @@ static void run_starts(const uint8_t *d, uint64_t *starts) {
     for (k = 0; k + 1 < EQ_WORDS; k++) starts[k] = eq[k] & ((eq[k] >> 1) | (eq[k + 1] << 63));
 }
 
-static int next_start(const uint64_t *starts, int from) {
+/* First p >= from with bit p set in w (invert: clear), or CETAK_EVOLIS_W. */
+static int next_bit(const uint64_t *w, int from, uint64_t invert) {
     int k = from >> 6;
     uint64_t x;
     if (from >= CETAK_EVOLIS_W) return CETAK_EVOLIS_W;
-    x = starts[k] & (~0ULL << (from & 63));
+    x = (w[k] ^ invert) & (~0ULL << (from & 63));
     while (!x) {
         if (++k >= EQ_WORDS - 1) return CETAK_EVOLIS_W;
-        x = starts[k];
+        x = w[k] ^ invert;
     }
     k = k * 64 + __builtin_ctzll(x);
     return k < CETAK_EVOLIS_W ? k : CETAK_EVOLIS_W;
 }
 
+/* Copies n literal dots in 16-byte steps: src is padded and out has COMPRESS_SLACK spare bytes,
+ * so the over-copy stays inside both (cheaper than a libc call for these short stretches). */
+static inline void copy_literals(uint8_t *out, const uint8_t *src, int n) {
+    int i;
+    for (i = 0; i < n; i += 16) memcpy(out + i, src + i, 16);
+}
+
 /* Deterministic choice (the NumPy reference makes the same): maximal runs; a trailing run of
  * blank dots of length >= 2 becomes "rest of line blank"; runs of 3 or more become repeats in
- * chunks of at most max_run(bits); anything shorter is sent as literals.  Literal stretches are
- * found with a bitmap of run starts and copied in one go. */
+ * chunks of at most max_run(bits); anything shorter is sent as literals.  Bitmaps of equal
+ * neighbours find run starts and ends without looking at dots one by one. */
 static size_t compress_colour_line(const uint8_t *d, int bits, uint8_t *out) {
-    uint64_t starts[EQ_WORDS - 1];
+    uint64_t eq[EQ_WORDS], starts[EQ_WORDS - 1];
+    uint8_t buf[CETAK_EVOLIS_W + LINE_PAD];
+    const int maxc = max_run(bits);
     size_t o = 0;
     int i = 0;
-    run_starts(d, starts);
+    memcpy(buf, d, CETAK_EVOLIS_W);
+    memset(buf + CETAK_EVOLIS_W, 0, LINE_PAD);
+    line_bitmaps(buf, eq, starts);
     while (i < CETAK_EVOLIS_W) {
-        const int j = next_start(starts, i);
+        const int j = next_bit(starts, i, 0);
         int e;
         if (j == CETAK_EVOLIS_W) {
             /* only runs of 1 or 2 remain: a final blank pair still becomes "rest blank" */
             const int n = CETAK_EVOLIS_W - i;
-            if (n >= 2 && d[CETAK_EVOLIS_W - 1] == 0 && d[CETAK_EVOLIS_W - 2] == 0) {
-                memcpy(out + o, d + i, (size_t)(n - 2));
+            if (n >= 2 && buf[CETAK_EVOLIS_W - 1] == 0 && buf[CETAK_EVOLIS_W - 2] == 0) {
+                copy_literals(out + o, buf + i, n - 2);
                 o += (size_t)(n - 2);
                 out[o++] = 0x80;
                 out[o++] = 0x00;
             } else {
-                memcpy(out + o, d + i, (size_t)n);
+                copy_literals(out + o, buf + i, n);
                 o += (size_t)n;
             }
             break;
         }
-        memcpy(out + o, d + i, (size_t)(j - i));
+        copy_literals(out + o, buf + i, j - i);
         o += (size_t)(j - i);
-        {
-            const uint8_t v = d[j];
-            const uint64_t pat = 0x0101010101010101ULL * v;
-            e = j + 3;
-            for (;;) {
-                uint64_t w;
-                if (e + 8 > CETAK_EVOLIS_W) break;
-                memcpy(&w, d + e, 8);
-                if (w != pat) break;
-                e += 8;
-            }
-            while (e < CETAK_EVOLIS_W && d[e] == v) e++;
-            o += emit_run(v, e - j, e, bits, out + o);
+        e = next_bit(eq, j, ~0ULL) + 1; /* the run ends after the first unequal neighbour */
+        if (e > CETAK_EVOLIS_W) e = CETAK_EVOLIS_W;
+        if (e < CETAK_EVOLIS_W && e - j <= maxc) { /* the common case: one repeat */
+            out[o] = (uint8_t)(0x80 | (((e - j) >> 8) << bits) | buf[j]);
+            out[o + 1] = (uint8_t)((e - j) & 0xFF);
+            o += 2;
+        } else {
+            o += emit_run(buf[j], e - j, e, bits, out + o);
         }
         i = e;
     }
     return o;
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define LINE_WORDS (EQ_WORDS - 1) /* 11 x 64 bits cover a 648-dot line */
+
+static void shl1(const uint64_t *x, uint64_t *y) { /* y[p] = x[p - 1] */
+    int k;
+    for (k = LINE_WORDS - 1; k > 0; k--) y[k] = (x[k] << 1) | (x[k - 1] >> 63);
+    y[0] = x[0] << 1;
+}
+
+static void shr1(const uint64_t *x, uint64_t *y) { /* y[p] = x[p + 1] */
+    int k;
+    for (k = 0; k + 1 < LINE_WORDS; k++) y[k] = (x[k] >> 1) | (x[k + 1] << 63);
+    y[LINE_WORDS - 1] = x[LINE_WORDS - 1] >> 1;
+}
+
+/* The same bytes as compress_colour_line, with the per-dot work done on bitmaps: each run's two
+ * token bytes are written over its first two dots, the rest of the run is dropped, and
+ * AVX-512 VBMI2 compress-stores squeeze the kept bytes together 64 at a time.  Lines with a
+ * run longer than one repeat can carry go to compress_colour_line (they have few runs). */
+__attribute__((target("avx512f,avx512bw,avx512vbmi2"))) static size_t
+compress_colour_line_vbmi2(const uint8_t *d, int bits, uint8_t *out) {
+    uint64_t eq[EQ_WORDS], any[LINE_WORDS], left[LINE_WORDS], right[LINE_WORDS],
+        m2[LINE_WORDS], first[LINE_WORDS], inner[LINE_WORDS], second[LINE_WORDS];
+    uint16_t start[CETAK_EVOLIS_W / 3 + 1], end[CETAK_EVOLIS_W / 3 + 1];
+    uint8_t tok[(LINE_WORDS + 1) * 64];
+    const int maxc = max_run(bits);
+    size_t o = 0;
+    int k, n = 0, m = 0, r, too_long = 0, last_blank;
+    memcpy(tok, d, CETAK_EVOLIS_W);
+    memset(tok + CETAK_EVOLIS_W, 0, sizeof tok - CETAK_EVOLIS_W);
+    for (k = 0; k < LINE_WORDS; k++)
+        eq[k] = _mm512_cmpeq_epi8_mask(_mm512_loadu_si512(tok + 64 * k),
+                                       _mm512_loadu_si512(tok + 64 * k + 1));
+    eq[LINE_WORDS] = 0;
+    /* eq[p] compares dot p with p + 1: only p <= 646 is inside the line */
+    eq[(CETAK_EVOLIS_W - 1) / 64] &= ((uint64_t)1 << ((CETAK_EVOLIS_W - 1) % 64)) - 1;
+    for (k = (CETAK_EVOLIS_W - 1) / 64 + 1; k < LINE_WORDS; k++) eq[k] = 0;
+    (void)any;
+    shl1(eq, left);  /* left[p]: dot p equals dot p - 1 */
+    shr1(eq, right); /* right[p]: dots p + 1 and p + 2 are equal */
+    for (k = 0; k < LINE_WORDS; k++) {
+        uint64_t e;
+        m2[k] = eq[k] & (right[k] | left[k]); /* eq bits of runs of 3 or more dots */
+        first[k] = m2[k] & ~left[k];          /* a run's first dot */
+        e = m2[k] & ~right[k];                /* a run's last dot - 1 */
+        for (uint64_t s = first[k]; s; s &= s - 1)
+            start[n++] = (uint16_t)(k * 64 + __builtin_ctzll(s));
+        for (; e; e &= e - 1) end[m++] = (uint16_t)(k * 64 + __builtin_ctzll(e) + 2);
+    }
+    shl1(m2, inner);     /* dots inside a run, after its first */
+    shl1(first, second); /* where each run's count byte goes */
+    last_blank = n > 0 && end[n - 1] == CETAK_EVOLIS_W && tok[start[n - 1]] == 0;
+    for (r = 0; r < n; r++) {
+        const int len = end[r] - start[r];
+        /* only the scalar path splits a run into several repeats (a final blank run never is) */
+        too_long |= len > maxc && !(last_blank && r == n - 1);
+        tok[start[r] + 1] = (uint8_t)(len & 0xFF);
+        tok[start[r]] = (uint8_t)(0x80 | ((len >> 8) << bits) | tok[start[r]]);
+    }
+    if (too_long) return compress_colour_line(d, bits, out);
+    if (last_blank) { /* a blank run reaching the end of the line: "rest of line blank" */
+        tok[start[n - 1]] = 0x80;
+        tok[start[n - 1] + 1] = 0x00;
+    } else if (tok[CETAK_EVOLIS_W - 1] == 0 && tok[CETAK_EVOLIS_W - 2] == 0 &&
+               !((inner[(CETAK_EVOLIS_W - 1) / 64] >> ((CETAK_EVOLIS_W - 1) % 64)) & 1)) {
+        /* a final pair of literal blanks is "rest of line blank" too */
+        tok[CETAK_EVOLIS_W - 2] = 0x80;
+        tok[CETAK_EVOLIS_W - 1] = 0x00;
+    }
+    for (k = 0; k < LINE_WORDS; k++) {
+        const int valid = CETAK_EVOLIS_W - k * 64;
+        const uint64_t in_line = valid >= 64 ? ~0ULL : valid <= 0 ? 0 : (((uint64_t)1 << valid) - 1);
+        const uint64_t keep = ((~inner[k] & in_line) | second[k]);
+        const __m512i v = _mm512_loadu_si512(tok + 64 * k);
+        _mm512_storeu_si512(out + o, _mm512_maskz_compress_epi8(keep, v));
+        o += (size_t)__builtin_popcountll(keep);
+    }
+    (void)m;
+    return o;
+}
+
+static int have_vbmi2(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vbmi2");
+}
+#define HAVE_VBMI2_PATH 1
+#endif
+
+static size_t compress_colour(const uint8_t *d, int bits, uint8_t *out, int simd) {
+#ifdef HAVE_VBMI2_PATH
+    if (simd) return compress_colour_line_vbmi2(d, bits, out);
+#else
+    (void)simd;
+#endif
+    return compress_colour_line(d, bits, out);
+}
+
+static int colour_simd(int scalar_only) {
+#ifdef HAVE_VBMI2_PATH
+    return !scalar_only && have_vbmi2();
+#else
+    (void)scalar_only;
+    return 0;
+#endif
+}
+
 /* ---- encoder ---- */
+/* bytes the line compressors may write past their output (16-byte literal copies, 64-byte
+ * compress-stores) */
+#define COMPRESS_SLACK 64
+
 static size_t panel_max(int p, int bits, int compress) {
     if (p >= 3) return (size_t)CETAK_PANEL_LINES * (compress ? LINE_BYTES_1BIT + 1 : LINE_BYTES_1BIT);
     return (size_t)CETAK_PANEL_LINES * (compress ? CETAK_EVOLIS_W : raw_line_size(bits));
@@ -217,6 +332,7 @@ static int encode_side(wbuf *w, const cetak_side *side, int panels, const cetak_
                        const cetak_job_opts *opts, uint8_t *planes, uint8_t *scratch,
                        cetak_error *err) {
     const int bits = luts->bits, compress = opts->compress;
+    const int simd = colour_simd(opts->scalar_only), mono_simd = cetak__use_simd(opts->scalar_only);
     int p, line;
     cetak__side_planes(side, luts, opts->scalar_only, planes, planes + 5 * CETAK_PLANE);
     for (p = 0; p < 5; p++) {
@@ -231,13 +347,13 @@ static int encode_side(wbuf *w, const cetak_side *side, int panels, const cetak_
             uint8_t *o = scratch + used;
             if (p >= 3) {
                 if (compress) {
-                    used += compress_mono_line(d, o);
+                    used += compress_mono_line(d, o, mono_simd);
                 } else {
-                    pack_mono_line(d, o);
+                    pack_mono_line(d, o, mono_simd);
                     used += LINE_BYTES_1BIT;
                 }
             } else {
-                used += compress ? compress_colour_line(d, bits, o) : pack_colour_line(d, bits, o);
+                used += compress ? compress_colour(d, bits, o, simd) : pack_colour_line(d, bits, o);
             }
         }
         head[h++] = ESC;
@@ -259,7 +375,8 @@ static int encode_side(wbuf *w, const cetak_side *side, int panels, const cetak_
 
 size_t cetak_encode_work_size(const cetak_job_opts *opts) {
     const int bits = opts ? cetak__bits_for_levels(opts->levels) : 8;
-    return 5 * CETAK_PLANE + CETAK_SIDE_WORK + panel_max(0, bits ? bits : 8, opts && opts->compress);
+    return 5 * CETAK_PLANE + CETAK_SIDE_WORK + panel_max(0, bits ? bits : 8, opts && opts->compress) +
+           COMPRESS_SLACK;
 }
 
 int cetak_evolis_encode(const cetak_side *front, const cetak_side *back, const cetak_job_opts *opts,
@@ -328,7 +445,9 @@ int cetak_evolis_encode(const cetak_side *front, const cetak_side *back, const c
     return CETAK_OK;
 }
 
-size_t cetak_evolis_compress_max(void) { return (size_t)CETAK_PANEL_LINES * CETAK_EVOLIS_W; }
+size_t cetak_evolis_compress_max(void) {
+    return (size_t)CETAK_PANEL_LINES * CETAK_EVOLIS_W + COMPRESS_SLACK;
+}
 
 int cetak_evolis_compress(const uint8_t *dots, size_t len, int levels, uint8_t *out, size_t cap,
                           size_t *out_len, cetak_error *err) {
@@ -349,7 +468,7 @@ int cetak_evolis_compress(const uint8_t *dots, size_t len, int levels, uint8_t *
                                levels);
     for (line = 0; line < CETAK_PANEL_LINES; line++) {
         const uint8_t *d = dots + (size_t)line * CETAK_EVOLIS_W;
-        used += bits == 1 ? compress_mono_line(d, out + used) : compress_colour_line(d, bits, out + used);
+        used += bits == 1 ? compress_mono_line(d, out + used, 0) : compress_colour_line(d, bits, out + used);
     }
     *out_len = used;
     return CETAK_OK;

@@ -60,11 +60,12 @@ int cetak__make_luts(const cetak_job_opts *opts, cetak_luts *luts, cetak_error *
 #define STRIP_ROWS 8
 #define STRIP_PX (STRIP_ROWS * CETAK_CARD_W) /* 8128 = 127 x 64 */
 
+/* out: 5 planes, pstride bytes apart, each receiving STRIP_PX dots */
 static void strip_scalar(const uint8_t *rgb, const uint8_t *km, const uint8_t *om,
-                         const cetak_luts *luts, uint8_t *out) {
+                         const cetak_luts *luts, uint8_t *out, size_t pstride) {
     const uint8_t *ly = luts->lut[0], *lm = luts->lut[1], *lc = luts->lut[2];
-    uint8_t *y = out, *m = out + STRIP_PX, *c = out + 2 * STRIP_PX, *k = out + 3 * STRIP_PX,
-            *o = out + 4 * STRIP_PX;
+    uint8_t *y = out, *m = out + pstride, *c = out + 2 * pstride, *k = out + 3 * pstride,
+            *o = out + 4 * pstride;
     size_t i;
     for (i = 0; i < STRIP_PX; i++) {
         const uint8_t kk = km[i] != 0, keep = (uint8_t)(kk - 1); /* 0xFF unless resin black */
@@ -101,7 +102,7 @@ static const cetak_deint *deint_tables(void) {
 
 __attribute__((target("avx512f,avx512bw,avx512vbmi"))) static void
 strip_vbmi(const uint8_t *rgb, const uint8_t *km, const uint8_t *om, const cetak_luts *luts,
-           uint8_t *out) {
+           uint8_t *out, size_t pstride) {
     const cetak_deint *dt = deint_tables();
     __m512i tab[3][4], ilo[3], ihi[3];
     /* channel c of pixel i is byte 3i+c: from v0/v1 while below 128, else from v2 */
@@ -132,10 +133,10 @@ strip_vbmi(const uint8_t *rgb, const uint8_t *km, const uint8_t *om, const cetak
             }
         }
         _mm512_storeu_si512(out + i, _mm512_maskz_mov_epi8(~black, ch[2]));
-        _mm512_storeu_si512(out + STRIP_PX + i, _mm512_maskz_mov_epi8(~black, ch[1]));
-        _mm512_storeu_si512(out + 2 * STRIP_PX + i, _mm512_maskz_mov_epi8(~black, ch[0]));
-        _mm512_storeu_si512(out + 3 * STRIP_PX + i, _mm512_maskz_mov_epi8(black, one));
-        _mm512_storeu_si512(out + 4 * STRIP_PX + i,
+        _mm512_storeu_si512(out + pstride + i, _mm512_maskz_mov_epi8(~black, ch[1]));
+        _mm512_storeu_si512(out + 2 * pstride + i, _mm512_maskz_mov_epi8(~black, ch[0]));
+        _mm512_storeu_si512(out + 3 * pstride + i, _mm512_maskz_mov_epi8(black, one));
+        _mm512_storeu_si512(out + 4 * pstride + i,
                             _mm512_maskz_mov_epi8(_mm512_test_epi8_mask(ov, ov), one));
     }
 }
@@ -253,20 +254,18 @@ void cetak__side_planes(const cetak_side *side, const cetak_luts *luts, int scal
     for (r0 = 0; r0 < CETAK_CARD_H; r0 += CETAK_GROUP_ROWS) {
         const int rows = CETAK_CARD_H - r0 < CETAK_GROUP_ROWS ? CETAK_CARD_H - r0 : CETAK_GROUP_ROWS;
         for (k = 0; k < rows; k += STRIP_ROWS) {
+            /* strips land straight in the group's planes: [5][rows][1016] */
             const size_t base = (size_t)(r0 + k) * CETAK_CARD_W;
-            uint8_t strip[5 * STRIP_PX];
-            int p;
+            const size_t pstride = (size_t)rows * CETAK_CARD_W;
+            uint8_t *dst = work + (size_t)k * CETAK_CARD_W;
 #ifdef CETAK_X86
             if (vbmi)
                 strip_vbmi(side->rgb + 3 * base, side->k_mask + base, side->o_mask + base, luts,
-                           strip);
+                           dst, pstride);
             else
 #endif
                 strip_scalar(side->rgb + 3 * base, side->k_mask + base, side->o_mask + base, luts,
-                             strip);
-            for (p = 0; p < 5; p++)
-                memcpy(work + ((size_t)p * (size_t)rows + (size_t)k) * CETAK_CARD_W,
-                       strip + (size_t)p * STRIP_PX, STRIP_PX);
+                             dst, pstride);
         }
         transpose_group(work, r0, rows, planes);
     }
