@@ -217,11 +217,13 @@ class _CardRun:
     def _notice_feed(self, st: PrinterStatus) -> None:
         if self.fed:
             return
-        before = self.pre.cards_fed
+        before, printed_before = self.pre.cards_fed, self.pre.cards_printed
         if st.cards_fed is not None and before is not None:
             fed = st.cards_fed > before
-        else:  # no fed counter: a card inside is the best sign we get
-            fed = st.position is not Position.NONE
+        else:  # no fed counter: a card inside, or one more printed, is the best sign we get
+            fed = st.position is not Position.NONE or (
+                st.cards_printed is not None and printed_before is not None
+                and st.cards_printed > printed_before)
         if not fed:
             return
         self.fed = True
@@ -231,7 +233,8 @@ class _CardRun:
         except PrinterLost:
             serial = ""
         if not serial:  # a printer that cannot name its blanks: its serial and counter
-            serial = f"{self.pre.serial or 'printer'}#{st.cards_fed or 0}"
+            count = st.cards_fed if st.cards_fed is not None else st.cards_printed
+            serial = f"{self.pre.serial or 'printer'}#{count or 0}"
         self.serial = serial
         self.on_fed(serial)
 

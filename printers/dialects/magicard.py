@@ -4,7 +4,9 @@ Control and status messages: 9 x 0x05, 0x01, `<CMD>,...`, 0x1C, 0x03 (`RST,`, `E
 `REQ,STA,<key>,`). A reply: 0x01, 7 bytes `STA,<key>`, the data, `,` 0x03. An error reply has
 `ERR,<code>` in place of `STA,<key>` and the printer's words as data.
 Status keys: MSR serial, VRS firmware, TCQ cards printed, DFR ribbon panels left (Gutenprint);
-cetak extensions answered by the virtual printer: XST state (same words as Evolis Rse), XFD cards
+cetak extensions answered by the virtual printer: XST state (same words as Evolis Rse;
+`ERR,JOB` after a rejected job stream; `ERR,CDE` from a printer without the extension, read as
+"not reported"), XFD cards
 fed, XBS last blank serial, XHP blanks in the hopper, XRC ribbon panels per roll, XFL film
 `<left>;<per roll>`, XMD model; control `XJL,<label>,` names the next card and `XCL,` feeds a
 blank to the contactless station and holds it there for the chip, the next job prints on it.
@@ -22,6 +24,7 @@ GUARD = b"\x05" * 9 + b"\x01"
 FOOTER = b"\x1c\x03"
 REPLY_START = b"\x01"
 REPLY_END = b",\x03"
+UNSUPPORTED = REPLY_START + b"ERR,CDE"  # the reply to a request the printer does not know
 
 
 class MagicardDialect:
@@ -121,8 +124,12 @@ class MagicardDialect:
         text = {key: self.reply_data(reply) for key, reply in replies.items()
                 if reply is not None and not self.is_error_reply(reply)}
         fields: dict[str, Any] = {}
-        if state_reply is not None and self.is_error_reply(state_reply):
-            # a latched error (e.g. a rejected stream) is reported in place of the state
+        if state_reply is not None and state_reply.startswith(UNSUPPORTED):
+            # A printer without the XST extension (a real Magicard) does not say; assume ready.
+            # A failure then shows as a job that never completes -> unknown, never a reprint.
+            fields.update(state=State.READY, message="state not reported")
+        elif state_reply is not None and self.is_error_reply(state_reply):
+            # a latched error (e.g. `ERR,JOB`: a rejected stream) is reported in place of the state
             message = self.reply_data(state_reply)
             fields.update(state=State.ERROR, condition=condition_for(message), message=message)
         elif "state" in text:

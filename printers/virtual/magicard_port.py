@@ -23,8 +23,8 @@ def reply(key: str, data: str) -> bytes:
     return b"\x01" + f"STA,{key}".encode("ascii") + data.encode("ascii", "replace") + b",\x03"
 
 
-def error_reply(condition: Condition) -> bytes:
-    code = _ERROR_CODES.get(condition, "ERR")
+def error_reply(condition: Condition, code: str = "") -> bytes:
+    code = code or _ERROR_CODES.get(condition, "ERR")
     words = CONDITION_WORDS.get(condition, "ERROR")
     return b"\x01" + f"ERR,{code}".encode("ascii") + words.encode("ascii") + b",\x03"
 
@@ -118,7 +118,7 @@ class MagicardPort:
             if key == "XST":
                 state, condition, position = mech.state(report=True)
                 if condition is Condition.COMMAND_ERROR:
-                    return error_reply(condition)
+                    return error_reply(condition, code="JOB")  # the job stream was rejected
                 return reply(key, format_state(state, condition, position))
             mech.advance()
             answers = {

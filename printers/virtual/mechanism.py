@@ -266,9 +266,12 @@ class Mechanism:
     # -- operator ------------------------------------------------------------------------
 
     def clear(self) -> None:
-        """The operator clears the error: removes a jammed card, closes the cover, changes a
-        spent ribbon or film roll. Blanks are never invented: an empty hopper stays empty."""
+        """The operator clears the error: removes a jammed card or one left waiting by a host
+        that went away, closes the cover, changes a spent ribbon or film roll. Blanks are never
+        invented: an empty hopper stays empty."""
         with self.lock:
+            if self.card is not None and self.card.position is not Position.PRINTING:
+                self._spoil(self.card, "removed by operator")
             if self.error is Condition.RIBBON_OUT and self.ribbon.left <= 0:
                 self.ribbon.left = self.ribbon.capacity
             if self.error is Condition.FILM_OUT and self.film.left <= 0:

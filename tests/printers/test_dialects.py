@@ -75,7 +75,9 @@ def test_magicard_status_parsing():
     assert status.film_left is None and status.serial == "MC-9"
     jam = MAGICARD.parse_status({"state": reply("XST", "CARD JAM;PRINTING")})
     assert jam.condition is Condition.CARD_JAM and jam.position is Position.PRINTING
-    bad = MAGICARD.parse_status({"state": b"\x01ERR,CDEERROR CDE,\x03"})
+    bad = MAGICARD.parse_status({"state": b"\x01ERR,JOBERROR CDE,\x03"})
+    unsupported = MAGICARD.parse_status({"state": b"\x01ERR,CDEERROR CDE,\x03"})
+    assert unsupported.state is State.READY and unsupported.message == "state not reported"
     assert bad.state is State.ERROR and bad.condition is Condition.COMMAND_ERROR
 
 

@@ -104,3 +104,39 @@ def test_seeded_faults_repeat_exactly(make_printer, card, tmp_path):
     first = run("a")
     assert first == run("b")
     assert {state for state, _ in first} >= {common_pb2.PRINTED, common_pb2.SPOILED}
+
+
+def test_a_card_left_by_a_vanished_host_blocks_until_the_operator_clears(make_printer, card):
+    printer = make_printer("evolis")
+    port = printer.open_port()
+    job = get_dialect("evolis").build_job(card, JobOptions(contactless=True))
+    port.receive(job.data[:job.chip_offset])  # a host fed a card to the station, then died
+    blocked, fed = print_one(printer, card)
+    assert (blocked.state, blocked.reason, fed) == (
+        common_pb2.FAILED_BEFORE_CARD, "printer busy", [])
+    printer.clear()
+    assert print_one(printer, card)[0].state == common_pb2.PRINTED
+    assert [e["reason"] for e in read_log(printer.out_dir)] == ["removed by operator", ""]
+
+
+class _SilentCounters:
+    """A dialect wrapper hiding the fed counter and blank serial, like a plain real printer."""
+
+    def __init__(self, dialect):
+        self._d = dialect
+
+    def __getattr__(self, name):
+        return getattr(self._d, name)
+
+    def parse_status(self, replies):
+        from dataclasses import replace
+        return replace(self._d.parse_status(replies), cards_fed=None, last_blank_serial="")
+
+
+def test_without_fed_counter_the_printed_counter_confirms_the_card(make_printer, card):
+    printer = make_printer("magicard", serial="MC-1")
+    driver = PrinterDriver(VirtualTransport(printer), _SilentCounters(get_dialect("magicard")),
+                           poll_interval=0.001)
+    fed: list[str] = []
+    outcome = driver.print_card(get_dialect("magicard").build_job(card), on_fed=fed.append)
+    assert outcome.state == common_pb2.PRINTED and fed == ["MC-1#1"]

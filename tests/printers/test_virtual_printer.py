@@ -121,7 +121,7 @@ def test_garbage_gets_error_reply_and_no_card(make_printer):
     magicard = make_printer("magicard", out_dir=None).open_port()
     magicard.receive(b"\x05" * 64 + b"\x01,NOC1,WID648\x1c\x03")
     reply = magicard.receive(get_dialect("magicard").read_state())
-    assert reply.startswith(b"\x01ERR,CDE")
+    assert reply.startswith(b"\x01ERR,JOB")
 
 
 def test_unknown_queries_get_the_dialect_error(make_printer):
