@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from cetak.agent.transports.base import Transport
 from cetak.agent.transports.errors import TransportError
 from cetak.api.v1 import common_pb2
-from cetak.card.errors import ChipWriteError
+from cetak.card.errors import CardError
 from cetak.printers.dialects import Dialect, get_dialect
 from cetak.printers.errors import PrinterLost
 from cetak.printers.status import Condition, Position, PrinterStatus, State, outcome_for
@@ -228,7 +228,7 @@ class _CardRun:
             return
         self.fed = True
         try:
-            reply = self.d.query(self.d.dialect.status_queries()["blank_serial"])
+            reply = self.d.query(self.d.dialect.read_blank_serial())
             serial = self.d.dialect.parse_status({"blank_serial": reply}).last_blank_serial
         except PrinterLost:
             serial = ""
@@ -242,7 +242,7 @@ class _CardRun:
         assert encoder is not None
         try:
             encoder.write_chip(chip)
-        except ChipWriteError as exc:
+        except CardError as exc:  # ChipWriteError, or an encoder that failed in its own way
             log.warning("chip write failed on blank %s: %s", self.serial, exc)
             self._send(self.d.dialect.reject_card())
             self._wait(lambda st: st.idle)

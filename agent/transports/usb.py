@@ -124,7 +124,9 @@ class UsbTransport(Transport):
         self._ep_in: Any = None
 
     def describe(self) -> str:
-        ids = f"{self.vendor or 0:04x}:{self.product or 0:04x}"
+        def hex_or_any(value: int | None) -> str:
+            return "*" if value is None else f"{value:04x}"
+        ids = f"{hex_or_any(self.vendor)}:{hex_or_any(self.product)}"
         return f"usb {ids}" + (f" serial {self.serial}" if self.serial else "")
 
     def open(self) -> None:

@@ -140,3 +140,32 @@ def test_without_fed_counter_the_printed_counter_confirms_the_card(make_printer,
     fed: list[str] = []
     outcome = driver.print_card(get_dialect("magicard").build_job(card), on_fed=fed.append)
     assert outcome.state == common_pb2.PRINTED and fed == ["MC-1#1"]
+
+
+def test_printer_offline_before_feed_is_failed_before_card(card):
+    import socket
+
+    from cetak.agent.transports.tcp import TcpTransport
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]  # closed again: nobody answers there
+    driver = PrinterDriver(TcpTransport(f"127.0.0.1:{port}", timeout=1), "evolis")
+    fed: list[str] = []
+    job = get_dialect("evolis").build_job(card)
+    outcome = driver.print_card(job, on_fed=fed.append)
+    assert (outcome.state, outcome.reason, fed) == (
+        common_pb2.FAILED_BEFORE_CARD, "printer offline", [])
+
+
+def test_any_encoder_failure_spoils_the_card_at_the_station(make_printer, card):
+    from cetak.card.errors import EncoderUnavailable
+
+    class BrokenReader:
+        def write_chip(self, data: bytes) -> str:
+            raise EncoderUnavailable("reader unplugged")
+
+    printer = make_printer("magicard")
+    driver = PrinterDriver(VirtualTransport(printer), "magicard", poll_interval=0.001)
+    job = get_dialect("magicard").build_job(card, JobOptions(contactless=True))
+    outcome = driver.print_card(job, CHIP, BrokenReader(), record_id="r1")
+    assert (outcome.state, outcome.reason) == (common_pb2.SPOILED, "chip write failed")
+    assert read_log(printer.out_dir)[0]["reason"] == "rejected by host"

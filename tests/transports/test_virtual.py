@@ -48,6 +48,7 @@ def test_factory_kinds():
     assert isinstance(make_transport("tcp", address="127.0.0.1:9"), TcpTransport)
     usb = make_transport("usb", vendor=0x0F49, product=0x34, serial="S")
     assert isinstance(usb, UsbTransport) and usb.describe() == "usb 0f49:0034 serial S"
+    assert make_transport("usb", vendor=0x0F49).describe() == "usb 0f49:*"
     for kind, kwargs in (("tcp", {}), ("virtual", {}), ("serial", {"address": "x"})):
         with pytest.raises(ValueError):
             make_transport(kind, **kwargs)
