@@ -13,7 +13,7 @@ ffibuilder.set_source(
     "cetak.native._core",
     '#include "cetak_core.h"',
     sources=SOURCES,
-    include_dirs=[str(HERE / "include"), str(HERE / "src")],
+    include_dirs=[str(HERE / "include")],
     # -O3: the panel and compression loops are the hot path (bench/encode.py targets);
     # warnings are errors so the core stays clean under every compiler we build with.
     extra_compile_args=["-O3", "-std=c99", "-Wall", "-Wextra", "-Werror"],

@@ -1,5 +1,5 @@
 /* Stream decoder entry points: detect the dialect, then walk it with the dialect's decoder. */
-#include "internal.h"
+#include "cetak_internal.h"
 
 int cetak__evolis_walk(const uint8_t *data, size_t len, cetak_cmd *cmds, size_t cmd_cap,
                        size_t *n_cmds, cetak_panel *panels, size_t panel_cap, size_t *n_panels,

@@ -10,7 +10,7 @@
  */
 #include <stdlib.h>
 
-#include "internal.h"
+#include "cetak_internal.h"
 
 #define ESC 0x1B
 #define CR 0x0D

@@ -10,7 +10,7 @@
  */
 #include <stdlib.h>
 
-#include "internal.h"
+#include "cetak_internal.h"
 
 #define GUARD_JOB 64
 #define MAX_HEADER 2048

@@ -1,7 +1,7 @@
 /* Rendered card (landscape RGB + resin-black and overlay masks) -> Y, M, C, K, O panels. */
 #include <stdlib.h>
 
-#include "internal.h"
+#include "cetak_internal.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>

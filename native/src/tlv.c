@@ -1,6 +1,6 @@
 /* BER-TLV (ISO/IEC 8825-1 as used by ICAO 9303 data groups): definite lengths only, tags of
  * up to 4 bytes, lengths up to 4 bytes (0x84), nesting up to CETAK_TLV_MAX_DEPTH. */
-#include "internal.h"
+#include "cetak_internal.h"
 
 /* ---- decode ---- */
 static int read_tag(const uint8_t *d, size_t len, size_t *i, uint32_t *tag, cetak_error *err) {
