@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from cetak.printers.status import Condition, Position, State
 
 # The word a printer uses for each condition, and back. Evolis words come from the
@@ -55,3 +58,18 @@ def parse_state(text: str) -> tuple[State, Condition, str, Position]:
 def int_or_none(text: str) -> int | None:
     text = text.strip()
     return int(text) if text.lstrip("-").isdigit() else None
+
+
+def shared_fields(text: Mapping[str, str]) -> dict[str, Any]:
+    """PrinterStatus fields whose replies read the same in both dialects (by query key)."""
+    fields: dict[str, Any] = {}
+    if "film" in text:
+        parts = text["film"].split(";") + ["", ""]
+        fields.update(film_left=int_or_none(parts[0]), film_capacity=int_or_none(parts[1]))
+    if "hopper" in text:
+        fields["blanks_in_hopper"] = int_or_none(text["hopper"])
+    for key, name in (("blank_serial", "last_blank_serial"), ("serial", "serial"),
+                      ("model", "model"), ("firmware", "firmware")):
+        if key in text:
+            fields[name] = text[key]
+    return fields

@@ -16,7 +16,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from cetak.printers.dialects.common import condition_for, int_or_none, parse_state
+from cetak.printers.dialects.common import (
+    condition_for,
+    int_or_none,
+    parse_state,
+    shared_fields,
+)
 from cetak.printers.status import Condition, PrinterStatus, State
 
 ESC = b"\x1b"
@@ -112,16 +117,7 @@ class EvolisDialect:
         if "ribbon" in text:
             parts = text["ribbon"].split(";") + ["", "", ""]
             fields.update(ribbon_left=int_or_none(parts[1]), ribbon_capacity=int_or_none(parts[2]))
-        if "film" in text:
-            parts = text["film"].split(";") + ["", ""]
-            fields.update(film_left=int_or_none(parts[0]), film_capacity=int_or_none(parts[1]))
-        if "hopper" in text:
-            fields["blanks_in_hopper"] = int_or_none(text["hopper"])
-        for key, name in (("blank_serial", "last_blank_serial"), ("serial", "serial"),
-                          ("model", "model"), ("firmware", "firmware")):
-            if key in text:
-                fields[name] = text[key]
-        return PrinterStatus(**fields)
+        return PrinterStatus(**fields, **shared_fields(text))
 
     # -- jobs ------------------------------------------------------------------------------
 

@@ -17,7 +17,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from cetak.printers.dialects.common import condition_for, int_or_none, parse_state
+from cetak.printers.dialects.common import (
+    condition_for,
+    int_or_none,
+    parse_state,
+    shared_fields,
+)
 from cetak.printers.status import Condition, PrinterStatus, State
 
 GUARD = b"\x05" * 9 + b"\x01"
@@ -138,18 +143,10 @@ class MagicardDialect:
         else:
             fields.update(state=State.OFFLINE, condition=Condition.OFFLINE)
         for key, name in (("fed", "cards_fed"), ("printed", "cards_printed"),
-                          ("ribbon", "ribbon_left"), ("ribbon_capacity", "ribbon_capacity"),
-                          ("hopper", "blanks_in_hopper")):
+                          ("ribbon", "ribbon_left"), ("ribbon_capacity", "ribbon_capacity")):
             if key in text:
                 fields[name] = int_or_none(text[key])
-        if "film" in text:
-            parts = text["film"].split(";") + ["", ""]
-            fields.update(film_left=int_or_none(parts[0]), film_capacity=int_or_none(parts[1]))
-        for key, name in (("blank_serial", "last_blank_serial"), ("serial", "serial"),
-                          ("model", "model"), ("firmware", "firmware")):
-            if key in text:
-                fields[name] = text[key]
-        return PrinterStatus(**fields)
+        return PrinterStatus(**fields, **shared_fields(text))
 
     # -- jobs ------------------------------------------------------------------------------
 
