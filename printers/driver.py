@@ -15,9 +15,10 @@ Printing one card (DESIGN.md section 4 for the outcomes):
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from cetak.agent.transports.base import Transport
@@ -70,6 +71,10 @@ class PrinterDriver:
         self.reply_timeout = reply_timeout
         self._sleep, self._clock = sleep, clock
         self._opened = False
+        # One conversation at a time: a status request from another thread waits for the card
+        # in progress instead of interleaving its queries with the job's.
+        self._lock = threading.RLock()
+        self.last_status: PrinterStatus | None = None  # the latest seen, readable without waiting
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -102,22 +107,31 @@ class PrinterDriver:
                 return buf[:size]
 
     def _ask(self, queries: dict[str, bytes]) -> PrinterStatus:
-        return self.dialect.parse_status({key: self.query(cmd) for key, cmd in queries.items()})
+        with self._lock:
+            return self.dialect.parse_status(
+                {key: self.query(cmd) for key, cmd in queries.items()})
 
     def status(self) -> PrinterStatus:
         """Full status and consumables; OFFLINE (not an exception) when the printer is gone."""
         try:
-            return self._ask(self.dialect.status_queries())
+            self.last_status = self._ask(self.dialect.status_queries())
         except PrinterLost as exc:
-            return PrinterStatus(State.OFFLINE, Condition.OFFLINE, message=str(exc))
+            self.last_status = PrinterStatus(State.OFFLINE, Condition.OFFLINE, message=str(exc))
+        return self.last_status
 
     def poll(self) -> PrinterStatus:
         """State and counters only; raises PrinterLost."""
-        return self._ask(self.dialect.poll_queries())
+        st = self._ask(self.dialect.poll_queries())
+        if self.last_status is not None:  # keep the consumables of the last full status
+            self.last_status = replace(self.last_status, state=st.state, condition=st.condition,
+                                       message=st.message, position=st.position,
+                                       cards_fed=st.cards_fed, cards_printed=st.cards_printed)
+        return st
 
     def close(self) -> None:
-        self.transport.close()
-        self._opened = False
+        with self._lock:
+            self.transport.close()
+            self._opened = False
 
     # -- printing ------------------------------------------------------------------------
 
@@ -126,6 +140,11 @@ class PrinterDriver:
                    on_fed: Callable[[str], None] | None = None,
                    record_id: str = "") -> PrintOutcome:
         """Print one EncodedJob; see the module docstring for the outcome rules."""
+        with self._lock:
+            return self._print_card(job, chip, chip_encoder, on_fed, record_id)
+
+    def _print_card(self, job: Any, chip: bytes | None, chip_encoder: ChipEncoder | None,
+                    on_fed: Callable[[str], None] | None, record_id: str) -> PrintOutcome:
         pre = self.status()
         if pre.state is State.OFFLINE:
             return PrintOutcome(common_pb2.FAILED_BEFORE_CARD, Condition.OFFLINE.value)

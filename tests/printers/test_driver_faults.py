@@ -169,3 +169,24 @@ def test_any_encoder_failure_spoils_the_card_at_the_station(make_printer, card):
     outcome = driver.print_card(job, CHIP, BrokenReader(), record_id="r1")
     assert (outcome.state, outcome.reason) == (common_pb2.SPOILED, "chip write failed")
     assert read_log(printer.out_dir)[0]["reason"] == "rejected by host"
+
+
+def test_status_from_another_thread_waits_for_the_card(make_printer, card):
+    import threading
+
+    printer = make_printer("evolis")
+    driver = PrinterDriver(VirtualTransport(printer), "evolis", poll_interval=0.001)
+    job = get_dialect("evolis").build_job(card)
+    statuses = []
+
+    def on_fed(serial: str) -> None:
+        # mid-card: another thread asks for the status; it must not break the job's dialogue
+        thread = threading.Thread(target=lambda: statuses.append(driver.status()))
+        thread.start()
+        statuses.append(thread)
+
+    outcome = driver.print_card(job, on_fed=on_fed, record_id="r1")
+    statuses[0].join(timeout=10)
+    assert outcome.state == common_pb2.PRINTED
+    assert statuses[1].cards_printed == 1 and statuses[1].blanks_in_hopper == 499
+    assert driver.last_status.cards_printed == 1
