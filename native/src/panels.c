@@ -172,9 +172,8 @@ pack_line_vbmi(const uint8_t *d, int nbits, uint8_t *out, size_t stride) {
         const __m512i v = _mm512_permutexvar_epi8(rev, _mm512_loadu_si512(d + j));
         for (b = 0; b < nbits; b++) {
             const uint64_t m = _mm512_test_epi8_mask(v, _mm512_set1_epi8((char)(1 << b)));
-            uint8_t *o = out + (size_t)b * stride + j / 8;
-            int q;
-            for (q = 0; q < 8; q++) o[q] = (uint8_t)(m >> (8 * q));
+            /* x86 is little-endian: byte q of the mask holds dots 8q .. 8q + 7 */
+            memcpy(out + (size_t)b * stride + j / 8, &m, 8);
         }
     }
     for (; j < CETAK_EVOLIS_W; j += 8)
