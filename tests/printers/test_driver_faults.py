@@ -190,3 +190,27 @@ def test_status_from_another_thread_waits_for_the_card(make_printer, card):
     assert outcome.state == common_pb2.PRINTED
     assert statuses[1].cards_printed == 1 and statuses[1].blanks_in_hopper == 499
     assert driver.last_status.cards_printed == 1
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_outcomes_agree_with_the_physical_log(make_printer, card, dialect):
+    """A small drill: random faults of every kind; the driver's outcomes, the log of cards
+    physically produced and the hopper must tell the same story, blank by blank."""
+    faults = ",".join(f"{kind}%0.08" for kind in sorted(EXPECTED))
+    printer = make_printer(dialect, blanks=40, model=RETRANSFER[dialect], faults=faults,
+                           seed=3, operator_delay=0.0)
+    outcomes = []
+    for i in range(30):
+        outcome, fed = print_one(printer, card, record=f"r{i}")
+        assert fed == ([outcome.blank_serial] if outcome.blank_serial else [])
+        outcomes.append(outcome)
+        if not printer.powered:
+            printer.power_on()
+    physical = {"printed": common_pb2.PRINTED, "spoiled": common_pb2.SPOILED,
+                "interrupted": common_pb2.UNKNOWN}
+    log = read_log(printer.out_dir)
+    assert [(e["blank_serial"], physical[e["outcome"]]) for e in log] == [
+        (o.blank_serial, o.state) for o in outcomes if o.blank_serial]
+    assert printer.snapshot()["blanks"] == 40 - len(log)
+    assert {o.state for o in outcomes} == {common_pb2.PRINTED, common_pb2.SPOILED,
+                                          common_pb2.UNKNOWN, common_pb2.FAILED_BEFORE_CARD}
