@@ -51,13 +51,15 @@ def _register_emulate(sub: Any) -> None:
                    help="YMCKO one-sided rate (default: the model's)")
     p.add_argument("--time-scale", type=float, default=1.0, help="run this many times faster")
     p.add_argument("--blanks", type=int, default=500, help="blanks in the hopper")
-    p.add_argument("--blank-prefix", default="BLK", help="blank serial prefix")
+    p.add_argument("--blank-prefix", default=None,
+                   help="blank serial prefix (default: the printer's serial and a hyphen)")
     p.add_argument("--first-blank", type=int, default=1, help="first blank serial number")
     p.add_argument("--ribbon-panels", type=int, default=None, help="panels left on the ribbon")
     p.add_argument("--film", type=int, default=None, help="film frames left (retransfer)")
     p.add_argument("--faults", default="", help="e.g. 'jam_after_feed@3,ribbon_out%%0.01'")
     p.add_argument("--seed", type=int, default=0, help="seed for probabilistic faults")
-    p.add_argument("--serial", default="VP000001", help="the printer's serial number")
+    p.add_argument("--serial", default=None,
+                   help="the printer's serial number (default: VP and the listening port)")
     p.add_argument("--operator-delay", type=float, default=None,
                    help="an operator clears errors after this many (unscaled) seconds")
     p.add_argument("--json", action="store_true", help="print the ready line as one JSON object")
@@ -78,12 +80,14 @@ def _emulate(args: argparse.Namespace) -> int:
             blank_prefix=args.blank_prefix, first_blank=args.first_blank,
             ribbon_panels=args.ribbon_panels, film_frames=args.film,
             cards_per_hour=args.cards_per_hour, time_scale=args.time_scale, faults=args.faults,
-            seed=args.seed, serial=args.serial, operator_delay=args.operator_delay)
+            seed=args.seed, serial=args.serial or "VP", operator_delay=args.operator_delay)
         if args.service:
             service_host, service_port = parse_address(args.service)
         else:
             service_host, service_port = host, (port + 1 if port else 0)
         server, bound = create_server(printer, host, port)
+        if not args.serial:  # unique among the printers of one host, so are their blanks
+            printer.mechanism.serial = f"VP{bound}"
         service, service_bound = create_service_server(printer, service_host, service_port)
     except (PrinterError, ValueError, OSError) as exc:
         print(f"cetak printer emulate: {exc}", file=sys.stderr)

@@ -31,7 +31,7 @@ class Port(Protocol):
 
 class VirtualPrinter:
     def __init__(self, dialect: str = "evolis", *, model: str | PrinterModel | None = None,
-                 out_dir: Path | None = None, blanks: int = 500, blank_prefix: str = "BLK",
+                 out_dir: Path | None = None, blanks: int = 500, blank_prefix: str | None = None,
                  first_blank: int = 1, ribbon_panels: int | None = None,
                  film_frames: int | None = None, cards_per_hour: float | None = None,
                  time_scale: float = 1.0, faults: str = "", seed: int = 0,

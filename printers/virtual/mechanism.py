@@ -69,7 +69,7 @@ class Supply:
 
 class Mechanism:
     def __init__(self, model: PrinterModel, *, output: OutputWriter, blanks: int = 500,
-                 blank_prefix: str = "BLK", first_blank: int = 1,
+                 blank_prefix: str | None = None, first_blank: int = 1,
                  ribbon: Supply | None = None, film: Supply | None = None,
                  timing: TimeModel | None = None, faults: FaultPlan | None = None,
                  serial: str = "VP000001", firmware: str = "cetak-virtual 1.0",
@@ -159,7 +159,9 @@ class Mechanism:
                 self._latch(refusal)
                 return False
             self.blanks -= 1
-            serial = f"{self.blank_prefix}{self._next_blank:08d}"
+            # default prefix: the printer's serial, so blanks of different printers never clash
+            prefix = f"{self.serial}-" if self.blank_prefix is None else self.blank_prefix
+            serial = f"{prefix}{self._next_blank:08d}"
             self._next_blank += 1
             self.counters.fed += 1
             self.last_blank_serial = serial

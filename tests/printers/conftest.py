@@ -45,5 +45,6 @@ def make_printer(tmp_path: Path):
     def make(dialect: str = "evolis", **kwargs) -> VirtualPrinter:
         kwargs.setdefault("out_dir", tmp_path / "out")
         kwargs.setdefault("time_scale", FAST)
+        kwargs.setdefault("blank_prefix", "BLK")
         return VirtualPrinter(dialect, **kwargs)
     return make

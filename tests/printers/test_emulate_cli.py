@@ -62,6 +62,7 @@ def test_emulated_printer_prints_and_stops_cleanly(emulate, card, tmp_path, dial
     assert [o.state for o in (first, second, third)] == [
         common_pb2.PRINTED, common_pb2.SPOILED, common_pb2.PRINTED]
     assert second.reason == "card jam"
+    assert first.blank_serial == "EMU-1-00000001"  # blanks carry their printer's serial
 
     proc = ready["proc"]
     os.kill(proc.pid, signal.SIGTERM)
@@ -70,6 +71,11 @@ def test_emulated_printer_prints_and_stops_cleanly(emulate, card, tmp_path, dial
     assert (out / "c1.front.png").exists() and (out / "c2.chip").read_bytes() == b"chip-2"
     assert [(e["record"], e["outcome"]) for e in read_log(out)] == [
         ("c1", "printed"), ("c2", "spoiled"), ("c2", "printed")]
+
+
+def test_default_serial_comes_from_the_port(emulate):
+    ready = emulate("--dialect", "magicard")
+    assert ready["serial"] == "VP" + ready["listen"].rsplit(":", 1)[1]
 
 
 def test_bad_options_fail_fast(tmp_path):
