@@ -314,7 +314,9 @@ size_t cetak_evolis_max_size(const cetak_job_opts *opts, int duplex) {
     const int bits = opts ? cetak__bits_for_levels(opts->levels) : 8;
     size_t side = 0;
     int p;
-    for (p = 0; p < 5; p++) side += panel_max(p, bits ? bits : 8, opts && opts->compress) + 64;
+    /* each download: header, payload, CR and the compressors' slack */
+    for (p = 0; p < 5; p++)
+        side += panel_max(p, bits ? bits : 8, opts && opts->compress) + 32 + COMPRESS_SLACK;
     return 1024 + side * (duplex ? 2 : 1);
 }
 
@@ -329,33 +331,22 @@ static int check_ribbon(const char *r, cetak_error *err) {
 
 /* Encodes one side's panels into scratch streams, then frames them as downloads. */
 static int encode_side(wbuf *w, const cetak_side *side, int panels, const cetak_luts *luts,
-                       const cetak_job_opts *opts, uint8_t *planes, uint8_t *scratch,
-                       cetak_error *err) {
+                       const cetak_job_opts *opts, uint8_t *planes, cetak_error *err) {
     const int bits = luts->bits, compress = opts->compress;
     const int simd = colour_simd(opts->scalar_only), mono_simd = cetak__use_simd(opts->scalar_only);
     int p, line;
     cetak__side_planes(side, luts, opts->scalar_only, planes, planes + 5 * CETAK_PLANE);
     for (p = 0; p < 5; p++) {
-        char head[48];
-        size_t h = 0, used = 0;
-        const uint8_t cr = CR;
+        char head[48], digits[24];
+        size_t h = 0, used = 0, nd, data_at;
+        /* Downloads are encoded straight into the output after a header that assumes the
+         * length has as many digits as a full-size panel's; a small panel (fewer digits) is
+         * moved down afterwards, which is cheap because it is small. */
+        const size_t guess = p >= 3 ? 5 : 6;
         const int levels = p >= 3 ? 2 : (1 << bits);
         const uint8_t *plane = planes + (size_t)p * CETAK_PLANE;
+        uint8_t *o;
         if (!(panels & (1 << p))) continue;
-        for (line = 0; line < CETAK_PANEL_LINES; line++) {
-            const uint8_t *d = plane + (size_t)line * CETAK_EVOLIS_W;
-            uint8_t *o = scratch + used;
-            if (p >= 3) {
-                if (compress) {
-                    used += compress_mono_line(d, o, mono_simd);
-                } else {
-                    pack_mono_line(d, o, mono_simd);
-                    used += LINE_BYTES_1BIT;
-                }
-            } else {
-                used += compress ? compress_colour(d, bits, o, simd) : pack_colour_line(d, bits, o);
-            }
-        }
         head[h++] = ESC;
         memcpy(head + h, compress ? "Dbc;" : "Db;", compress ? 4 : 3);
         h += compress ? 4 : 3;
@@ -363,12 +354,35 @@ static int encode_side(wbuf *w, const cetak_side *side, int panels, const cetak_
         head[h++] = ';';
         h += cetak__utoa(head + h, (size_t)levels);
         head[h++] = ';';
-        if (compress) {
-            h += cetak__utoa(head + h, used);
-            head[h++] = ';';
-        }
-        if (!put(w, head, h) || !put(w, scratch, used) || !put(w, &cr, 1))
+        data_at = w->n + h + (compress ? guess + 1 : 0);
+        if (w->cap - w->n < h + 32 + panel_max(p, bits, compress) + COMPRESS_SLACK)
             return cetak__fail(err, CETAK_E_SPACE, 0, "output buffer too small");
+        o = w->p + data_at;
+        for (line = 0; line < CETAK_PANEL_LINES; line++) {
+            const uint8_t *d = plane + (size_t)line * CETAK_EVOLIS_W;
+            if (p >= 3) {
+                if (compress) {
+                    used += compress_mono_line(d, o + used, mono_simd);
+                } else {
+                    pack_mono_line(d, o + used, mono_simd);
+                    used += LINE_BYTES_1BIT;
+                }
+            } else {
+                used += compress ? compress_colour(d, bits, o + used, simd)
+                                 : pack_colour_line(d, bits, o + used);
+            }
+        }
+        memcpy(w->p + w->n, head, h);
+        w->n += h;
+        if (compress) {
+            nd = cetak__utoa(digits, used);
+            digits[nd++] = ';';
+            if (nd != guess + 1) memmove(w->p + w->n + nd, o, used);
+            memcpy(w->p + w->n, digits, nd);
+            w->n += nd;
+        }
+        w->n += used;
+        w->p[w->n++] = CR;
     }
     return CETAK_OK;
 }
@@ -425,19 +439,17 @@ int cetak_evolis_encode(const cetak_side *front, const cetak_side *back, const c
     rc = rc && put_cmd(&w, "Sr");
     if (!rc) return cetak__fail(err, CETAK_E_SPACE, 0, "output buffer too small");
 
-    /* work: the side's 5 panels, their work area, then one panel's encoded stream */
+    /* work: the side's 5 panels and their work area */
     if (!work || work_len < cetak_encode_work_size(opts))
         return cetak__fail(err, CETAK_E_SPACE, 0, "work area must be %zu bytes",
                            cetak_encode_work_size(opts));
     scratch = work;
-    rc = encode_side(&w, front, opts->front_panels, &luts, opts, scratch, scratch + 5 * CETAK_PLANE + CETAK_SIDE_WORK,
-                     err);
+    rc = encode_side(&w, front, opts->front_panels, &luts, opts, scratch, err);
     if (rc == CETAK_OK && back) {
         if (!put_cmd(&w, "Sv"))
             rc = cetak__fail(err, CETAK_E_SPACE, 0, "output buffer too small");
         else
-            rc = encode_side(&w, back, opts->back_panels, &luts, opts, scratch,
-                             scratch + 5 * CETAK_PLANE + CETAK_SIDE_WORK, err);
+            rc = encode_side(&w, back, opts->back_panels, &luts, opts, scratch, err);
     }
     if (rc != CETAK_OK) return rc;
     if (!put_cmd(&w, "Se")) return cetak__fail(err, CETAK_E_SPACE, 0, "output buffer too small");
