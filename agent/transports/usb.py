@@ -75,8 +75,7 @@ def _printer_interface(device: Any) -> Any | None:
 def _serial_of(device: Any) -> str | None:
     try:
         return device.serial_number
-    except (ValueError, NotImplementedError, OSError) as exc:  # no string support/permission
-        del exc
+    except (ValueError, NotImplementedError, OSError):  # no string support, or no permission
         return None
 
 
