@@ -216,7 +216,12 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi2"))) static size_t
 compress_colour_line_vbmi2(const uint8_t *d, int bits, uint8_t *out) {
     uint64_t eq[EQ_WORDS], any[LINE_WORDS], left[LINE_WORDS], right[LINE_WORDS],
         m2[LINE_WORDS], first[LINE_WORDS], inner[LINE_WORDS], second[LINE_WORDS];
-    uint16_t start[CETAK_EVOLIS_W / 3 + 1], end[CETAK_EVOLIS_W / 3 + 1];
+    /* run positions; 32 spare entries take the tail of each 64-byte compress-store */
+    uint16_t start[CETAK_EVOLIS_W / 3 + 1 + 32], end[CETAK_EVOLIS_W / 3 + 1 + 32];
+    static const uint16_t iota[32] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10,
+                                      11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
+                                      22, 23, 24, 25, 26, 27, 28, 29, 30, 31};
+    const __m512i lanes = _mm512_loadu_si512(iota);
     uint8_t tok[(LINE_WORDS + 1) * 64];
     const int maxc = max_run(bits);
     size_t o = 0;
@@ -234,13 +239,24 @@ compress_colour_line_vbmi2(const uint8_t *d, int bits, uint8_t *out) {
     shl1(eq, left);  /* left[p]: dot p equals dot p - 1 */
     shr1(eq, right); /* right[p]: dots p + 1 and p + 2 are equal */
     for (k = 0; k < LINE_WORDS; k++) {
+        /* positions of set bits without a data-dependent loop: compress-store an index vector */
+        const __m512i lo = _mm512_add_epi16(lanes, _mm512_set1_epi16((short)(k * 64)));
+        const __m512i hi = _mm512_add_epi16(lanes, _mm512_set1_epi16((short)(k * 64 + 32)));
+        const __m512i two = _mm512_set1_epi16(2);
         uint64_t e;
         m2[k] = eq[k] & (right[k] | left[k]); /* eq bits of runs of 3 or more dots */
         first[k] = m2[k] & ~left[k];          /* a run's first dot */
-        e = m2[k] & ~right[k];                /* a run's last dot - 1 */
-        for (uint64_t s = first[k]; s; s &= s - 1)
-            start[n++] = (uint16_t)(k * 64 + __builtin_ctzll(s));
-        for (; e; e &= e - 1) end[m++] = (uint16_t)(k * 64 + __builtin_ctzll(e) + 2);
+        e = m2[k] & ~right[k];                /* a run's last dot - 1: the run ends 2 later */
+        _mm512_storeu_si512(start + n, _mm512_maskz_compress_epi16((__mmask32)first[k], lo));
+        n += __builtin_popcount((unsigned)first[k]);
+        _mm512_storeu_si512(start + n, _mm512_maskz_compress_epi16((__mmask32)(first[k] >> 32), hi));
+        n += __builtin_popcount((unsigned)(first[k] >> 32));
+        _mm512_storeu_si512(end + m, _mm512_maskz_compress_epi16((__mmask32)e,
+                                                                 _mm512_add_epi16(lo, two)));
+        m += __builtin_popcount((unsigned)e);
+        _mm512_storeu_si512(end + m, _mm512_maskz_compress_epi16((__mmask32)(e >> 32),
+                                                                 _mm512_add_epi16(hi, two)));
+        m += __builtin_popcount((unsigned)(e >> 32));
     }
     shl1(m2, inner);     /* dots inside a run, after its first */
     shl1(first, second); /* where each run's count byte goes */
