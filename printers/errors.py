@@ -3,12 +3,13 @@
     PrinterError                 base, never raised directly
     ├── UnknownModel(name)       no model of that name / USB id / device id in the table
     ├── UnknownDialect(name)     not "evolis" or "magicard"
-    ├── ReplyError(offset)       a printer reply cannot be parsed (offset: byte in the reply)
     ├── PrinterLost              the printer stopped answering (transport closed, timed out)
     ├── FaultSpecError(item)     a --faults item cannot be parsed (item: the offending text)
-    └── EmulatorError            the virtual printer cannot start or was misused
-        └── StationEmpty         the chip station was asked to write with no card in it
+    └── EmulatorError            the virtual printer cannot start, was misused, or its service
+                                 port refused a request
 
+Replies that do not parse are not errors: the dialects read them as "not reported" (None
+fields), and the driver decides from what the printer did report.
 Messages never carry personal data: records are named by id, chips by UID.
 """
 
@@ -31,15 +32,6 @@ class UnknownDialect(PrinterError):
         self.name = name
 
 
-class ReplyError(PrinterError):
-    """A reply from the printer does not parse; offset is the byte where parsing stopped."""
-
-    def __init__(self, message: str, reply: bytes, offset: int = 0) -> None:
-        super().__init__(f"{message} at byte {offset} of reply {reply[:40]!r}")
-        self.reply = reply
-        self.offset = offset
-
-
 class PrinterLost(PrinterError):
     """The printer stopped answering: closed connection, USB device gone, or timeout."""
 
@@ -52,7 +44,3 @@ class FaultSpecError(PrinterError):
 
 class EmulatorError(PrinterError):
     """The virtual printer cannot start or was used out of order."""
-
-
-class StationEmpty(EmulatorError):
-    """The contactless station was asked to write a chip while no card is there."""
