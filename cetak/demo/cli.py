@@ -20,7 +20,7 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help="print one JSON object on stdout (logs stay on stderr)")
     parser.add_argument("--dialect", choices=("evolis", "magicard", "mixed"), default="evolis")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--time-scale", type=float, default=150.0,
+    parser.add_argument("--time-scale", type=float, default=36.0,
                         help="run the virtual printers this many times faster than real ones")
     parser.add_argument("--outage-at", type=float, metavar="S",
                         help="SIGKILL the controller S seconds into the run ...")

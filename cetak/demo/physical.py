@@ -14,6 +14,12 @@ from pathlib import Path
 from cetak.printers.virtual.output import read_log
 
 
+def _epoch(iso: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso).timestamp()
+
+
 @dataclass(frozen=True)
 class SitePhysics:
     loaded: int
@@ -43,6 +49,22 @@ class PhysicalTally:
         good = Counter(e["record"] for entries in self.per_printer.values() for e in entries
                        if e["outcome"] == "printed")
         return sorted(r for r, n in good.items() if n > 1)
+
+    def during(self, start: float, end: float) -> dict:
+        """Cards printed and printer utilisation (busy time / available time) in a window of
+        wall-clock time (unix seconds), e.g. while the controller was down."""
+        printed = 0
+        busy = 0.0
+        for entries in self.per_printer.values():
+            for e in entries:
+                done = _epoch(e["at"])
+                begin = done - float(e.get("print_s", 0.0))
+                busy += max(0.0, min(done, end) - max(begin, start))
+                if e["outcome"] == "printed" and start <= done <= end:
+                    printed += 1
+        available = (end - start) * len(self.per_printer)
+        return {"printed_during_outage": printed,
+                "utilization_during_outage": round(busy / available, 4) if available else 0.0}
 
     def by_site(self, site: str, folders: list[Path]) -> SitePhysics:
         del site  # the folders are the site's printers

@@ -38,7 +38,7 @@ class DemoOptions:
     seed: int = 1
     dialect: str = "evolis"          # evolis | magicard | mixed
     cards_per_hour: float = 200.0    # a real printer's speed ...
-    time_scale: float = 150.0        # ... run this many times faster
+    time_scale: float = 36.0         # ... run this many times faster (0.5 s a card)
     outage_at: float | None = None
     outage_for: float = 0.0
     metrics_port: int = 0
@@ -129,7 +129,9 @@ def run_demo(opts: DemoOptions) -> dict:
     summary = summarize(out, prr, plans, physical, opts)
     summary["elapsed_s"] = round(time.monotonic() - started, 2)
     if outage is not None:
+        window = outage.pop("outage_window")
         summary.update(outage)
+        summary.update(physical.during(*window))
     return summary
 
 
@@ -211,7 +213,10 @@ def _start_printer(opts: DemoOptions, plan: PrinterPlan, out: Path) -> ManagedPr
                       "--listen", f"tcp://127.0.0.1:{plan.port}", "--out", str(plan.out_dir),
                       "--cards-per-hour", str(opts.cards_per_hour),
                       "--time-scale", str(opts.time_scale), "--blanks", str(plan.blanks),
-                      "--seed", str(opts.seed))
+                      "--seed", str(opts.seed),
+                      # The site's operator changes a spent ribbon or clears a jam in about
+                      # half a minute (printer time, scaled like everything else).
+                      "--operator-delay", "30")
     return ManagedProcess(argv, out / "logs" / f"printer-{plan.printer_id}.log",
                           name=f"printer {plan.printer_id}")
 
@@ -245,6 +250,7 @@ def _watch(opts: DemoOptions, fleet: Fleet, channel, out: Path, port: int) -> di
     stub = admin_pb2_grpc.AdminServiceStub(channel)
     started = time.monotonic()
     outage_started = outage_ended = None
+    outage_wall = [0.0, 0.0]
     printed_at_kill = printed_at_restore = 0
     progress = _Progress(enabled=sys.stderr.isatty() and not opts.as_json, total=opts.cards)
     last = None
@@ -255,10 +261,12 @@ def _watch(opts: DemoOptions, fleet: Fleet, channel, out: Path, port: int) -> di
                     elapsed >= opts.outage_at:
                 fleet.controller.kill()
                 outage_started = time.monotonic()
+                outage_wall = [time.time(), 0.0]
                 printed_at_kill = last.printed if last else 0
                 log.warning("controller SIGKILLed for the outage drill")
             if outage_started is not None and outage_ended is None:
                 if time.monotonic() - outage_started >= opts.outage_for:
+                    outage_wall[1] = time.time()
                     fleet.controller = _start_controller(opts, out, port)
                     outage_ended = time.monotonic()
                     log.warning("controller restarted after %.1f s", outage_ended
@@ -285,9 +293,11 @@ def _watch(opts: DemoOptions, fleet: Fleet, channel, out: Path, port: int) -> di
             log.error("demo timed out after %.0f s", opts.timeout)
     if outage_started is None:
         return None
+    if not outage_wall[1]:
+        outage_wall[1] = time.time()
     return {"outage_started_s": round(outage_started - started, 2),
-            "outage_s": round((outage_ended or time.monotonic()) - outage_started, 2),
-            "printed_before_outage": printed_at_kill}
+            "outage_s": round(outage_wall[1] - outage_wall[0], 2),
+            "printed_before_outage": printed_at_kill, "outage_window": tuple(outage_wall)}
 
 
 class _Progress:
