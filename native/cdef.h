@@ -97,6 +97,8 @@ typedef struct {
     size_t dots_printed;
 } cetak_panel;
 
+#define CETAK_MAX_PANELS 64
+
 int cetak_scan(const uint8_t *data, size_t len, int *dialect, size_t *n_cmds, size_t *n_panels,
                size_t *dots_len, cetak_error *err);
 int cetak_decode(const uint8_t *data, size_t len, cetak_cmd *cmds, size_t cmd_cap, size_t *n_cmds,

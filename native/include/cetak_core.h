@@ -133,6 +133,11 @@ typedef struct {
     size_t dots_printed;
 } cetak_panel;
 
+/* A stream holding more panels than this is refused (CETAK_E_LIMIT): each decoded panel takes
+ * ~660 KB, so a small hostile stream of tiny blank downloads could otherwise ask for gigabytes.
+ * A duplex YMCKO card has 10. */
+#define CETAK_MAX_PANELS 64
+
 /* Pass 1: detect the dialect, frame and check the whole stream, count what pass 2 needs. */
 int cetak_scan(const uint8_t *data, size_t len, int *dialect, size_t *n_cmds, size_t *n_panels,
                size_t *dots_len, cetak_error *err);

@@ -37,6 +37,9 @@ int cetak_scan(const uint8_t *data, size_t len, int *dialect, size_t *n_cmds, si
         width = CETAK_MAGICARD_W;
     }
     if (rc != CETAK_OK) return rc;
+    if (*n_panels > CETAK_MAX_PANELS)
+        return cetak__fail(err, CETAK_E_LIMIT, 0, "%zu panels in one stream; at most %d are decoded",
+                           *n_panels, CETAK_MAX_PANELS);
     *dots_len = *n_panels * width * CETAK_PANEL_LINES;
     return CETAK_OK;
 }

@@ -69,6 +69,14 @@ def test_bad_streams(data: bytes, message: str) -> None:
         decode_stream(data)
 
 
+def test_too_many_panels_refused() -> None:
+    """Tiny blank downloads must not make the decoder allocate gigabytes."""
+    blank = ESC + b"Dbc;k;2;1016;" + b"\x00" * 1016 + CR
+    decode_stream(ESC + b"Ss" + CR + blank * 64)
+    with pytest.raises(StreamError, match="at most 64"):
+        decode_stream(ESC + b"Ss" + CR + blank * 65)
+
+
 def test_lying_download_length(streams: dict[str, bytes]) -> None:
     data = streams["evolis"]
     start = data.index(b"Dbc;y;64;") + len(b"Dbc;y;64;")
