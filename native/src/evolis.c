@@ -291,7 +291,6 @@ compress_colour_line_vbmi2(const uint8_t *d, int bits, uint8_t *out) {
 }
 
 static int have_vbmi2(void) {
-    __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
            __builtin_cpu_supports("avx512vbmi2");
 }

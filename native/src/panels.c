@@ -141,8 +141,9 @@ strip_vbmi(const uint8_t *rgb, const uint8_t *km, const uint8_t *om, const cetak
     }
 }
 
+/* libgcc fills the CPU model in a constructor before our code runs (no __builtin_cpu_init,
+ * which would write that shared state again from every thread). */
 static int have_vbmi(void) {
-    __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
            __builtin_cpu_supports("avx512vbmi");
 }
