@@ -60,7 +60,7 @@ class _Stop(Exception):
 
 class PrinterDriver:
     def __init__(self, transport: Transport, dialect: str | Dialect, *,
-                 poll_interval: float = 0.05, job_timeout: float = 600.0,
+                 poll_interval: float = 0.02, job_timeout: float = 600.0,
                  reply_timeout: float | None = None,
                  sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.monotonic) -> None:

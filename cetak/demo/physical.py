@@ -58,7 +58,7 @@ class PhysicalTally:
         for entries in self.per_printer.values():
             for e in entries:
                 done = _epoch(e["at"])
-                begin = done - float(e.get("print_s", 0.0))
+                begin = done - float(e.get("busy_s", e.get("print_s", 0.0)))
                 busy += max(0.0, min(done, end) - max(begin, start))
                 if e["outcome"] == "printed" and start <= done <= end:
                     printed += 1

@@ -45,6 +45,7 @@ class Card:
     result: Condition = Condition.NONE
     done_at: float | None = None
     print_s: float = 0.0           # how long the print head was busy with it (scaled)
+    fed_at: float = 0.0            # clock() when it left the hopper
     reported: bool = False         # a state reply went out since this card was fed
 
 
@@ -166,7 +167,8 @@ class Mechanism:
             self.counters.fed += 1
             self.last_blank_serial = serial
             position = Position.CONTACTLESS if to_contactless else Position.FED
-            self.card = Card(self.cards_started, serial, self.next_label, fault, position)
+            self.card = Card(self.cards_started, serial, self.next_label, fault, position,
+                             fed_at=self.clock())
             self.next_label = ""
             return True
 
@@ -263,7 +265,9 @@ class Mechanism:
         self.output.log({"printer": self.serial, "seq": card.number, "blank_serial": card.serial,
                          "record": card.label, "outcome": outcome, "reason": reason,
                          "chip_written": card.chip is not None,
-                         "print_s": round(card.print_s, 6)})
+                         "print_s": round(card.print_s, 6),
+                         # from feed to leaving the printer: the printer was busy with it
+                         "busy_s": round(self.clock() - card.fed_at, 6)})
 
     # -- operator ------------------------------------------------------------------------
 
