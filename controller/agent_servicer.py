@@ -21,6 +21,7 @@ from cetak.security.errors import PermissionDenied
 from . import serde
 from .ledger import Ledger, LedgerError
 from .metrics import ControllerMetrics
+from .model import AckStatus, EventResult
 from .store.worker import StoreWorker
 
 log = logging.getLogger(__name__)
@@ -164,14 +165,17 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
 
     async def _events(self, session: AgentSession, events: list[agent_pb2.JobEvent]) -> None:
         domain = []
-        rejected = []
+        rejected: list[EventResult] = []
         for e in events:
             try:
                 domain.append(serde.event_from_pb(e))
             except serde.BadMessage as exc:
-                rejected.append(e.event_id)
+                # Acknowledged as flagged so the agent stops resending what can never apply.
+                rejected.append(EventResult(e.event_id, AckStatus.FLAGGED, f"malformed: {exc}"))
                 self.metrics.event("malformed", "invalid")
                 log.warning("agent %s sent a malformed event: %s", session.agent_id, exc)
+        if rejected:
+            session.outgoing.put_nowait(serde.ack_to_pb(rejected))
         with self.metrics.time_store("apply_events"):
             results = await self.worker.call(self.ledger.apply_events, session.agent_id,
                                              domain, now_ms()) if domain else []
