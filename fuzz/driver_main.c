@@ -121,6 +121,25 @@ static int encoder_self_check(uint8_t **streams, size_t *lens) {
     return 0;
 }
 
+/* A nested BER-TLV sample (an ICAO-like data group), so mutations exercise the TLV decoder. */
+static uint8_t *tlv_seed(size_t *len) {
+    static const uint8_t values[] = "I<IDN3276011708900001<<<<<<<<<<<<\x01\x02\x03";
+    const cetak_tlv_in nodes[] = {
+        {0x61, 2, 0, 0},   {0x5F1F, -1, 0, 30}, {0x7F61, 2, 0, 0},
+        {0x02, -1, 30, 1}, {0x5F2E, -1, 0, 33},
+    };
+    cetak_error err;
+    uint8_t *out;
+    if (cetak_tlv_encode(nodes, 5, values, sizeof values - 1, NULL, 0, len, &err) != CETAK_OK)
+        return NULL;
+    out = malloc(*len);
+    if (out && cetak_tlv_encode(nodes, 5, values, sizeof values - 1, out, *len, len, &err) != CETAK_OK) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
 int main(int argc, char **argv) {
     long iterations = 1000;
     int i, encoders = 1, n_seeds = 0;
@@ -147,6 +166,13 @@ int main(int argc, char **argv) {
         if (encoder_self_check(seeds + n_seeds, lens + n_seeds)) return 1;
         n_seeds += 2;
     }
+    seeds[n_seeds] = tlv_seed(&lens[n_seeds]);
+    if (!seeds[n_seeds]) {
+        fprintf(stderr, "cannot build the TLV seed\n");
+        return 1;
+    }
+    LLVMFuzzerTestOneInput(seeds[n_seeds], lens[n_seeds]);
+    n_seeds++;
     for (i = 0; n_seeds > 0 && i < iterations; i++) {
         const int s = (int)(next_rand() % (uint64_t)n_seeds);
         mutate_and_run(seeds[s], lens[s]);
