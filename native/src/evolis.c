@@ -214,7 +214,7 @@ static void shr1(const uint64_t *x, uint64_t *y) { /* y[p] = x[p + 1] */
  * run longer than one repeat can carry go to compress_colour_line (they have few runs). */
 __attribute__((target("avx512f,avx512bw,avx512vbmi2"))) static size_t
 compress_colour_line_vbmi2(const uint8_t *d, int bits, uint8_t *out) {
-    uint64_t eq[EQ_WORDS], any[LINE_WORDS], left[LINE_WORDS], right[LINE_WORDS],
+    uint64_t eq[EQ_WORDS], left[LINE_WORDS], right[LINE_WORDS],
         m2[LINE_WORDS], first[LINE_WORDS], inner[LINE_WORDS], second[LINE_WORDS];
     /* run positions; 32 spare entries take the tail of each 64-byte compress-store */
     uint16_t start[CETAK_EVOLIS_W / 3 + 1 + 32], end[CETAK_EVOLIS_W / 3 + 1 + 32];
@@ -235,7 +235,6 @@ compress_colour_line_vbmi2(const uint8_t *d, int bits, uint8_t *out) {
     /* eq[p] compares dot p with p + 1: only p <= 646 is inside the line */
     eq[(CETAK_EVOLIS_W - 1) / 64] &= ((uint64_t)1 << ((CETAK_EVOLIS_W - 1) % 64)) - 1;
     for (k = (CETAK_EVOLIS_W - 1) / 64 + 1; k < LINE_WORDS; k++) eq[k] = 0;
-    (void)any;
     shl1(eq, left);  /* left[p]: dot p equals dot p - 1 */
     shr1(eq, right); /* right[p]: dots p + 1 and p + 2 are equal */
     for (k = 0; k < LINE_WORDS; k++) {
@@ -286,7 +285,6 @@ compress_colour_line_vbmi2(const uint8_t *d, int bits, uint8_t *out) {
         _mm512_storeu_si512(out + o, _mm512_maskz_compress_epi8(keep, v));
         o += (size_t)__builtin_popcountll(keep);
     }
-    (void)m;
     return o;
 }
 
