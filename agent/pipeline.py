@@ -66,8 +66,12 @@ class _Ready:
 class PrinterWorker:
     def __init__(self, backend: PrinterBackend, *, journal: Journal, clock: ControllerClock,
                  queue: LeaseQueue, prepare_pool: Executor, wake: Callable[[], None],
-                 retry_s: float = 5.0, metrics: AgentMetrics | None = None) -> None:
+                 retry_s: float = 5.0, metrics: AgentMetrics | None = None,
+                 on_status: Callable[[common_pb2.PrinterStatus], None] | None = None,
+                 status_every_s: float = 10.0) -> None:
         self.backend = backend
+        self._on_status = on_status
+        self._status_every_s = status_every_s
         self.metrics = metrics or AgentMetrics()
         self.printer_id = backend.printer_id
         self.stats = PrinterStats()
@@ -90,12 +94,42 @@ class PrinterWorker:
 
     async def run(self) -> None:
         producer = asyncio.create_task(self._produce(), name=f"prepare-{self.printer_id}")
+        poller = asyncio.create_task(self._poll_status(), name=f"status-{self.printer_id}")
         try:
             await self._consume()
         finally:
             producer.cancel()
-            await asyncio.gather(producer, return_exceptions=True)
+            poller.cancel()
+            await asyncio.gather(producer, poller, return_exceptions=True)
             self._print_thread.shutdown(wait=True)
+
+    # --- status -----------------------------------------------------------------------------
+
+    async def _poll_status(self) -> None:
+        """Ask an idle printer for its state now and then (a busy one reports through the
+        driver's own polling), so errors and consumables reach the controller and metrics."""
+        loop = asyncio.get_running_loop()
+        while True:
+            if self.printing is None:
+                await loop.run_in_executor(self._print_thread, self._report_status, True)
+            await self._sleep_unless_stopped(self._status_every_s)
+            if self._stop.is_set():
+                return
+
+    def _report_status(self, query: bool) -> None:
+        status_of = getattr(self.backend, "status", None)
+        if status_of is None:
+            return
+        try:
+            status = status_of(query=query)
+        except Exception as exc:  # status is advisory: never let it stop printing
+            log.debug("status of %s: %s", self.printer_id, type(exc).__name__)
+            return
+        if status is None:
+            return
+        self.metrics.printer_state(self.printer_id, status.state, status.consumables)
+        if self._on_status is not None:
+            self._on_status(status)
 
     # --- producer ---------------------------------------------------------------------------
 
@@ -203,6 +237,7 @@ class PrinterWorker:
                            reason=outcome.reason, blank_serial=outcome.blank_serial or fed.serial,
                            at_ms=self._clock.now_ms())
         self._journal.record_event(event)
+        self._report_status(query=False)
         self._wake()
         log.info("lease %s on %s: %s %s", lease.lease_id, self.printer_id, name, outcome.reason)
         return outcome.state == common_pb2.FAILED_BEFORE_CARD

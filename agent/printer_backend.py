@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -63,6 +64,14 @@ class DriverBackend:
 
             chip = build_chip_data(record, self.signer)
         return PreparedCard(job=job, chip_data=chip, record_id=record.record_id)
+
+    def status(self, *, query: bool) -> common_pb2.PrinterStatus | None:
+        """The printer's state and consumables: asked of the printer when `query`, else the
+        last status the driver saw (free: no conversation with the printer)."""
+        st = self.driver.status() if query else self.driver.last_status
+        if st is None:
+            return None
+        return st.to_proto(self.printer_id, int(time.time() * 1000))
 
     def print_card(self, card: PreparedCard, on_fed: OnFed) -> CardOutcome:
         out = self.driver.print_card(card.job, card.chip_data, self.encoder, on_fed,

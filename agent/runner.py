@@ -73,6 +73,9 @@ class Agent:
         self.wake_event = asyncio.Event()
         self._stop_event = asyncio.Event()
         self.connections = 0  # successful Welcomes, for tests and logs
+        self.statuses: dict[str, common_pb2.PrinterStatus] = {}
+        self.unsent_statuses: set[str] = set()
+        self._status_lock = threading.Lock()
         self.metrics = metrics or AgentMetrics(config.agent_id, config.site_code,
                                                software_version())
         self.metrics.watch(journal=journal, connected=lambda: self.connected)
@@ -94,7 +97,7 @@ class Agent:
         self.workers = [PrinterWorker(b, journal=self.journal, clock=self.clock,
                                       queue=self.queue, prepare_pool=pool, wake=self.wake,
                                       retry_s=self.tuning.printer_retry_s,
-                                      metrics=self.metrics)
+                                      metrics=self.metrics, on_status=self.printer_status)
                         for b in self.backends]
         worker_tasks = [asyncio.create_task(w.run(), name=f"printer-{w.printer_id}")
                         for w in self.workers]
@@ -127,6 +130,19 @@ class Agent:
                 log.warning("closing printer %s: %s", b.printer_id, type(exc).__name__)
         log.info("stopped; journal keeps %s", counts)
         return 1 if failed else 0
+
+    def printer_status(self, status: common_pb2.PrinterStatus) -> None:
+        """Keep a printer's latest status for the controller (thread-safe; latest wins)."""
+        with self._status_lock:
+            self.statuses[status.printer_id] = status
+            self.unsent_statuses.add(status.printer_id)
+        self.wake()
+
+    def take_unsent_statuses(self) -> list[common_pb2.PrinterStatus]:
+        with self._status_lock:
+            out = [self.statuses[p] for p in sorted(self.unsent_statuses)]
+            self.unsent_statuses.clear()
+        return out
 
     def request_stop(self) -> None:
         """Begin a graceful stop (thread- and signal-safe)."""

@@ -104,6 +104,7 @@ class Session:
             await self._send_returns()
             await self._send_events()
             await self._send_credit()
+            await self._send_statuses()
             await self._send_heartbeat_if_due()
             if self._closing and not a.journal.leases("returning"):
                 await self.call.done_writing()
@@ -150,6 +151,10 @@ class Session:
         if wanted > self._credit_view:
             await self.call.write(agent_pb2.AgentMessage(credit=agent_pb2.Credit(slots=wanted)))
             self._credit_view = wanted
+
+    async def _send_statuses(self) -> None:
+        for status in self.agent.take_unsent_statuses():
+            await self.call.write(agent_pb2.AgentMessage(printer_status=status))
 
     async def _send_heartbeat_if_due(self) -> None:
         a = self.agent

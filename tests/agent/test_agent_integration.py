@@ -98,6 +98,14 @@ def test_agent_prints_controller_work_on_a_virtual_printer(tmp_path: Path, tls: 
                             journal.pending_event_count() == 0:
                         break
                     await asyncio.sleep(0.05)
+                # The printer's state and consumables reach the controller.
+                while True:
+                    rows = controller.ledger.store.printers(site)
+                    status = rows[0]["status"] if rows else None
+                    if status and common_pb2.PrinterStatus.FromString(
+                            status).consumables.blanks_in_hopper == 7:
+                        break
+                    await asyncio.sleep(0.05)
         finally:
             agent.request_stop()
             code = await asyncio.wait_for(task, 30)
