@@ -10,22 +10,36 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import shutil
 import signal
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from cetak.procs import ManagedProcess, cetak_argv, free_port, wait_for_file
+from cetak.procs import free_port
 
+from .fleet import (
+    CAMPAIGN,
+    Fleet,
+    PrinterPlan,
+    admin_channel,
+    blanks_balanced,
+    blanks_in_hopper,
+    choose_sites,
+    ensure_pki,
+    plan_printers,
+    prepare_campaign,
+    sites_of,
+    start_agent,
+    start_controller,
+    start_printer,
+    write_site_agent_config,
+)
 from .physical import PhysicalTally, tally_printers
 
 log = logging.getLogger("cetak.demo")
-
-CAMPAIGN = "demo"
 
 
 @dataclass
@@ -47,74 +61,42 @@ class DemoOptions:
     spare_blanks: float = 0.2        # blanks beyond demand delivered to each site
 
 
-@dataclass
-class Fleet:
-    controller: ManagedProcess | None = None
-    agents: dict[str, ManagedProcess] = field(default_factory=dict)
-    printers: dict[str, ManagedProcess] = field(default_factory=dict)
-
-    def all(self) -> list[ManagedProcess]:
-        procs = list(self.agents.values()) + list(self.printers.values())
-        return procs + ([self.controller] if self.controller else [])
-
-
-@dataclass
-class PrinterPlan:
-    printer_id: str
-    site_code: str
-    dialect: str
-    port: int
-    out_dir: Path
-    blanks: int
-
-
 def run_demo(opts: DemoOptions) -> dict:
-    from cetak.prr.regions import depok_kelurahan
     from cetak.prr.synthetic import write_prr
-    from cetak.security.pki import init_pki, issue_agent
 
     started = time.monotonic()
     out = Path(opts.out) if opts.out else Path(tempfile.mkdtemp(prefix="cetak-demo-"))
     out.mkdir(parents=True, exist_ok=True)
-    kelurahan = list(depok_kelurahan())
-    if not 1 <= opts.sites <= len(kelurahan):
-        raise ValueError(f"--sites must be between 1 and {len(kelurahan)}")
-    # Spread the chosen sites over the city rather than taking one kecamatan's first few.
-    step = len(kelurahan) / opts.sites
-    sites = [kelurahan[int(i * step)] for i in range(opts.sites)]
+    sites = choose_sites(opts.sites)
     site_codes = [k.code for k in sites]
-
     pki = out / "pki"
-    if not (pki / "ca.pem").exists():
-        init_pki(pki)
-        for k in sites:
-            issue_agent(pki, k.code, _agent_name(k.code))
+    ensure_pki(pki, site_codes)
     prr = write_prr(out / "prr", opts.cards, sites=site_codes, seed=opts.seed)
 
     per_site = {code: 0 for code in site_codes}
-    for code in _sites_of(prr):
+    for code in sites_of(prr):
         per_site[code] = per_site.get(code, 0) + 1
-    plans = _plan_printers(opts, out, per_site)
+    plans = plan_printers(out, per_site, printers_per_site=opts.printers_per_site,
+                          dialect=opts.dialect, spare_blanks=opts.spare_blanks)
 
     fleet = Fleet()
     controller_port = free_port()
     try:
-        fleet.controller = _start_controller(opts, out, controller_port)
-        channel = _admin_channel(pki, controller_port)
-        _prepare_campaign(channel, sites, plans, prr, opts)
+        fleet.controller = start_controller(out, controller_port, metrics_port=opts.metrics_port)
+        channel = admin_channel(pki, controller_port)
+        prepare_campaign(channel, sites, plans, prr)
         for plan in plans:
-            fleet.printers[plan.printer_id] = _start_printer(opts, plan, out)
+            fleet.printers[plan.printer_id] = start_printer(
+                plan, out, cards_per_hour=opts.cards_per_hour, time_scale=opts.time_scale,
+                seed=opts.seed)
         for k in sites:
-            config = _write_agent_config(out, pki, k.code, controller_port,
-                                         [p for p in plans if p.site_code == k.code], opts)
-            fleet.agents[k.code] = ManagedProcess(cetak_argv("agent", "run", "--config",
-                                                             str(config)),
-                                                  out / "logs" / f"agent-{k.code}.log",
-                                                  name=f"agent {k.code}")
+            config = write_site_agent_config(out, pki, k.code, f"127.0.0.1:{controller_port}",
+                                             [p for p in plans if p.site_code == k.code])
+            fleet.agents[k.code] = start_agent(out, k.code, config)
         outage = _watch(opts, fleet, channel, out, controller_port)
         for proc in fleet.agents.values():
             proc.stop(signal.SIGTERM, timeout=30)
-        hoppers = {p.out_dir: (p.blanks, _blanks_in_hopper(p)) for p in plans}
+        hoppers = {p.out_dir: (p.blanks, blanks_in_hopper(p)) for p in plans}
         for proc in fleet.printers.values():
             proc.stop(signal.SIGTERM, timeout=15)
         if opts.linger > 0:
@@ -133,114 +115,6 @@ def run_demo(opts: DemoOptions) -> dict:
         summary.update(outage)
         summary.update(physical.during(*window))
     return summary
-
-
-def _agent_name(site_code: str) -> str:
-    return "site-" + site_code.replace(".", "")
-
-
-def _sites_of(prr: Path) -> list[str]:
-    import csv
-
-    with prr.open(encoding="utf-8", newline="") as f:
-        return [row["kelurahan_kode"] for row in csv.DictReader(f)]
-
-
-def _plan_printers(opts: DemoOptions, out: Path, per_site: dict[str, int]) -> list[PrinterPlan]:
-    plans = []
-    dialects = ["evolis", "magicard"] if opts.dialect == "mixed" else [opts.dialect]
-    n = 0
-    for code, demand in per_site.items():
-        blanks_site = math.ceil(demand * (1 + opts.spare_blanks)) + 2 * opts.printers_per_site
-        for i in range(opts.printers_per_site):
-            printer_id = f"{_agent_name(code)}-p{i + 1}"
-            share = blanks_site // opts.printers_per_site + (
-                1 if i < blanks_site % opts.printers_per_site else 0)
-            plans.append(PrinterPlan(printer_id=printer_id, site_code=code,
-                                     dialect=dialects[n % len(dialects)], port=free_port(),
-                                     out_dir=out / "printers" / printer_id, blanks=share))
-            n += 1
-    return plans
-
-
-def _start_controller(opts: DemoOptions, out: Path, port: int) -> ManagedProcess:
-    port_file = out / "controller.port"
-    port_file.unlink(missing_ok=True)
-    argv = cetak_argv("controller", "serve", "--listen", f"127.0.0.1:{port}",
-                      "--store", f"sqlite://{out / 'controller.db'}", "--pki", str(out / "pki"),
-                      "--port-file", str(port_file), "--lease-seconds", "900",
-                      "--skew-margin-seconds", "5")
-    if opts.metrics_port:
-        argv += ["--metrics-port", str(opts.metrics_port)]
-    proc = ManagedProcess(argv, out / "logs" / "controller.log", name="controller")
-    wait_for_file(port_file, proc, timeout=60)
-    return proc
-
-
-def _admin_channel(pki: Path, port: int):
-    from cetak.client import open_channel
-
-    return open_channel(f"127.0.0.1:{port}", pki=pki, identity="admin")
-
-
-def _prepare_campaign(channel, sites, plans: list[PrinterPlan], prr: Path,
-                      opts: DemoOptions) -> None:
-    from cetak.api.v1 import admin_pb2, admin_pb2_grpc
-    from cetak.controller.campaign_cli import import_chunks
-    from cetak.prr.bundle import bundle_prr
-
-    stub = admin_pb2_grpc.AdminServiceStub(channel)
-    deadline_ms = int((time.time() + 3600) * 1000)
-    stub.CreateCampaign(admin_pb2.CreateCampaignRequest(campaign=admin_pb2.Campaign(
-        campaign_id=CAMPAIGN, name="Demo Kota Depok", deadline_ms=deadline_ms)), timeout=30)
-    for k in sites:
-        stub.UpsertSite(admin_pb2.Site(site_code=k.code, name=k.name, kecamatan=k.kecamatan),
-                        timeout=30)
-    for p in plans:
-        stub.RecordInventory(admin_pb2.InventoryMovement(
-            site_code=p.site_code, item="blank", kind="receive", quantity=p.blanks,
-            reference=f"delivery for {p.printer_id}"), timeout=30)
-    upload = bundle_prr(prr, prr.parent / "upload.zip")
-    result = stub.ImportRecords(import_chunks(CAMPAIGN, upload, False), timeout=300)
-    if result.invalid:
-        raise RuntimeError(f"demo records did not validate: {result.invalid} invalid")
-    log.info("imported %d records (%d held)", result.imported, result.held)
-
-
-def _start_printer(opts: DemoOptions, plan: PrinterPlan, out: Path) -> ManagedProcess:
-    plan.out_dir.mkdir(parents=True, exist_ok=True)
-    argv = cetak_argv("printer", "emulate", "--dialect", plan.dialect,
-                      "--listen", f"tcp://127.0.0.1:{plan.port}", "--out", str(plan.out_dir),
-                      "--cards-per-hour", str(opts.cards_per_hour),
-                      "--time-scale", str(opts.time_scale), "--blanks", str(plan.blanks),
-                      "--seed", str(opts.seed),
-                      # The site's operator changes a spent ribbon or clears a jam in about
-                      # half a minute (printer time, scaled like everything else).
-                      "--operator-delay", "30")
-    return ManagedProcess(argv, out / "logs" / f"printer-{plan.printer_id}.log",
-                          name=f"printer {plan.printer_id}")
-
-
-def _write_agent_config(out: Path, pki: Path, site_code: str, controller_port: int,
-                        plans: list[PrinterPlan], opts: DemoOptions) -> Path:
-    from .configs import write_agent_config
-
-    folder = out / "agents" / _agent_name(site_code)
-    return write_agent_config(folder, agent_id=_agent_name(site_code), site_code=site_code,
-                              controller=f"127.0.0.1:{controller_port}", pki=pki,
-                              printers=[(p.printer_id, p.dialect, f"127.0.0.1:{p.port}")
-                                        for p in plans])
-
-
-def _blanks_in_hopper(plan: PrinterPlan) -> int:
-    """Ask the printer itself (its service port) how many blanks its hopper holds."""
-    from cetak.printers.virtual.service import ServiceClient
-
-    client = ServiceClient(f"127.0.0.1:{plan.port + 1}")
-    try:
-        return int(client.snapshot()["blanks"])
-    finally:
-        client.close()
 
 
 def _watch(opts: DemoOptions, fleet: Fleet, channel, out: Path, port: int) -> dict | None:
@@ -267,7 +141,7 @@ def _watch(opts: DemoOptions, fleet: Fleet, channel, out: Path, port: int) -> di
             if outage_started is not None and outage_ended is None:
                 if time.monotonic() - outage_started >= opts.outage_for:
                     outage_wall[1] = time.time()
-                    fleet.controller = _start_controller(opts, out, port)
+                    fleet.controller = start_controller(out, port, metrics_port=opts.metrics_port)
                     outage_ended = time.monotonic()
                     log.warning("controller restarted after %.1f s", outage_ended
                                 - outage_started)
@@ -351,7 +225,7 @@ def summarize(out: Path, prr: Path, plans: list[PrinterPlan], physical: Physical
                 (CAMPAIGN,))}
     finally:
         store.close()
-    records_in_file = len(_sites_of(prr))
+    records_in_file = len(sites_of(prr))
     stored = sum(counts.values())
     visible = sum(counts.get(s, 0) for s in ("queued", "leased", "printed", "held", "rejected",
                                               "cancelled"))
@@ -359,7 +233,7 @@ def summarize(out: Path, prr: Path, plans: list[PrinterPlan], physical: Physical
         1 for v in report.violations if v.invariant == "no_record_lost")
     store_duplicates = sum(1 for v in report.violations if v.invariant == "one_printed_card")
     duplicates = max(store_duplicates, len(physical.duplicate_records))
-    balanced = report.ok and _blanks_balanced(plans, physical, ledger_blanks)
+    balanced = report.ok and blanks_balanced(plans, physical, ledger_blanks)
     pngs_missing = sorted(printed_ids - physical.records_with_png)
     chips_bad = _chips_failing(physical.chip_files, out / "pki" / "document-signer.pem")
     return {
@@ -379,24 +253,6 @@ def _chips_failing(chip_files: list[Path], signer_cert: Path) -> int:
 
     pem = signer_cert.read_bytes()
     return sum(1 for f in chip_files if not verify_chip_data(f.read_bytes(), pem).ok)
-
-
-def _blanks_balanced(plans: list[PrinterPlan], physical: PhysicalTally, ledger: dict) -> bool:
-    """Ledger and physics agree per site: every blank loaded is in a hopper or was used, and
-    the ledger counts the same printed and spoiled cards as the printers produced."""
-    for code, b in ledger.items():
-        loaded = sum(p.blanks for p in plans if p.site_code == code)
-        phys = physical.by_site(code, [p.out_dir for p in plans if p.site_code == code])
-        if b.received + b.transferred_in - b.transferred_out != loaded:
-            return False
-        if phys.loaded != loaded or phys.loaded != phys.in_hopper + phys.consumed:
-            return False
-        if (b.printed, b.spoiled + b.unknown + b.in_flight) != (phys.good, phys.consumed
-                                                                 - phys.good):
-            return False
-        if b.in_stock != phys.in_hopper:
-            return False
-    return True
 
 
 def print_summary(summary: dict) -> None:
