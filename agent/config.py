@@ -18,6 +18,9 @@ from typing import Any
 from cetak.agent.errors import ConfigError
 
 TRANSPORTS = ("usb", "tcp", "virtual")
+# The operator console listens on loopback unless told otherwise: it shows citizens' names to
+# whoever can reach it, so reaching it from the network must be a decision (docs/operator-guide).
+DEFAULT_CONSOLE_ADDRESS = "127.0.0.1:8765"
 DIALECTS = ("evolis", "magicard")
 
 
@@ -53,6 +56,10 @@ class PrinterConfig:
     # Contactless station: "virtual" (the virtual printer's own), "pcsc" or "pcsc:READER",
     # "host:port" (an emulated printer's station in another process); None: no chip.
     contactless: str | None = None
+    # Service port of a printer emulated by `cetak printer emulate` (training, tests): the
+    # console's operator actions (clear a jam, load blanks) act on that printer through it.
+    # None: the contactless station's "host:port" if it has one (the same port), else none.
+    service: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,8 @@ class AgentConfig:
     printers: tuple[PrinterConfig, ...]
     window_hours: float = 4.0
     metrics_port: int | None = None
+    # host:port of the local web console (port 0: any free port); None: no console ("off")
+    console_address: str | None = DEFAULT_CONSOLE_ADDRESS
     signer: SignerConfig | None = None
     tuning: TuningConfig = field(default_factory=TuningConfig)
     source: Path | None = None        # the file this came from (for messages only)
@@ -106,14 +115,15 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path,
                  source: Path | None = None) -> AgentConfig:
     """Validate an already-parsed TOML document (a dict) into an AgentConfig."""
     t = _Table(data, "", base_dir)
-    t.only("agent_id", "site_code", "window_hours", "metrics_port", "controller", "journal",
-           "printers", "signer", "tuning")
+    t.only("agent_id", "site_code", "window_hours", "metrics_port", "console_address",
+           "controller", "journal", "printers", "signer", "tuning")
     agent_id = t.string("agent_id")
     site_code = t.string("site_code")
     window_hours = t.number("window_hours", default=4.0, minimum=0.0)
     if window_hours == 0:
         raise ConfigError("window_hours", "must be greater than 0")
     metrics_port = t.integer("metrics_port", default=None, minimum=0, maximum=65535)
+    console_address = _console_address(t)
     controller = _controller(t.table("controller"))
     journal = _journal(t.table("journal"))
     printers = _printers(t)
@@ -126,7 +136,18 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path,
     tuning = _tuning(t.table("tuning")) if "tuning" in data else TuningConfig()
     return AgentConfig(agent_id=agent_id, site_code=site_code, controller=controller,
                        journal=journal, printers=printers, window_hours=window_hours,
-                       metrics_port=metrics_port, signer=signer, tuning=tuning, source=source)
+                       metrics_port=metrics_port, console_address=console_address,
+                       signer=signer, tuning=tuning, source=source)
+
+
+def _console_address(t: _Table) -> str | None:
+    value = t.string("console_address", default=DEFAULT_CONSOLE_ADDRESS)
+    if value == "off":
+        return None
+    if not _host_port_ok(value):
+        raise ConfigError("console_address", f'"{value}" is not host:port (e.g. '
+                                             f'"{DEFAULT_CONSOLE_ADDRESS}") or "off"')
+    return value
 
 
 def _controller(t: _Table) -> ControllerConfig:
@@ -163,7 +184,7 @@ def _printers(t: _Table) -> tuple[PrinterConfig, ...]:
     printers = []
     for p in items:
         p.only("id", "transport", "address", "vendor", "product", "serial", "dialect", "model",
-               "contactless")
+               "contactless", "service")
         pid = p.string("id")
         if pid in seen:
             raise ConfigError(p.key("id"), f'duplicate printer id "{pid}"')
@@ -192,18 +213,25 @@ def _printers(t: _Table) -> tuple[PrinterConfig, ...]:
             raise ConfigError(p.key("contactless"), f'"{contactless}" is not a contactless '
                               'station (expected "virtual", "pcsc", "pcsc:READER NAME" or '
                               '"host:port" of an emulated station)')
+        service = p.string("service", default=None)
+        if service is not None and not _host_port_ok(service):
+            raise ConfigError(p.key("service"), f'"{service}" is not host:port')
         printers.append(PrinterConfig(
             id=pid, transport=transport, address=address, vendor=vendor, product=product,
             serial=serial, dialect=dialect, model=p.string("model", default=None),
-            contactless=contactless))
+            contactless=contactless, service=service))
     return tuple(printers)
 
 
 def _station_ok(value: str) -> bool:
     if value in ("virtual", "pcsc") or value.startswith("pcsc:"):
         return True
+    return _host_port_ok(value)
+
+
+def _host_port_ok(value: str) -> bool:
     host, sep, port = value.rpartition(":")
-    return bool(sep and host and port.isdigit())
+    return bool(sep and host and port.isdigit() and int(port) <= 65535)
 
 
 def _signer(t: _Table) -> SignerConfig:

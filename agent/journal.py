@@ -65,6 +65,11 @@ CREATE TABLE IF NOT EXISTS events (
     body     BLOB NOT NULL                    -- serialized JobEvent (ids only, no personal data)
 );
 CREATE INDEX IF NOT EXISTS events_by_lease ON events(lease_id);
+CREATE TABLE IF NOT EXISTS actions (
+    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+    action_id TEXT NOT NULL UNIQUE,
+    body      BLOB NOT NULL                   -- serialized OperatorAction (ids, counts, reasons)
+);
 """
 
 FINAL_STATES = frozenset({common_pb2.PRINTED, common_pb2.SPOILED, common_pb2.FAILED_BEFORE_CARD,
@@ -299,9 +304,37 @@ class Journal:
     def pending_event_count(self) -> int:
         return self._query("SELECT COUNT(*) FROM events")[0][0]
 
+    # --- operator actions -------------------------------------------------------------------
+    # Kept like events (an added table: journals of earlier agents simply gain it): journaled
+    # when the operator acts, sent in journal order, replayed on every new stream until the
+    # controller acknowledges them by action_id.
+
+    def record_action(self, action: agent_pb2.OperatorAction) -> int:
+        """Journal an operator action for the controller; returns its sequence number."""
+        with self._tx() as db:
+            cur = db.execute("INSERT INTO actions(action_id, body) VALUES (?, ?)",
+                             (action.action_id, action.SerializeToString()))
+            return int(cur.lastrowid)
+
+    def pending_actions(self, after_seq: int = 0, limit: int = 256
+                        ) -> list[tuple[int, agent_pb2.OperatorAction]]:
+        """Unacknowledged operator actions after `after_seq`, in journal order."""
+        rows = self._query("SELECT seq, body FROM actions WHERE seq > ? ORDER BY seq LIMIT ?",
+                           (after_seq, limit))
+        out = []
+        for seq, body in rows:
+            action = agent_pb2.OperatorAction()
+            action.ParseFromString(body)
+            out.append((seq, action))
+        return out
+
+    def pending_action_count(self) -> int:
+        return self._query("SELECT COUNT(*) FROM actions")[0][0]
+
     def ack(self, event_ids: list[str]) -> int:
-        """The controller holds these events durably: delete them, and every finished lease
-        with no event left (its attempt row goes with it). Returns how many were known."""
+        """The controller holds these events (or operator actions: one Ack names both by id)
+        durably: delete them, and every finished lease with no event left (its attempt row
+        goes with it). Returns how many were known."""
         with self._tx() as db:
             known = 0
             leases: set[str] = set()
@@ -311,6 +344,9 @@ class Journal:
                 if row:
                     known += 1
                     leases.add(row[0])
+                elif db.execute("DELETE FROM actions WHERE action_id = ?",
+                                (event_id,)).rowcount:
+                    known += 1
             for lease_id in leases:
                 db.execute("DELETE FROM leases WHERE lease_id = ? AND state = 'done' AND NOT "
                            "EXISTS (SELECT 1 FROM events WHERE lease_id = ?)",
