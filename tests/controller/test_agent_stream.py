@@ -29,11 +29,12 @@ async def _start(tmp_path):
 class FakeAgent:
     """Drives one stream by hand: a queue of outgoing messages, a reader of replies."""
 
-    def __init__(self, port: int, agent_id: str = "a1", held=()):
-        self.channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    def __init__(self, port: int, agent_id: str = "a1", held=(), channel=None,
+                 site: str = SITE):
+        self.channel = channel or grpc.aio.insecure_channel(f"127.0.0.1:{port}")
         self.out: asyncio.Queue = asyncio.Queue()
         self.out.put_nowait(agent_pb2.AgentMessage(hello=agent_pb2.Hello(
-            agent_id=agent_id, site_code=SITE, held_lease_ids=list(held),
+            agent_id=agent_id, site_code=site, held_lease_ids=list(held),
             printers=[common_pb2.PrinterInfo(printer_id="p1", cards_per_hour=120)])))
         self.call = agent_pb2_grpc.AgentServiceStub(self.channel).Connect(self._requests())
 
