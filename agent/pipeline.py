@@ -21,6 +21,7 @@ import asyncio
 import logging
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -87,10 +88,30 @@ class PrinterWorker:
         self._ahead = asyncio.Semaphore(1)
         self._stop = asyncio.Event()
         self.printing: str | None = None  # lease id of the card in progress
+        # The operator's pause (console): the card in progress finishes, no next card starts.
+        self.paused = False
+        self._unpaused = asyncio.Event()
+        self._unpaused.set()
+        self._kick = asyncio.Event()  # the operator fixed the printer: retry without waiting
+        # Latest outcomes (ids only: no personal data) for the console, which offers to mark a
+        # printed card spoiled or to resolve an unknown outcome.
+        self.recent: deque[agent_pb2.JobEvent] = deque(maxlen=20)
 
     def stop(self) -> None:
         """Take no new card; the card in progress (if any) finishes."""
         self._stop.set()
+
+    def pause(self) -> None:
+        """Operator: start no new card until resume() (call on the event loop)."""
+        self.paused = True
+        self._unpaused.clear()
+
+    def resume(self) -> None:
+        """Operator: print again, and at once if the printer was waiting after a refusal
+        (call on the event loop)."""
+        self.paused = False
+        self._unpaused.set()
+        self._kick.set()
 
     async def run(self) -> None:
         producer = asyncio.create_task(self._produce(), name=f"prepare-{self.printer_id}")
@@ -166,12 +187,25 @@ class PrinterWorker:
             self.stats.waiting_for_card_s += time.monotonic() - idle_since
             if ready is None:
                 return
+            if self.paused:
+                await self._until(self._unpaused)
+                if self._stop.is_set():
+                    return  # the prepared lease stays held (returned on shutdown)
             self._ahead.release()  # the producer may now prepare the following card
             failed = await self._print_one(ready)
             if failed and not self._stop.is_set():
                 # The printer refused a card without touching a blank (offline, no blanks):
                 # pause so the window is not burnt as failures while someone fixes it.
-                await self._sleep_unless_stopped(self._retry_s)
+                self._kick.clear()
+                await self._until(self._kick, self._retry_s)
+
+    async def _until(self, event: asyncio.Event, seconds: float | None = None) -> None:
+        """Wait for `event`, the stop, or `seconds`, whichever comes first."""
+        waiters = {asyncio.ensure_future(event.wait()), asyncio.ensure_future(self._stop.wait())}
+        _, pending = await asyncio.wait(waiters, timeout=seconds,
+                                        return_when=asyncio.FIRST_COMPLETED)
+        for waiter in pending:
+            waiter.cancel()
 
     async def _next_ready(self) -> _Ready | None:
         getter = asyncio.ensure_future(self._ready.get())
@@ -240,6 +274,7 @@ class PrinterWorker:
         self._report_status(query=False)
         self._wake()
         log.info("lease %s on %s: %s %s", lease.lease_id, self.printer_id, name, outcome.reason)
+        self.recent.append(event)
         return outcome.state == common_pb2.FAILED_BEFORE_CARD
 
     def _call_driver(self, card: PreparedCard, on_fed: _FedCallback) -> CardOutcome:

@@ -152,6 +152,10 @@ class Agent:
         """Something new to send (thread-safe; printer threads call it from on_fed)."""
         self._call_in_loop(self.wake_event.set)
 
+    def call_in_loop(self, fn: Callable[[], None]) -> None:
+        """Run `fn` on the agent's event loop, from any thread (the console's actions)."""
+        self._call_in_loop(fn)
+
     def _call_in_loop(self, fn: Callable[[], None]) -> None:
         if self._loop is None or threading.get_ident() == self._loop_thread:
             fn()

@@ -33,6 +33,7 @@ class Session:
         self.call = call
         self.window = 0
         self._sent_seq = 0          # events up to this seq were sent on this stream
+        self._sent_action_seq = 0   # operator actions likewise (their own journal table)
         self._credit_view = 0       # leases the controller may still send us unasked
         self._closing = False
         self._last_heartbeat = 0.0
@@ -103,6 +104,7 @@ class Session:
             a.wake_event.clear()
             await self._send_returns()
             await self._send_events()
+            await self._send_actions()
             await self._send_credit()
             await self._send_statuses()
             await self._send_heartbeat_if_due()
@@ -136,6 +138,16 @@ class Session:
             for seq, event in batch:
                 await self.call.write(agent_pb2.AgentMessage(event=event))
                 self._sent_seq = seq
+
+    async def _send_actions(self) -> None:
+        a = self.agent
+        while True:
+            batch = a.journal.pending_actions(after_seq=self._sent_action_seq)
+            if not batch:
+                return
+            for seq, action in batch:
+                await self.call.write(agent_pb2.AgentMessage(operator_action=action))
+                self._sent_action_seq = seq
 
     async def _send_credit(self) -> None:
         a = self.agent
