@@ -158,6 +158,8 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
             action = message.operator_action
             log.info("operator action %s on printer %s at agent %s", action.action,
                      action.printer_id, session.agent_id)
+            # Acked only once audited, so the agent keeps replaying it until it is on record.
+            await self.worker.call(_audit_operator_action, self.ledger, session, action)
             session.outgoing.put_nowait(agent_pb2.ControllerMessage(ack=agent_pb2.Ack(events=[
                 agent_pb2.EventAck(event_id=action.action_id, status=agent_pb2.APPLIED)])))
         elif kind == "hello":
@@ -236,3 +238,13 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
                     session.window_hours)
                 last_window = time.monotonic()
             await self._grant(session)
+
+
+def _audit_operator_action(ledger: Ledger, session: AgentSession,
+                           action: agent_pb2.OperatorAction) -> None:
+    """An operator's action at a site's console, as its own audit entry (store worker thread)."""
+    with ledger.store.transaction():
+        ledger.audit(f"agent:{session.agent_id}", f"operator.{action.action[:40]}",
+                     action_id=action.action_id, site_code=session.site_code,
+                     printer_id=action.printer_id, detail=action.detail[:2000],
+                     occurred_at_ms=action.occurred_at_ms)
