@@ -1,4 +1,4 @@
-"""`cetak agent ...`: run a printer-host agent (and, later, agent administration calls)."""
+"""`cetak agent ...`: run a printer-host agent; release a dead agent's leases (admin)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,37 @@ def register(parser: argparse.ArgumentParser) -> None:
                                           "it, survive outages. Stops cleanly on SIGTERM.")
     run.add_argument("--config", required=True, metavar="FILE", help="agent TOML configuration")
     run.set_defaults(handler=_run)
-    # `agent release --agent ID` (admin: release a dead agent's leases) joins this group later.
+
+    from cetak.client import add_connection_options
+
+    release = commands.add_parser(
+        "release", help="release the leases of an agent declared dead (admin)",
+        description="For an agent that will not come back (stolen PC, dead disk): its unstarted "
+                    "leases go back to the queue at once; cards it had started are held as "
+                    "unknown until resolved. Refused while the agent is connected.")
+    release.add_argument("--agent", required=True, metavar="ID", help="the agent's id")
+    release.add_argument("--reason", default="declared dead by an admin")
+    add_connection_options(release)
+    release.set_defaults(handler=_release)
+
+
+def _release(args: argparse.Namespace) -> int:
+    import sys
+
+    import grpc
+
+    from cetak.api.v1 import admin_pb2, admin_pb2_grpc
+    from cetak.client import channel_from_args
+
+    stub = admin_pb2_grpc.AdminServiceStub(channel_from_args(args))
+    try:
+        r = stub.ReleaseAgent(admin_pb2.ReleaseAgentRequest(agent_id=args.agent,
+                                                            reason=args.reason), timeout=60)
+    except grpc.RpcError as exc:
+        print(f"cetak agent release: {exc.code().name}: {exc.details()}", file=sys.stderr)
+        return 1
+    print(f"released {r.released} lease(s) of agent {args.agent}", file=sys.stderr)
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -54,3 +54,43 @@ def test_serve_create_import_status_verify(tmp_path):
 def test_serve_refuses_without_tls_choice(tmp_path):
     r = run("controller", "serve", "--listen", "127.0.0.1:0", "--store", str(tmp_path / "x.db"))
     assert r.returncode == 2 and "--insecure" in r.stderr
+
+
+def test_agent_release_requeues_a_dead_agents_leases(tmp_path):
+    import asyncio
+
+    from cetak.api.v1 import agent_pb2
+    from cetak.controller.ledger import LeasePolicy
+    from cetak.controller.model import Campaign
+    from cetak.controller.server import create_server
+
+    from ..controller.conftest import SITE, make_records, receive_blanks
+    from ..controller.test_agent_stream import FakeAgent
+
+    async def scenario():
+        controller = create_server("127.0.0.1:0", str(tmp_path / "c.db"),
+                                   policy=LeasePolicy(lease_ms=3_600_000))
+        controller.ledger.create_campaign(Campaign("c1", "x", created_ms=1))
+        controller.ledger.add_records(make_records("c1", 3), 1)
+        receive_blanks(controller.ledger, SITE, 3)
+        await controller.start()
+        conn = ["--controller", f"127.0.0.1:{controller.port}", "--insecure"]
+        try:
+            agent = FakeAgent(controller.port, agent_id="dead-1")
+            await agent.expect("welcome")
+            agent.send(credit=agent_pb2.Credit(slots=3))
+            await agent.expect("lease", 3)
+            r = await asyncio.to_thread(run, "agent", "release", "--agent", "dead-1", *conn)
+            assert r.returncode == 1 and "connected" in r.stderr
+            await agent.close()
+            for _ in range(100):  # the controller notices the stream ended
+                if "dead-1" not in controller.agents.sessions:
+                    break
+                await asyncio.sleep(0.05)
+            r = await asyncio.to_thread(run, "agent", "release", "--agent", "dead-1", *conn)
+            assert r.returncode == 0 and "released 3" in r.stderr
+            assert controller.ledger.store.count_queued(SITE) == 3
+        finally:
+            await controller.stop()
+
+    asyncio.run(scenario())
