@@ -7,6 +7,7 @@ out; domain errors become status codes.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import tempfile
 import time
@@ -21,6 +22,7 @@ from cetak.api.v1 import admin_pb2, admin_pb2_grpc, common_pb2
 from . import serde
 from .ledger import Ledger, LedgerError
 from .model import AttemptState, Campaign
+from .ratelimit import RateLimiter
 from .status import CampaignStatusView, campaign_status
 from .store.errors import StoreError
 from .store.worker import StoreWorker
@@ -56,9 +58,20 @@ def status_to_pb(v: CampaignStatusView) -> admin_pb2.CampaignStatus:
             cards_per_hour=s.cards_per_hour) for s in v.sites])
 
 
+def _caller(context: grpc.aio.ServicerContext) -> str:
+    """Who is asking, for rate limiting: the verified certificate, else the peer address."""
+    auth = context.auth_context() or {}
+    pem = auth.get("x509_pem_cert")
+    if pem:
+        return "cert:" + hashlib.sha256(pem[0]).hexdigest()
+    return "peer:" + (context.peer() or "").rsplit(":", 1)[0]
+
+
 class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
     def __init__(self, ledger: Ledger, worker: StoreWorker, *,
-                 authorize: Callable | None = None, agent_sessions: dict | None = None) -> None:
+                 authorize: Callable | None = None, agent_sessions: dict | None = None,
+                 limiter: RateLimiter | None = None) -> None:
+        self.limiter = limiter or RateLimiter()
         self.ledger = ledger
         self.worker = worker
         self.authorize = authorize
@@ -66,6 +79,10 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
 
     async def _allow(self, context: grpc.aio.ServicerContext, method: str,
                      site_code: str = "") -> None:
+        if not self.limiter.allow(_caller(context)):
+            await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED,
+                                f"too many requests: at most {self.limiter.rate:g} per second "
+                                "per caller; try again shortly")
         if self.authorize is not None:
             await self.authorize(context, method, site_code)
 
