@@ -57,3 +57,31 @@ def test_flooding_admin_caller_is_refused_and_nothing_happens(tmp_path):
             await controller.stop()
 
     asyncio.run(scenario())
+
+
+def test_oversized_message_is_refused_before_it_reaches_the_servicer(tmp_path):
+    from cetak.controller.server import MAX_MESSAGE_BYTES
+
+    async def scenario():
+        controller = create_server("127.0.0.1:0", str(tmp_path / "c.db"))
+        await controller.start()
+        try:
+            options = [("grpc.max_send_message_length", 4 * MAX_MESSAGE_BYTES)]
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{controller.port}",
+                                                 options=options) as channel:
+                stub = admin_pb2_grpc.AdminServiceStub(channel)
+
+                async def chunks():
+                    yield admin_pb2.ImportChunk(header=admin_pb2.ImportHeader(
+                        campaign_id="c", format="csv"))
+                    yield admin_pb2.ImportChunk(data=b"x" * (MAX_MESSAGE_BYTES + 1))
+
+                try:
+                    await stub.ImportRecords(chunks(), timeout=30)
+                    raise AssertionError("an oversized message was accepted")
+                except grpc.aio.AioRpcError as exc:
+                    assert exc.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        finally:
+            await controller.stop()
+
+    asyncio.run(scenario())
