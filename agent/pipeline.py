@@ -111,6 +111,10 @@ class PrinterWorker:
         (call on the event loop)."""
         self.paused = False
         self._unpaused.set()
+        self.retry_now()
+
+    def retry_now(self) -> None:
+        """Operator: the printer is fixed; end the wait after a refused card (event loop)."""
         self._kick.set()
 
     async def run(self) -> None:
