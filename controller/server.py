@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_health.v1.health import aio as health_aio
 from grpc_reflection.v1alpha import reflection
 
 from cetak.api.v1 import admin_pb2, admin_pb2_grpc, agent_pb2, agent_pb2_grpc
@@ -37,7 +38,7 @@ class Controller:
     worker: StoreWorker
     agents: AgentServicer
     admin: AdminServicer
-    health: health.HealthServicer
+    health: health_aio.HealthServicer
     audit: QueuedAudit
     secure: bool = True
     metrics: ControllerMetrics | None = None
@@ -49,12 +50,12 @@ class Controller:
                           detail={"port": self.port, "tls": self.secure})
         self._expiry_task = asyncio.create_task(self._expire_loop())
         for name in ("", "cetak.api.v1.AgentService", "cetak.api.v1.AdminService"):
-            self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+            await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
         log.info("controller listening on port %d", self.port)
 
     async def stop(self, grace: float = 2.0) -> None:
         for name in ("", "cetak.api.v1.AgentService", "cetak.api.v1.AdminService"):
-            self.health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+            await self.health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
         if self._expiry_task is not None:
             self._expiry_task.cancel()
         for session in list(self.agents.sessions.values()):
@@ -113,7 +114,7 @@ def create_server(address: str, store_url: str, *, policy: LeasePolicy | None = 
                           agent_sessions=agents.sessions)
     agent_pb2_grpc.add_AgentServiceServicer_to_server(agents, server)
     admin_pb2_grpc.add_AdminServiceServicer_to_server(admin, server)
-    health_servicer = health.HealthServicer(experimental_non_blocking=True)
+    health_servicer = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection((
         agent_pb2.DESCRIPTOR.services_by_name["AgentService"].full_name,
