@@ -14,6 +14,9 @@ def register(parser: argparse.ArgumentParser) -> None:
                               description="Run the agent: lease work from the controller, print "
                                           "it, survive outages. Stops cleanly on SIGTERM.")
     run.add_argument("--config", required=True, metavar="FILE", help="agent TOML configuration")
+    run.add_argument("--lang", choices=("id", "en"), default=None,
+                     help="language of operator messages and the console's default (default: "
+                          "from LC_ALL/LC_MESSAGES/LANG, else id = Bahasa Indonesia)")
     run.set_defaults(handler=_run)
 
     from cetak.client import add_connection_options
@@ -52,13 +55,24 @@ def _run(args: argparse.Namespace) -> int:
     from cetak.agent.config import load_config
     from cetak.agent.daemon import run_agent
     from cetak.agent.errors import AgentError, ConfigError
+    from cetak.i18n import choose_language, gettext_for
 
+    # The operator reads these (Bahasa Indonesia by default); the details they quote (config
+    # keys, file modes) stay as the code wrote them, so they can be searched for.
+    lang = choose_language(getattr(args, "lang", None))
+    _ = gettext_for(lang)
     try:
         config = load_config(args.config)
-        return run_agent(config)
+        code = run_agent(config, lang=lang)
     except ConfigError as exc:
-        log.error("configuration %s: %s", args.config, exc)
+        log.error(_("Configuration {file}: {error} (fix the file, then start the agent "
+                    "again)").format(file=args.config, error=exc))
         return 2
     except AgentError as exc:
-        log.error("%s", exc)
+        log.error(_("The agent could not start: {error}").format(error=exc))
         return 1
+    if code == 0:
+        log.warning(_("The agent has stopped; its work is kept in the journal"))
+    else:
+        log.error(_("The agent stopped after an error; see the messages above"))
+    return code

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import grpc
 
@@ -60,8 +62,10 @@ def default_backends(config: AgentConfig) -> Sequence[PrinterBackend]:
     return build_backends(config)
 
 
-def run_agent(config: AgentConfig, backend_factory: BackendFactory | None = None) -> int:
-    """Run an agent until SIGTERM/SIGINT; returns the exit code (0 after a clean stop)."""
+def run_agent(config: AgentConfig, backend_factory: BackendFactory | None = None, *,
+              lang: str | None = None) -> int:
+    """Run an agent until SIGTERM/SIGINT; returns the exit code (0 after a clean stop).
+    `lang`: the operator console's default language (cetak.i18n.choose_language)."""
     channels = channel_factory(config.controller)
     journal = open_journal(config.journal)
     try:
@@ -81,10 +85,28 @@ def run_agent(config: AgentConfig, backend_factory: BackendFactory | None = None
             loop.add_signal_handler(sig, agent.request_stop)
         log.info("agent %s for site %s with %d printer(s)", config.agent_id, config.site_code,
                  len(backends))
+        console = _start_console(agent, config, lang)
         try:
             return await agent.run()
         finally:
+            if console is not None:
+                console.stop()
             if metrics_server is not None:
                 metrics_server.stop()
 
     return asyncio.run(main())
+
+
+def _start_console(agent: Agent, config: AgentConfig, lang: str | None) -> Any:
+    if not config.console_address:
+        return None
+    from cetak.agent.console import start_console
+    from cetak.i18n import choose_language, gettext_for
+
+    chosen = choose_language(lang)
+    console = start_console(agent, config.console_address, chosen)
+    if console is not None:
+        # Told on stderr whatever the log level: the operator needs this address.
+        _ = gettext_for(chosen)
+        print(_("Operator console: {url}").format(url=console.url), file=sys.stderr, flush=True)
+    return console

@@ -1,0 +1,127 @@
+"""Every text the console shows, marked for the catalogue (cetak/i18n); translated per request.
+
+Alerts say what to do, in the order the operator does it, and end with the button to press.
+"""
+
+from __future__ import annotations
+
+from cetak.i18n import N_
+from cetak.printers.status import Condition
+
+# What the operator does about each printer condition. The printer's own words are shown
+# beside it, for the technician.
+ALERTS: dict[Condition, str] = {
+    Condition.CARD_JAM: N_("Card jam: open the cover, take the card out, press Continue"),
+    Condition.RIBBON_OUT: N_("Ribbon out: change the ribbon, then press Continue"),
+    Condition.FILM_OUT: N_("Film out: change the retransfer film, then press Continue"),
+    Condition.FEEDER_EMPTY: N_("No blank cards: load blanks, record them below, then press "
+                               "Continue"),
+    Condition.COVER_OPEN: N_("Cover open: close the printer cover, then press Continue"),
+    Condition.CHIP_WRITE_FAILED: N_("Chip not written: take the card out, put it with the "
+                                    "spoiled cards, press Continue"),
+    Condition.OUTPUT_FULL: N_("Output tray full: take the finished cards out, then press "
+                              "Continue"),
+    Condition.NEEDS_CLEANING: N_("Printer needs cleaning: clean it as its manual says, then "
+                                 "press Continue"),
+    Condition.OFFLINE: N_("Printer not answering: check its power and cable, switch it on, "
+                          "then press Continue"),
+    Condition.COMMAND_ERROR: N_("Printer refused a card: check the printer's display, then "
+                                "press Continue"),
+    Condition.OTHER: N_("Printer error: read the printer's display, fix it, then press "
+                        "Continue"),
+}
+
+LOW_RIBBON = N_("Ribbon almost used up ({percent}%): have a new ribbon ready")
+LOW_FILM = N_("Film almost used up ({percent}%): have a new film ready")
+LOW_BLANKS = N_("Only {count} blank cards left in the hopper: load more soon")
+UNKNOWN_OUTCOME = N_("Result of card {record} unknown: look at the card, then press Printed "
+                     "or Not printed")
+PAUSED = N_("Paused by the operator: press Resume to print again")
+
+CONNECTED = N_("Connected to the central server")
+DISCONNECTED = N_("Central server not connected — still printing from the local queue: "
+                  "{count} cards left")
+UNSENT = N_("{count} reports waiting to be sent to the central server")
+
+STATES = {
+    "ready": N_("Ready"),
+    "busy": N_("Printing"),
+    "error": N_("Needs attention"),
+    "offline": N_("Not connected"),
+    "unknown": N_("Unknown"),
+}
+
+OUTCOMES = {
+    "PRINTED": N_("Printed"),
+    "SPOILED": N_("Spoiled"),
+    "FAILED_BEFORE_CARD": N_("Not started"),
+    "UNKNOWN": N_("Unknown"),
+}
+
+# Why a printed card is spoiled: a code goes to the controller (never free text, which could
+# carry personal data), the label to the screen.
+SPOIL_REASONS = {
+    "smudged": N_("Smudged or streaked print"),
+    "colours": N_("Wrong colours"),
+    "scratched": N_("Scratched or bent card"),
+    "chip": N_("Chip does not read"),
+    "dropped": N_("Dropped or damaged while handling"),
+    "other": N_("Other"),
+}
+
+# Labels of the page (the script reads them from the page, already translated).
+LABELS = {
+    "title": N_("cetak operator console"),
+    "site": N_("Site"),
+    "agent": N_("Agent"),
+    "printer": N_("Printer"),
+    "state": N_("State"),
+    "ribbon": N_("Ribbon"),
+    "film": N_("Film"),
+    "blanks": N_("Blank cards in the hopper"),
+    "now_printing": N_("Now printing"),
+    "nothing": N_("Nothing"),
+    "queue": N_("Local queue"),
+    "queue_empty": N_("The local queue is empty"),
+    "queue_more": N_("and {count} more"),
+    "pause": N_("Pause"),
+    "resume": N_("Resume"),
+    "continue": N_("Continue"),
+    "paused": N_("Paused"),
+    "blanks_loaded": N_("Blanks loaded"),
+    "count": N_("Number of cards"),
+    "serial_from": N_("First serial number"),
+    "serial_to": N_("Last serial number"),
+    "record": N_("Record"),
+    "recent": N_("Latest cards"),
+    "blank_serial": N_("Blank serial"),
+    "result": N_("Result"),
+    "mark_spoiled": N_("Mark spoiled"),
+    "reason": N_("Reason"),
+    "printed": N_("Printed"),
+    "not_printed": N_("Not printed"),
+    "reported": N_("Reported"),
+    "save": N_("Save"),
+    "cards_today": N_("Printed by this agent since it started"),
+    "lost_connection": N_("The console cannot reach the agent. Is the agent running?"),
+    "names_masked": N_("Names are hidden: this screen is not on the site's own PC"),
+    "language": N_("Language"),
+}
+
+# Answers to actions.
+DONE = N_("Recorded; it will be sent to the central server")
+ERRORS = {
+    "bad_token": N_("The page is out of date: reload it"),
+    "bad_request": N_("The request could not be read"),
+    "unknown_action": N_("Unknown action"),
+    "unknown_printer": N_("Unknown printer"),
+    "bad_count": N_("The number of cards must be a whole number from 1 to 10000"),
+    "bad_serial": N_("A serial number has at most 64 letters, digits, '-' or '/'"),
+    "unknown_card": N_("That card is not among the latest cards of this printer"),
+    "already_reported": N_("That card was already reported"),
+    "bad_reason": N_("Choose a reason"),
+    "not_unknown": N_("Only a card whose result is unknown can be resolved"),
+    "not_printed_card": N_("Only a printed card can be marked spoiled"),
+    "printer_unreachable": N_("The virtual printer's service port did not answer: {error}"),
+    "stopping": N_("The agent is stopping"),
+}
