@@ -20,6 +20,7 @@ import grpc
 from cetak.api.v1 import admin_pb2, admin_pb2_grpc, common_pb2
 
 from . import serde
+from .inventory import Inventory, site_stock
 from .ledger import Ledger, LedgerError
 from .model import AttemptState, Campaign
 from .ratelimit import RateLimiter
@@ -76,6 +77,7 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         self.worker = worker
         self.authorize = authorize
         self.agent_sessions = agent_sessions if agent_sessions is not None else {}
+        self.inventory = Inventory(ledger)
 
     async def _allow(self, context: grpc.aio.ServicerContext, method: str,
                      site_code: str = "") -> None:
@@ -229,7 +231,7 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
             movement = serde.movement_from_pb(request, uuid.uuid4().hex, now_ms())
         except serde.BadMessage as exc:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
-        saved = await self._run(context, self.ledger.record_inventory, movement)
+        saved = await self._run(context, self.inventory.record, movement)
         return serde.movement_to_pb(saved)
 
     async def GetInventory(self, request, context):
@@ -238,18 +240,7 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
 
         def collect():
             sites = [request.site_code] if request.site_code else store.inventory_sites()
-            out = []
-            for code in sites:
-                b = store.site_blanks(code)
-                moves = [m for m in store.movements(code) if m.kind == "receive"]
-                out.append(admin_pb2.SiteInventory(
-                    site_code=code, blanks_received=b.received + b.transferred_in,
-                    blanks_in_stock=b.in_stock, blanks_printed=b.printed,
-                    blanks_spoiled=b.spoiled, blanks_unknown=b.unknown,
-                    blanks_transferred_out=b.transferred_out, blanks_destroyed=b.destroyed,
-                    ribbons_received=sum(m.quantity for m in moves if m.item == "ribbon"),
-                    films_received=sum(m.quantity for m in moves if m.item == "film")))
-            return out
+            return [serde.site_inventory_to_pb(site_stock(store, code)) for code in sites]
 
         return admin_pb2.InventoryResponse(sites=await self._run(context, collect))
 
@@ -292,3 +283,63 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         released = await self._run(context, self.ledger.release_agent, request.agent_id,
                                    now_ms())
         return admin_pb2.ReleaseAgentResponse(released=released)
+
+    # -- campaign operations -------------------------------------------------------------------
+
+    async def _caller(self, context: grpc.aio.ServicerContext, method: str,
+                      site_code: str = "") -> str:
+        """Authorize like _allow, and name the caller for records that say who did it."""
+        identity = None
+        if self.authorize is not None:
+            identity = await self.authorize(context, method, site_code)
+        return getattr(identity, "actor", None) or "plaintext:unidentified"
+
+    async def TransferInventory(self, request, context):
+        await self._allow(context, "TransferInventory", request.from_site)
+        out, into = await self._run(
+            context, lambda: self.inventory.transfer(
+                request.from_site, request.to_site, request.item, request.quantity, now_ms(),
+                serial_from=request.serial_from, serial_to=request.serial_to,
+                reference=request.reference))
+        return admin_pb2.TransferResponse(transfer_out=serde.movement_to_pb(out),
+                                          transfer_in=serde.movement_to_pb(into))
+
+    async def DestroyBlanks(self, request, context):
+        actor = await self._caller(context, "DestroyBlanks", request.site_code)
+        now = now_ms()
+        record = await self._run(
+            context, lambda: self.inventory.destroy(
+                request.site_code, serials=list(request.serials), quantity=request.quantity,
+                place=request.place, witnesses=list(request.witnesses), method=request.method,
+                created_by=actor, destroyed_ms=request.destroyed_at_ms or now, now_ms=now))
+        return serde.destruction_to_pb(record)
+
+    async def ListDestructionRecords(self, request, context):
+        await self._allow(context, "ListDestructionRecords", request.site_code)
+        rows = await self._run(context, self.ledger.store.destruction_records,
+                               request.site_code, request.number)
+        return admin_pb2.ListDestructionRecordsResponse(
+            records=[serde.destruction_to_pb(r) for r in rows])
+
+    async def AdjudicateRecord(self, request, context):
+        from .adjudication import adjudicate
+
+        actor = await self._caller(context, "AdjudicateRecord")
+        view = await self._run(context, adjudicate, self.ledger, request.record_id,
+                               request.release, request.reason, actor)
+        return admin_pb2.AdjudicateResponse(record=serde.record_to_pb(view))
+
+    async def PlanCampaign(self, request, context):
+        from .planner import DEFAULT_SPOIL_ALLOWANCE, gather, plan
+
+        await self._allow(context, "PlanCampaign")
+        allowance = request.spoil_allowance or DEFAULT_SPOIL_ALLOWANCE
+        if not 0 <= allowance < 1:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT,
+                                "spoil_allowance: expected a fraction in [0, 1)")
+
+        def build():
+            with self.ledger.store.transaction():
+                return plan(gather(self.ledger.store, request.campaign_id, now_ms(), allowance))
+
+        return serde.plan_to_pb(await self._run(context, build))

@@ -40,6 +40,14 @@ def register(parser: argparse.ArgumentParser) -> None:
     add_connection_options(status)
     status.set_defaults(handler=_status)
 
+    report = sub.add_parser("report", help="per-site progress as progress.csv and a "
+                                           "progress.png chart (printed vs target)")
+    report.add_argument("campaign")
+    report.add_argument("--out", type=Path, required=True, metavar="DIR")
+    report.add_argument("--json", action="store_true", help="print the files written as JSON")
+    add_connection_options(report)
+    report.set_defaults(handler=_report)
+
     verify = sub.add_parser("verify", help="check every ledger invariant in the store")
     verify.add_argument("--store", required=True, help="store URL or SQLite file")
     verify.add_argument("--json", action="store_true")
@@ -83,9 +91,36 @@ def import_chunks(campaign: str, path: Path, skip_invalid: bool):
     fmt = {".csv": "csv", ".jsonl": "jsonl", ".zip": "zip"}.get(path.suffix.lower(), "csv")
     yield admin_pb2.ImportChunk(header=admin_pb2.ImportHeader(
         campaign_id=campaign, format=fmt, skip_invalid=skip_invalid, filename=path.name))
-    with path.open("rb") as f:
+    with path.open("rb") as f, _upload_progress(path.stat().st_size) as advance:
         while block := f.read(CHUNK):
+            advance(len(block))
             yield admin_pb2.ImportChunk(data=block)
+
+
+class _upload_progress:
+    """A rich progress bar on stderr while a large file is sent, when stderr is a terminal
+    (the controller validates as it stores, so the bar ends where the server's work starts)."""
+
+    def __init__(self, total: int) -> None:
+        self._total = total
+        self._bar = None
+
+    def __enter__(self):  # noqa: ANN204 - returns the advance callback
+        if self._total >= 4 * CHUNK and sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+            self._bar = Progress("uploading", BarColumn(), DownloadColumn(),
+                                 TimeRemainingColumn(), console=Console(stderr=True),
+                                 transient=True)
+            self._bar.start()
+            task = self._bar.add_task("upload", total=self._total)
+            return lambda n: self._bar.update(task, advance=n)
+        return lambda n: None
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -139,6 +174,30 @@ def _status(args: argparse.Namespace) -> int:
     from cetak.reports import print_status_table
 
     print_status_table(s)
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    import grpc
+
+    from cetak.api.v1 import admin_pb2, admin_pb2_grpc
+
+    from .reports import write_report
+
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return _fail(f"--out: {exc.strerror}")
+    stub = admin_pb2_grpc.AdminServiceStub(channel_from_args(args))
+    try:
+        s = stub.GetStatus(admin_pb2.StatusRequest(campaign_id=args.campaign))
+    except grpc.RpcError as exc:
+        return _rpc_error(exc)
+    table, chart = write_report(s, args.out)
+    if args.json:
+        print(json.dumps({"csv": str(table), "png": str(chart), "sites": len(s.sites)}))
+    else:
+        print(f"wrote {table} and {chart}", file=sys.stderr)
     return 0
 
 

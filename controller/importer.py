@@ -7,12 +7,14 @@ transaction, so a failure half-way leaves the store as it was.
 
 from __future__ import annotations
 
-import uuid
+import itertools
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .ledger import Ledger, LedgerError
-from .model import NewRecord, RecordState
+from .media import sha256_hex
+from .model import NewRecord
 
 BATCH = 2000
 ALREADY_PRINTED = "already printed in an earlier campaign: a replacement needs PENGGANTIAN"
@@ -53,7 +55,19 @@ def import_file(ledger: Ledger, campaign_id: str, path: Path, skip_invalid: bool
     regions = load_regions()
     out = ImportOutcome()
     pending: list[NewRecord] = []
-    nik_to_record: dict[str, str] = {}
+    images = _Images()
+    # Record ids: a random prefix per import, then a counter. Ids in insertion order append
+    # to the primary-key index instead of landing at random pages (uuid4 ids made the insert
+    # the slowest step of a million-record import).
+    id_prefix = os.urandom(5).hex()[:9]
+    sequence = itertools.count()
+    # A campaign without records cannot hold a NIK of this file (the file's own duplicates
+    # are the validator's); nothing printed anywhere means no earlier card to replace.
+    checks = _Checks(
+        in_campaign=bool(store.record_counts(campaign_id)),
+        printed_elsewhere=any(state == "printed" for other in store.list_campaigns()
+                              if other.campaign_id != campaign_id
+                              for _, state, _ in store.record_counts(other.campaign_id)))
     try:
         run = open_prr(path, regions=regions, batch_size=BATCH)
     except InputUnusable as exc:
@@ -64,36 +78,38 @@ def import_file(ledger: Ledger, campaign_id: str, path: Path, skip_invalid: bool
                 for batch in run:
                     out.errors += [RowError(e.line, e.field, e.reason) for e in batch.errors]
                     out.invalid += batch.invalid
-                    accepted = _accept(store, campaign_id, batch.records, out)
+                    accepted = _accept(store, campaign_id, batch.records, out, checks)
                     for rec in accepted:
-                        record_id = "r" + uuid.uuid4().hex[:15]
+                        record_id = f"r{id_prefix}{next(sequence):07x}"
                         try:
-                            card = to_card_record(rec, regions, record_id=record_id)
+                            card = to_card_record(rec, regions, record_id=record_id,
+                                                  with_images=False)
+                            card.foto_sha256 = images.sha(rec, rec.foto, "foto")
+                            card.tanda_tangan_sha256 = images.sha(rec, rec.tanda_tangan,
+                                                                  "tanda_tangan")
                         except PrrError as exc:
                             out.invalid += 1
                             out.errors.append(RowError(rec.line, "foto", str(exc)))
                             continue
-                        nik_to_record[rec.nik] = record_id
                         pending.append(NewRecord(
                             record_id=record_id, campaign_id=campaign_id, nik=rec.nik,
                             site_code=rec.kelurahan_kode, kategori=rec.kategori,
                             alasan=rec.alasan, payload=card.SerializeToString()))
                     if len(pending) >= BATCH:
+                        store.insert_media(images.take_new(), now_ms)
                         store.insert_records(pending, now_ms)
                         out.imported += len(pending)
                         pending = []
             except InputUnusable as exc:
                 raise ImportRefused(str(exc)) from exc
             if pending:
+                store.insert_media(images.take_new(), now_ms)
                 store.insert_records(pending, now_ms)
                 out.imported += len(pending)
-            for hold in run.holds:
-                for nik in hold.niks:
-                    record_id = nik_to_record.get(nik)
-                    if record_id is not None:
-                        store.set_record_state(record_id, RecordState.HELD,
-                                               hold_reason=HOLD_REASON)
-                        out.held += 1
+            # By NIK, in the store: a NIK -> record id map of a million records would cost
+            # more memory than the whole rest of the import.
+            out.held += store.hold_records_by_nik(
+                campaign_id, [nik for hold in run.holds for nik in hold.niks], HOLD_REASON)
         out.valid = out.imported
         ledger.audit("admin", "records.import", campaign_id=campaign_id,
                      imported=out.imported, invalid=out.invalid, held=out.held,
@@ -105,19 +121,54 @@ def import_file(ledger: Ledger, campaign_id: str, path: Path, skip_invalid: bool
     return out
 
 
+class _Images:
+    """Each distinct image file of one import read and hashed once (synthetic and real
+    exports share placeholder photos by path); new content is handed to the store in batches.
+    Memory: one hash per distinct path, plus the bytes of images not yet stored."""
+
+    def __init__(self) -> None:
+        self._by_key: dict[str, str] = {}
+        self._new: dict[str, bytes] = {}
+
+    def sha(self, rec, key: str, field: str) -> str:
+        if not key:
+            return ""
+        sha = self._by_key.get(key)
+        if sha is None:
+            from cetak.prr.cardrecord import load_image
+
+            data = load_image(rec, key, field)
+            sha = sha256_hex(data)
+            self._by_key[key] = sha
+            self._new.setdefault(sha, data)
+        return sha
+
+    def take_new(self) -> list[tuple[str, bytes]]:
+        new, self._new = list(self._new.items()), {}
+        return new
+
+
 class _Refused(Exception):
     def __init__(self, outcome: ImportOutcome) -> None:
         super().__init__("import refused")
         self.outcome = outcome
 
 
-def _accept(store, campaign_id: str, records: list, out: ImportOutcome) -> list:
+@dataclass(frozen=True)
+class _Checks:
+    in_campaign: bool = True
+    printed_elsewhere: bool = True
+
+
+def _accept(store, campaign_id: str, records: list, out: ImportOutcome,
+            checks: _Checks = _Checks()) -> list:
     """Drop records whose NIK is already in the campaign, or printed before as a BARU."""
     if not records:
         return []
     niks = [r.nik for r in records]
-    in_campaign = store.niks_in_campaign(campaign_id, niks)
-    printed_before = store.niks_printed_elsewhere(campaign_id, niks)
+    in_campaign = store.niks_in_campaign(campaign_id, niks) if checks.in_campaign else set()
+    printed_before = (store.niks_printed_elsewhere(campaign_id, niks)
+                      if checks.printed_elsewhere else set())
     accepted = []
     for r in records:
         if r.nik in in_campaign:

@@ -102,7 +102,8 @@ def movement_from_pb(m: admin_pb2.InventoryMovement, movement_id: str,
                      now_ms: int) -> InventoryMovement:
     if m.item not in ("blank", "ribbon", "film"):
         raise BadMessage(f"item: expected blank, ribbon or film, got {m.item!r}")
-    if m.kind not in ("receive", "transfer_out", "transfer_in", "destroy", "adjust"):
+    if m.kind not in ("receive", "transfer_out", "transfer_in", "destroy", "adjust",
+                      "spoil"):
         raise BadMessage(f"kind: unknown inventory movement {m.kind!r}")
     if not m.site_code:
         raise BadMessage("site_code: required")
@@ -118,3 +119,45 @@ def movement_to_pb(m: InventoryMovement) -> admin_pb2.InventoryMovement:
         movement_id=m.movement_id, site_code=m.site_code, item=m.item, kind=m.kind,
         quantity=m.quantity, serial_from=m.serial_from, serial_to=m.serial_to,
         reference=m.reference, at_ms=m.at_ms, counterpart_site=m.counterpart_site)
+
+
+def site_inventory_to_pb(s) -> admin_pb2.SiteInventory:
+    """A controller.inventory.SiteStock as the API's SiteInventory."""
+    b = s.blanks
+    return admin_pb2.SiteInventory(
+        site_code=s.site_code, blanks_received=b.received + b.transferred_in,
+        blanks_in_stock=b.in_stock, blanks_printed=b.printed, blanks_spoiled=b.spoiled,
+        blanks_unknown=b.unknown, blanks_transferred_out=b.transferred_out,
+        blanks_destroyed=b.destroyed, ribbons_received=s.ribbons_received,
+        films_received=s.films_received, ribbons_in_stock=s.ribbons_in_stock,
+        films_in_stock=s.films_in_stock, blanks_awaiting_destruction=s.awaiting_destruction,
+        blanks_transferred_in=b.transferred_in, blanks_received_direct=b.received,
+        blank_ranges=[admin_pb2.SerialRange(serial_from=r.serial_from, serial_to=r.serial_to,
+                                             count=r.count) for r in s.ranges])
+
+
+def destruction_to_pb(d: dict) -> admin_pb2.DestructionRecord:
+    return admin_pb2.DestructionRecord(
+        number=d["number"], site_code=d["site_code"], place=d["place"],
+        destroyed_at_ms=d["destroyed_ms"], count=d["count"], serials=d["serials"],
+        witnesses=d["witnesses"], method=d["method"], created_by=d["created_by"],
+        created_ms=d["created_ms"], movement_id=d["movement_id"])
+
+
+def destruction_from_pb(m: admin_pb2.DestructionRecord) -> dict:
+    return dict(number=m.number, site_code=m.site_code, place=m.place,
+                destroyed_ms=m.destroyed_at_ms, count=m.count, serials=list(m.serials),
+                witnesses=list(m.witnesses), method=m.method, created_by=m.created_by,
+                created_ms=m.created_ms, movement_id=m.movement_id)
+
+
+def plan_to_pb(p) -> admin_pb2.CampaignPlan:
+    """A controller.planner.Plan as the API's CampaignPlan."""
+    return admin_pb2.CampaignPlan(
+        campaign_id=p.campaign_id, as_of_ms=p.as_of_ms, deadline_ms=p.deadline_ms,
+        budget_baru_left=p.budget_baru_left, budget_penggantian_left=p.budget_penggantian_left,
+        warnings=p.warnings,
+        sites=[admin_pb2.SitePlan(**vars(s)) for s in p.sites],
+        moves=[admin_pb2.PlanMove(kind=m.kind, item=m.item, from_site=m.from_site,
+                                  to_site=m.to_site, quantity=m.quantity, reason=m.reason)
+               for m in p.moves])

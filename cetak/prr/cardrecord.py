@@ -28,6 +28,14 @@ def _load(rec: PrrRecord, key: str, field: str, max_bytes: int) -> bytes:
             f"line {rec.line}: {field} cannot be loaded ({type(exc).__name__})") from exc
 
 
+def load_image(rec: PrrRecord, key: str, field: str) -> bytes:
+    """The bytes of a record's `foto` or `tanda_tangan` (by key), within that field's size
+    limit; MediaUnavailable when it cannot be read."""
+    limit = (DEFAULT_LIMITS.foto_max_bytes if field == "foto"
+             else DEFAULT_LIMITS.tanda_tangan_max_bytes)
+    return _load(rec, key, field, limit)
+
+
 def to_card_record(rec: PrrRecord, regions: RegionTable, *, record_id: str = "",
                    with_images: bool = True) -> CardRecord:
     """The `CardRecord` for `rec`: text in capitals, region names from `regions`, rt/rw as

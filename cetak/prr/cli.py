@@ -42,6 +42,10 @@ def register(parser: argparse.ArgumentParser) -> None:
     generate.add_argument("--format", choices=("csv", "jsonl"), default="csv")
     generate.add_argument("--json", action="store_true", help="print {path, count} as JSON")
     generate.set_defaults(handler=_generate)
+    # Lookups and decisions over the controller's admin API live with the controller.
+    from cetak.controller.record_cli import add_subcommands
+
+    add_subcommands(sub)
     parser.set_defaults(handler=lambda args: _usage(parser))
 
 

@@ -41,6 +41,8 @@ class Action(StrEnum):
     ATTEMPT_RESOLVE = "attempt.resolve"
     RECORDS_MOVE = "records.move"
     AGENT_RELEASE = "agent.release"
+    BLANKS_DESTROY = "blanks.destroy"        # signs a destruction record (berita acara)
+    RECORD_ADJUDICATE = "record.adjudicate"  # releases or rejects a possible duplicate person
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +75,8 @@ RULES: dict[Action, Rule] = {
     Action.ATTEMPT_RESOLVE: _rule({_A}),
     Action.RECORDS_MOVE: _rule({_A}),
     Action.AGENT_RELEASE: _rule({_A}),
+    Action.BLANKS_DESTROY: _rule({_A}),
+    Action.RECORD_ADJUDICATE: _rule({_A}),
 }
 
 READ_ACTIONS = frozenset({Action.CAMPAIGN_READ, Action.SITE_READ, Action.RECORD_READ,
@@ -96,6 +100,13 @@ ADMIN_RPC_ACTIONS: dict[str, Action] = {
     "ResolveAttempt": Action.ATTEMPT_RESOLVE,
     "MoveRecords": Action.RECORDS_MOVE,
     "ReleaseAgent": Action.AGENT_RELEASE,
+    # Campaign operations. A transfer is authorised at the sending site (its operator hands
+    # the blanks over); the plan is counts only, like the status.
+    "TransferInventory": Action.INVENTORY_RECORD,
+    "DestroyBlanks": Action.BLANKS_DESTROY,
+    "ListDestructionRecords": Action.SITE_READ,
+    "AdjudicateRecord": Action.RECORD_ADJUDICATE,
+    "PlanCampaign": Action.CAMPAIGN_READ,
 }
 
 

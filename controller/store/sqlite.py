@@ -11,7 +11,7 @@ import contextlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from ..model import (
@@ -31,11 +31,33 @@ _ATTEMPT_COLUMNS = ("lease_id, record_id, campaign_id, site_code, agent_id, epoc
                     "state, reason, attempt_id, printer_id, blank_serial, kategori, updated_ms")
 
 
+_ATTEMPT_COLUMNS_A = ", ".join(f"a.{c.strip()}" for c in _ATTEMPT_COLUMNS.split(","))
+
+
+def _chunks(items: list[str], size: int = 400) -> list[list[str]]:
+    # SQLite allows 999 host parameters in older builds: stay well under.
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
 def _attempt(row: tuple) -> Attempt:
     return Attempt(lease_id=row[0], record_id=row[1], campaign_id=row[2], site_code=row[3],
                    agent_id=row[4], epoch=row[5], expires_ms=row[6], state=AttemptState(row[7]),
                    reason=row[8], attempt_id=row[9], printer_id=row[10], blank_serial=row[11],
                    kategori=row[12], updated_ms=row[13])
+
+
+def _run_commit_hooks(hooks: list) -> None:
+    # A hook may register another (an audit entry written by a hook): run until none is new.
+    done = 0
+    while done < len(hooks):
+        hooks[done][0]()
+        done += 1
+
+
+def _drop_commit_hooks(hooks: list) -> None:
+    pending, hooks[:] = list(hooks), []
+    for _before, rollback in pending:
+        rollback()
 
 
 class SqliteStore:
@@ -53,6 +75,7 @@ class SqliteStore:
                                      timeout=30.0)
         self._lock = threading.RLock()
         self._depth = 0
+        self._commit_hooks: list[tuple[Callable[[], None], Callable[[], None]]] = []
         c = self._conn
         c.execute("PRAGMA journal_mode=WAL")
         c.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
@@ -85,12 +108,35 @@ class SqliteStore:
                 self._depth -= 1
                 if depth == 0:
                     c.execute("ROLLBACK")
+                    _drop_commit_hooks(self._commit_hooks)
                 else:
                     c.execute(f"ROLLBACK TO {name}")
                     c.execute(f"RELEASE {name}")
                 raise
+            if depth == 0 and self._commit_hooks:
+                try:
+                    _run_commit_hooks(self._commit_hooks)
+                except BaseException:
+                    self._depth -= 1
+                    c.execute("ROLLBACK")
+                    _drop_commit_hooks(self._commit_hooks)
+                    raise
+                self._commit_hooks.clear()
             self._depth -= 1
             c.execute("COMMIT" if depth == 0 else f"RELEASE {name}")
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._depth > 0
+
+    def on_commit(self, before: Callable[[], None], rollback: Callable[[], None]) -> None:
+        """Run `before` inside the outermost open transaction just before it commits, or
+        `rollback` if it rolls back instead (the ledger writes its batched audit entry so:
+        one chained entry per commit, in the commit it describes)."""
+        if self._depth == 0:
+            raise StoreError("on_commit needs an open transaction")
+        if (before, rollback) not in self._commit_hooks:
+            self._commit_hooks.append((before, rollback))
 
     def try_lock(self, key: str, *, wait: bool = False) -> bool:
         """Serialise a read-check-write on `key` among writers. SQLite has one writer at a
@@ -220,9 +266,13 @@ class SqliteStore:
                        f"FROM records WHERE {where} ORDER BY {order} LIMIT ?",
                        (site_code, *excluded, limit))
 
-    def count_queued(self, site_code: str) -> int:
-        return self._q("SELECT COUNT(*) FROM records WHERE site_code=? AND state='queued'",
-                       (site_code,))[0][0]
+    def count_queued(self, site_code: str, limit: int | None = None) -> int:
+        """Queued records of a site; with `limit`, counting stops there (a bounded read)."""
+        if limit is None:
+            return self._q("SELECT COUNT(*) FROM records WHERE site_code=? AND state='queued'",
+                           (site_code,))[0][0]
+        return self._q("SELECT COUNT(*) FROM (SELECT 1 FROM records WHERE site_code=? AND "
+                       "state='queued' LIMIT ?)", (site_code, limit))[0][0]
 
     def set_record_state(self, record_id: str, state: RecordState, *, hold_reason: str = "",
                          epoch: int | None = None, printed_ms: int | None = None) -> None:
@@ -295,6 +345,11 @@ class SqliteStore:
                 args.append(value)
         self._x(f"UPDATE attempts SET {', '.join(sets)} WHERE lease_id=?", (*args, lease_id))
 
+    def count_active(self, agent_id: str) -> int:
+        """Leases an agent holds (leased or printing): a count, not rows."""
+        return self._q("SELECT COUNT(*) FROM attempts WHERE agent_id=? AND "
+                       "state IN ('leased','printing')", (agent_id,))[0][0]
+
     def active_attempts(self, agent_id: str) -> list[Attempt]:
         return [_attempt(r) for r in self._q(
             f"SELECT {_ATTEMPT_COLUMNS} FROM attempts WHERE agent_id=? AND "
@@ -333,6 +388,34 @@ class SqliteStore:
                      now_ms: int) -> None:
         self._x("INSERT INTO applied_events VALUES (?,?,?,?,?)",
                 (agent_id, event_id, status, detail, now_ms))
+
+    def record_events(self, rows: list[tuple[str, str, str, str, int]]) -> None:
+        """Many (agent_id, event_id, status, detail, applied_ms) in one statement."""
+        try:
+            self._conn.executemany("INSERT INTO applied_events VALUES (?,?,?,?,?)", rows)
+        except sqlite3.IntegrityError as exc:
+            raise StoreError(str(exc)) from exc
+
+    def report_context(self, agent_id: str, event_ids: list[str], lease_ids: list[str],
+                       ) -> tuple[dict[str, tuple[str, str]],
+                                  dict[str, tuple[Attempt, str, int]]]:
+        """What judging a batch of reports needs, in two reads instead of three per report:
+        {event_id: (status, detail)} of those already applied, and {lease_id: (attempt,
+        record state, record epoch)}."""
+        applied: dict[str, tuple[str, str]] = {}
+        for chunk in _chunks(event_ids):
+            for event_id, status, detail in self._q(
+                    "SELECT event_id, status, detail FROM applied_events WHERE agent_id=? AND "
+                    f"event_id IN ({','.join('?' * len(chunk))})", (agent_id, *chunk)):
+                applied[event_id] = (status, detail)
+        leases: dict[str, tuple[Attempt, str, int]] = {}
+        for chunk in _chunks(lease_ids):
+            for row in self._q(
+                    f"SELECT {_ATTEMPT_COLUMNS_A}, r.state, r.epoch FROM attempts a JOIN records "
+                    "r ON r.record_id=a.record_id WHERE a.lease_id IN "
+                    f"({','.join('?' * len(chunk))})", chunk):
+                leases[row[0]] = (_attempt(row), row[14], row[15])
+        return applied, leases
 
     def flag_event(self, agent_id: str, event_id: str, lease_id: str, record_id: str,
                    epoch: int, state: str, reason: str, detail: str, now_ms: int) -> None:
@@ -374,7 +457,9 @@ class SqliteStore:
         return SiteBlanks(site_code=site_code, received=moved.get("receive", 0),
                           transferred_in=moved.get("transfer_in", 0),
                           transferred_out=moved.get("transfer_out", 0),
-                          printed=used.get("printed", 0), spoiled=used.get("spoiled", 0),
+                          printed=used.get("printed", 0),
+                          # a blank damaged outside printing is a "spoil" movement
+                          spoiled=used.get("spoiled", 0) + moved.get("spoil", 0),
                           unknown=used.get("unknown", 0), in_flight=used.get("printing", 0),
                           destroyed=moved.get("destroy", 0))
 
@@ -475,3 +560,82 @@ class SqliteStore:
             "SELECT record_id, 'leased' FROM attempts WHERE state IN ('leased','printing') "
             "GROUP BY record_id HAVING COUNT(*) > 1")]
         return problems
+
+    # -- campaign operations: media, holds, serial ranges, destruction records ---------------
+
+    def insert_media(self, items: Iterable[tuple[str, bytes]], now_ms: int) -> None:
+        """Store images by sha256; content already there is kept (same hash, same bytes)."""
+        self._conn.executemany("INSERT OR IGNORE INTO media VALUES (?,?,?)",
+                               [(sha, data, now_ms) for sha, data in items])
+
+    def media(self, sha256: str) -> bytes:
+        rows = self._q("SELECT data FROM media WHERE sha256=?", (sha256,))
+        if not rows:
+            raise StoreError(f"no media {sha256[:12]}")
+        return bytes(rows[0][0])
+
+    def hold_records_by_nik(self, campaign_id: str, niks: list[str], hold_reason: str) -> int:
+        """Hold the queued records of these NIKs in a campaign (possible duplicate person)."""
+        return sum(self._x("UPDATE records SET state='held', hold_reason=? WHERE campaign_id=? "
+                           "AND nik=? AND state='queued'", (hold_reason, campaign_id, nik))
+                   for nik in niks)
+
+    def record_counts_by_kategori(self, campaign_id: str) -> list[tuple[str, str, str, int]]:
+        """(site_code, kategori, record state, count) for a campaign."""
+        return self._q("SELECT site_code, kategori, state, COUNT(*) FROM records WHERE "
+                       "campaign_id=? GROUP BY site_code, kategori, state", (campaign_id,))
+
+    def blank_ranges(self, site_code: str = "") -> list[tuple[str, str, int, int, int, str]]:
+        """(site_code, prefix, first_no, last_no, width, movement_id) held now."""
+        sql = ("SELECT site_code, prefix, first_no, last_no, width, movement_id "
+               "FROM blank_ranges")
+        args: tuple = ()
+        if site_code:
+            sql += " WHERE site_code=?"
+            args = (site_code,)
+        return self._q(sql + " ORDER BY site_code, prefix, first_no", args)
+
+    def set_blank_ranges(self, site_code: str,
+                         ranges: Iterable[tuple[str, int, int, int, str]]) -> None:
+        """Replace what a site holds: (prefix, first_no, last_no, width, movement_id)."""
+        self._x("DELETE FROM blank_ranges WHERE site_code=?", (site_code,))
+        self._conn.executemany("INSERT INTO blank_ranges VALUES (?,?,?,?,?,?)",
+                               [(site_code, *r) for r in ranges])
+
+    def spoiled_serials(self, site_code: str) -> list[str]:
+        """Serials of blanks spoiled by printing at a site (attempts that named one)."""
+        return [r[0] for r in self._q(
+            "SELECT blank_serial FROM attempts WHERE site_code=? AND state='spoiled' AND "
+            "blank_serial<>'' ORDER BY blank_serial", (site_code,))]
+
+    def used_serials(self, site_code: str) -> list[str]:
+        """Serials of every blank an attempt consumed at a site."""
+        return [r[0] for r in self._q(
+            "SELECT blank_serial FROM attempts WHERE site_code=? AND blank_serial<>'' AND "
+            "state IN ('printing','printed','spoiled','unknown')", (site_code,))]
+
+    def add_destruction_record(self, d: dict) -> None:
+        self._x("INSERT INTO destruction_records VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (d["number"], d["site_code"], d["place"], d["destroyed_ms"], d["count"],
+                 json.dumps(d["serials"]), json.dumps(d["witnesses"]), d["method"],
+                 d["created_by"], d["movement_id"], d["created_ms"]))
+
+    def destruction_records(self, site_code: str = "", number: str = "") -> list[dict]:
+        sql = ("SELECT number, site_code, place, destroyed_ms, count, serials_json, "
+               "witnesses_json, method, created_by, movement_id, created_ms "
+               "FROM destruction_records WHERE 1=1")
+        args: list = []
+        if site_code:
+            sql += " AND site_code=?"
+            args.append(site_code)
+        if number:
+            sql += " AND number=?"
+            args.append(number)
+        return [dict(number=r[0], site_code=r[1], place=r[2], destroyed_ms=r[3], count=r[4],
+                     serials=json.loads(r[5]), witnesses=json.loads(r[6]), method=r[7],
+                     created_by=r[8], movement_id=r[9], created_ms=r[10])
+                for r in self._q(sql + " ORDER BY created_ms, number", args)]
+
+    def count_destruction_records(self, prefix: str) -> int:
+        return self._q("SELECT COUNT(*) FROM destruction_records WHERE number LIKE ?",
+                       (prefix + "%",))[0][0]

@@ -15,7 +15,8 @@ CONTROLLER = Identity("controller", Role.CONTROLLER)
 AGENT_ACTIONS = [Action.AGENT_CONNECT, Action.LEASE_RECEIVE, Action.JOB_REPORT,
                  Action.PRINTER_REPORT]
 ADMIN_ONLY = [Action.CAMPAIGN_CREATE, Action.RECORDS_IMPORT, Action.SITE_UPSERT,
-              Action.ATTEMPT_RESOLVE, Action.RECORDS_MOVE, Action.AGENT_RELEASE]
+              Action.ATTEMPT_RESOLVE, Action.RECORDS_MOVE, Action.AGENT_RELEASE,
+              Action.BLANKS_DESTROY, Action.RECORD_ADJUDICATE]
 
 
 def test_every_action_has_a_rule_and_every_admin_rpc_an_action() -> None:
@@ -23,7 +24,9 @@ def test_every_action_has_a_rule_and_every_admin_rpc_an_action() -> None:
     assert set(ADMIN_RPC_ACTIONS) == {
         "CreateCampaign", "ListCampaigns", "ImportRecords", "GetStatus", "WatchProgress",
         "UpsertSite", "ListSites", "ListPrinters", "RecordInventory", "GetInventory",
-        "LookupRecord", "ListHeld", "ResolveAttempt", "MoveRecords", "ReleaseAgent"}
+        "LookupRecord", "ListHeld", "ResolveAttempt", "MoveRecords", "ReleaseAgent",
+        "TransferInventory", "DestroyBlanks", "ListDestructionRecords", "AdjudicateRecord",
+        "PlanCampaign"}
 
 
 @pytest.mark.parametrize("action", AGENT_ACTIONS)

@@ -385,12 +385,14 @@ def test_migrations_are_idempotent(store_factory):
     second = store_factory()  # opening again applies nothing and keeps the data
     assert second.get_campaign("c1") is not None
     if first.kind == "sqlite":
-        from cetak.controller.store.migrations import apply_migrations
+        from cetak.controller.store.migrations import apply_migrations, migration_files
     else:
-        from cetak.controller.store.postgres import apply_migrations
+        from cetak.controller.store.postgres import apply_migrations, migration_files
     assert apply_migrations(second.connection) == []
-    rows = second.connection.execute("SELECT version, name FROM schema_migrations").fetchall()
-    assert [tuple(r) for r in rows] == [(1, "0001_initial.sql")]
+    rows = second.connection.execute("SELECT version, name FROM schema_migrations "
+                                     "ORDER BY version").fetchall()
+    assert [tuple(r) for r in rows] == [(v, n) for v, n, _ in migration_files()]
+    assert rows[0] == (1, "0001_initial.sql")
 
 
 def test_migration_versions_match():

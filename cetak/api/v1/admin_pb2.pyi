@@ -258,7 +258,7 @@ class InventoryRequest(_message.Message):
     def __init__(self, site_code: _Optional[str] = ...) -> None: ...
 
 class SiteInventory(_message.Message):
-    __slots__ = ("site_code", "blanks_received", "blanks_in_stock", "blanks_printed", "blanks_spoiled", "blanks_unknown", "blanks_transferred_out", "blanks_destroyed", "ribbons_received", "films_received")
+    __slots__ = ("site_code", "blanks_received", "blanks_in_stock", "blanks_printed", "blanks_spoiled", "blanks_unknown", "blanks_transferred_out", "blanks_destroyed", "ribbons_received", "films_received", "ribbons_in_stock", "films_in_stock", "blank_ranges", "blanks_awaiting_destruction", "blanks_transferred_in", "blanks_received_direct")
     SITE_CODE_FIELD_NUMBER: _ClassVar[int]
     BLANKS_RECEIVED_FIELD_NUMBER: _ClassVar[int]
     BLANKS_IN_STOCK_FIELD_NUMBER: _ClassVar[int]
@@ -269,6 +269,12 @@ class SiteInventory(_message.Message):
     BLANKS_DESTROYED_FIELD_NUMBER: _ClassVar[int]
     RIBBONS_RECEIVED_FIELD_NUMBER: _ClassVar[int]
     FILMS_RECEIVED_FIELD_NUMBER: _ClassVar[int]
+    RIBBONS_IN_STOCK_FIELD_NUMBER: _ClassVar[int]
+    FILMS_IN_STOCK_FIELD_NUMBER: _ClassVar[int]
+    BLANK_RANGES_FIELD_NUMBER: _ClassVar[int]
+    BLANKS_AWAITING_DESTRUCTION_FIELD_NUMBER: _ClassVar[int]
+    BLANKS_TRANSFERRED_IN_FIELD_NUMBER: _ClassVar[int]
+    BLANKS_RECEIVED_DIRECT_FIELD_NUMBER: _ClassVar[int]
     site_code: str
     blanks_received: int
     blanks_in_stock: int
@@ -279,7 +285,13 @@ class SiteInventory(_message.Message):
     blanks_destroyed: int
     ribbons_received: int
     films_received: int
-    def __init__(self, site_code: _Optional[str] = ..., blanks_received: _Optional[int] = ..., blanks_in_stock: _Optional[int] = ..., blanks_printed: _Optional[int] = ..., blanks_spoiled: _Optional[int] = ..., blanks_unknown: _Optional[int] = ..., blanks_transferred_out: _Optional[int] = ..., blanks_destroyed: _Optional[int] = ..., ribbons_received: _Optional[int] = ..., films_received: _Optional[int] = ...) -> None: ...
+    ribbons_in_stock: int
+    films_in_stock: int
+    blank_ranges: _containers.RepeatedCompositeFieldContainer[SerialRange]
+    blanks_awaiting_destruction: int
+    blanks_transferred_in: int
+    blanks_received_direct: int
+    def __init__(self, site_code: _Optional[str] = ..., blanks_received: _Optional[int] = ..., blanks_in_stock: _Optional[int] = ..., blanks_printed: _Optional[int] = ..., blanks_spoiled: _Optional[int] = ..., blanks_unknown: _Optional[int] = ..., blanks_transferred_out: _Optional[int] = ..., blanks_destroyed: _Optional[int] = ..., ribbons_received: _Optional[int] = ..., films_received: _Optional[int] = ..., ribbons_in_stock: _Optional[int] = ..., films_in_stock: _Optional[int] = ..., blank_ranges: _Optional[_Iterable[_Union[SerialRange, _Mapping]]] = ..., blanks_awaiting_destruction: _Optional[int] = ..., blanks_transferred_in: _Optional[int] = ..., blanks_received_direct: _Optional[int] = ...) -> None: ...
 
 class InventoryResponse(_message.Message):
     __slots__ = ("sites",)
@@ -400,3 +412,195 @@ class ReleaseAgentResponse(_message.Message):
     RELEASED_FIELD_NUMBER: _ClassVar[int]
     released: int
     def __init__(self, released: _Optional[int] = ...) -> None: ...
+
+class SerialRange(_message.Message):
+    __slots__ = ("serial_from", "serial_to", "count")
+    SERIAL_FROM_FIELD_NUMBER: _ClassVar[int]
+    SERIAL_TO_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    serial_from: str
+    serial_to: str
+    count: int
+    def __init__(self, serial_from: _Optional[str] = ..., serial_to: _Optional[str] = ..., count: _Optional[int] = ...) -> None: ...
+
+class TransferRequest(_message.Message):
+    __slots__ = ("from_site", "to_site", "item", "quantity", "serial_from", "serial_to", "reference")
+    FROM_SITE_FIELD_NUMBER: _ClassVar[int]
+    TO_SITE_FIELD_NUMBER: _ClassVar[int]
+    ITEM_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    SERIAL_FROM_FIELD_NUMBER: _ClassVar[int]
+    SERIAL_TO_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    from_site: str
+    to_site: str
+    item: str
+    quantity: int
+    serial_from: str
+    serial_to: str
+    reference: str
+    def __init__(self, from_site: _Optional[str] = ..., to_site: _Optional[str] = ..., item: _Optional[str] = ..., quantity: _Optional[int] = ..., serial_from: _Optional[str] = ..., serial_to: _Optional[str] = ..., reference: _Optional[str] = ...) -> None: ...
+
+class TransferResponse(_message.Message):
+    __slots__ = ("transfer_out", "transfer_in")
+    TRANSFER_OUT_FIELD_NUMBER: _ClassVar[int]
+    TRANSFER_IN_FIELD_NUMBER: _ClassVar[int]
+    transfer_out: InventoryMovement
+    transfer_in: InventoryMovement
+    def __init__(self, transfer_out: _Optional[_Union[InventoryMovement, _Mapping]] = ..., transfer_in: _Optional[_Union[InventoryMovement, _Mapping]] = ...) -> None: ...
+
+class DestroyRequest(_message.Message):
+    __slots__ = ("site_code", "serials", "quantity", "place", "witnesses", "method", "destroyed_at_ms")
+    SITE_CODE_FIELD_NUMBER: _ClassVar[int]
+    SERIALS_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    PLACE_FIELD_NUMBER: _ClassVar[int]
+    WITNESSES_FIELD_NUMBER: _ClassVar[int]
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    DESTROYED_AT_MS_FIELD_NUMBER: _ClassVar[int]
+    site_code: str
+    serials: _containers.RepeatedScalarFieldContainer[str]
+    quantity: int
+    place: str
+    witnesses: _containers.RepeatedScalarFieldContainer[str]
+    method: str
+    destroyed_at_ms: int
+    def __init__(self, site_code: _Optional[str] = ..., serials: _Optional[_Iterable[str]] = ..., quantity: _Optional[int] = ..., place: _Optional[str] = ..., witnesses: _Optional[_Iterable[str]] = ..., method: _Optional[str] = ..., destroyed_at_ms: _Optional[int] = ...) -> None: ...
+
+class DestructionRecord(_message.Message):
+    __slots__ = ("number", "site_code", "place", "destroyed_at_ms", "count", "serials", "witnesses", "method", "created_by", "created_ms", "movement_id")
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    SITE_CODE_FIELD_NUMBER: _ClassVar[int]
+    PLACE_FIELD_NUMBER: _ClassVar[int]
+    DESTROYED_AT_MS_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    SERIALS_FIELD_NUMBER: _ClassVar[int]
+    WITNESSES_FIELD_NUMBER: _ClassVar[int]
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    CREATED_MS_FIELD_NUMBER: _ClassVar[int]
+    MOVEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    number: str
+    site_code: str
+    place: str
+    destroyed_at_ms: int
+    count: int
+    serials: _containers.RepeatedScalarFieldContainer[str]
+    witnesses: _containers.RepeatedScalarFieldContainer[str]
+    method: str
+    created_by: str
+    created_ms: int
+    movement_id: str
+    def __init__(self, number: _Optional[str] = ..., site_code: _Optional[str] = ..., place: _Optional[str] = ..., destroyed_at_ms: _Optional[int] = ..., count: _Optional[int] = ..., serials: _Optional[_Iterable[str]] = ..., witnesses: _Optional[_Iterable[str]] = ..., method: _Optional[str] = ..., created_by: _Optional[str] = ..., created_ms: _Optional[int] = ..., movement_id: _Optional[str] = ...) -> None: ...
+
+class ListDestructionRecordsRequest(_message.Message):
+    __slots__ = ("site_code", "number")
+    SITE_CODE_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    site_code: str
+    number: str
+    def __init__(self, site_code: _Optional[str] = ..., number: _Optional[str] = ...) -> None: ...
+
+class ListDestructionRecordsResponse(_message.Message):
+    __slots__ = ("records",)
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    records: _containers.RepeatedCompositeFieldContainer[DestructionRecord]
+    def __init__(self, records: _Optional[_Iterable[_Union[DestructionRecord, _Mapping]]] = ...) -> None: ...
+
+class AdjudicateRequest(_message.Message):
+    __slots__ = ("record_id", "release", "reason")
+    RECORD_ID_FIELD_NUMBER: _ClassVar[int]
+    RELEASE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    record_id: str
+    release: bool
+    reason: str
+    def __init__(self, record_id: _Optional[str] = ..., release: _Optional[bool] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class AdjudicateResponse(_message.Message):
+    __slots__ = ("record",)
+    RECORD_FIELD_NUMBER: _ClassVar[int]
+    record: RecordSummary
+    def __init__(self, record: _Optional[_Union[RecordSummary, _Mapping]] = ...) -> None: ...
+
+class PlanRequest(_message.Message):
+    __slots__ = ("campaign_id", "spoil_allowance")
+    CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
+    SPOIL_ALLOWANCE_FIELD_NUMBER: _ClassVar[int]
+    campaign_id: str
+    spoil_allowance: float
+    def __init__(self, campaign_id: _Optional[str] = ..., spoil_allowance: _Optional[float] = ...) -> None: ...
+
+class SitePlan(_message.Message):
+    __slots__ = ("site_code", "site_name", "demand", "demand_baru", "demand_penggantian", "blanks_need", "blanks_have", "ribbons_need", "ribbons_have", "films_need", "films_have", "cards_per_hour", "working_hours_left", "capacity", "down", "blanks_short", "behind_by")
+    SITE_CODE_FIELD_NUMBER: _ClassVar[int]
+    SITE_NAME_FIELD_NUMBER: _ClassVar[int]
+    DEMAND_FIELD_NUMBER: _ClassVar[int]
+    DEMAND_BARU_FIELD_NUMBER: _ClassVar[int]
+    DEMAND_PENGGANTIAN_FIELD_NUMBER: _ClassVar[int]
+    BLANKS_NEED_FIELD_NUMBER: _ClassVar[int]
+    BLANKS_HAVE_FIELD_NUMBER: _ClassVar[int]
+    RIBBONS_NEED_FIELD_NUMBER: _ClassVar[int]
+    RIBBONS_HAVE_FIELD_NUMBER: _ClassVar[int]
+    FILMS_NEED_FIELD_NUMBER: _ClassVar[int]
+    FILMS_HAVE_FIELD_NUMBER: _ClassVar[int]
+    CARDS_PER_HOUR_FIELD_NUMBER: _ClassVar[int]
+    WORKING_HOURS_LEFT_FIELD_NUMBER: _ClassVar[int]
+    CAPACITY_FIELD_NUMBER: _ClassVar[int]
+    DOWN_FIELD_NUMBER: _ClassVar[int]
+    BLANKS_SHORT_FIELD_NUMBER: _ClassVar[int]
+    BEHIND_BY_FIELD_NUMBER: _ClassVar[int]
+    site_code: str
+    site_name: str
+    demand: int
+    demand_baru: int
+    demand_penggantian: int
+    blanks_need: int
+    blanks_have: int
+    ribbons_need: int
+    ribbons_have: int
+    films_need: int
+    films_have: int
+    cards_per_hour: float
+    working_hours_left: float
+    capacity: int
+    down: bool
+    blanks_short: int
+    behind_by: int
+    def __init__(self, site_code: _Optional[str] = ..., site_name: _Optional[str] = ..., demand: _Optional[int] = ..., demand_baru: _Optional[int] = ..., demand_penggantian: _Optional[int] = ..., blanks_need: _Optional[int] = ..., blanks_have: _Optional[int] = ..., ribbons_need: _Optional[int] = ..., ribbons_have: _Optional[int] = ..., films_need: _Optional[int] = ..., films_have: _Optional[int] = ..., cards_per_hour: _Optional[float] = ..., working_hours_left: _Optional[float] = ..., capacity: _Optional[int] = ..., down: _Optional[bool] = ..., blanks_short: _Optional[int] = ..., behind_by: _Optional[int] = ...) -> None: ...
+
+class PlanMove(_message.Message):
+    __slots__ = ("kind", "item", "from_site", "to_site", "quantity", "reason")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    ITEM_FIELD_NUMBER: _ClassVar[int]
+    FROM_SITE_FIELD_NUMBER: _ClassVar[int]
+    TO_SITE_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    item: str
+    from_site: str
+    to_site: str
+    quantity: int
+    reason: str
+    def __init__(self, kind: _Optional[str] = ..., item: _Optional[str] = ..., from_site: _Optional[str] = ..., to_site: _Optional[str] = ..., quantity: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class CampaignPlan(_message.Message):
+    __slots__ = ("campaign_id", "as_of_ms", "deadline_ms", "sites", "moves", "budget_baru_left", "budget_penggantian_left", "warnings")
+    CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_MS_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_MS_FIELD_NUMBER: _ClassVar[int]
+    SITES_FIELD_NUMBER: _ClassVar[int]
+    MOVES_FIELD_NUMBER: _ClassVar[int]
+    BUDGET_BARU_LEFT_FIELD_NUMBER: _ClassVar[int]
+    BUDGET_PENGGANTIAN_LEFT_FIELD_NUMBER: _ClassVar[int]
+    WARNINGS_FIELD_NUMBER: _ClassVar[int]
+    campaign_id: str
+    as_of_ms: int
+    deadline_ms: int
+    sites: _containers.RepeatedCompositeFieldContainer[SitePlan]
+    moves: _containers.RepeatedCompositeFieldContainer[PlanMove]
+    budget_baru_left: int
+    budget_penggantian_left: int
+    warnings: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, campaign_id: _Optional[str] = ..., as_of_ms: _Optional[int] = ..., deadline_ms: _Optional[int] = ..., sites: _Optional[_Iterable[_Union[SitePlan, _Mapping]]] = ..., moves: _Optional[_Iterable[_Union[PlanMove, _Mapping]]] = ..., budget_baru_left: _Optional[int] = ..., budget_penggantian_left: _Optional[int] = ..., warnings: _Optional[_Iterable[str]] = ...) -> None: ...

@@ -109,6 +109,31 @@ class AdminServiceStub:
                 request_serializer=cetak_dot_api_dot_v1_dot_admin__pb2.ReleaseAgentRequest.SerializeToString,
                 response_deserializer=cetak_dot_api_dot_v1_dot_admin__pb2.ReleaseAgentResponse.FromString,
                 _registered_method=True)
+        self.TransferInventory = channel.unary_unary(
+                '/cetak.api.v1.AdminService/TransferInventory',
+                request_serializer=cetak_dot_api_dot_v1_dot_admin__pb2.TransferRequest.SerializeToString,
+                response_deserializer=cetak_dot_api_dot_v1_dot_admin__pb2.TransferResponse.FromString,
+                _registered_method=True)
+        self.DestroyBlanks = channel.unary_unary(
+                '/cetak.api.v1.AdminService/DestroyBlanks',
+                request_serializer=cetak_dot_api_dot_v1_dot_admin__pb2.DestroyRequest.SerializeToString,
+                response_deserializer=cetak_dot_api_dot_v1_dot_admin__pb2.DestructionRecord.FromString,
+                _registered_method=True)
+        self.ListDestructionRecords = channel.unary_unary(
+                '/cetak.api.v1.AdminService/ListDestructionRecords',
+                request_serializer=cetak_dot_api_dot_v1_dot_admin__pb2.ListDestructionRecordsRequest.SerializeToString,
+                response_deserializer=cetak_dot_api_dot_v1_dot_admin__pb2.ListDestructionRecordsResponse.FromString,
+                _registered_method=True)
+        self.AdjudicateRecord = channel.unary_unary(
+                '/cetak.api.v1.AdminService/AdjudicateRecord',
+                request_serializer=cetak_dot_api_dot_v1_dot_admin__pb2.AdjudicateRequest.SerializeToString,
+                response_deserializer=cetak_dot_api_dot_v1_dot_admin__pb2.AdjudicateResponse.FromString,
+                _registered_method=True)
+        self.PlanCampaign = channel.unary_unary(
+                '/cetak.api.v1.AdminService/PlanCampaign',
+                request_serializer=cetak_dot_api_dot_v1_dot_admin__pb2.PlanRequest.SerializeToString,
+                response_deserializer=cetak_dot_api_dot_v1_dot_admin__pb2.CampaignPlan.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -205,6 +230,38 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def TransferInventory(self, request, context):
+        """Campaign operations: logistics with serials, destruction records, adjudication, plan.
+        A transfer is one transaction: transfer_out at one site, transfer_in at the other.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DestroyBlanks(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDestructionRecords(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AdjudicateRecord(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PlanCampaign(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -282,6 +339,31 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.ReleaseAgent,
                     request_deserializer=cetak_dot_api_dot_v1_dot_admin__pb2.ReleaseAgentRequest.FromString,
                     response_serializer=cetak_dot_api_dot_v1_dot_admin__pb2.ReleaseAgentResponse.SerializeToString,
+            ),
+            'TransferInventory': grpc.unary_unary_rpc_method_handler(
+                    servicer.TransferInventory,
+                    request_deserializer=cetak_dot_api_dot_v1_dot_admin__pb2.TransferRequest.FromString,
+                    response_serializer=cetak_dot_api_dot_v1_dot_admin__pb2.TransferResponse.SerializeToString,
+            ),
+            'DestroyBlanks': grpc.unary_unary_rpc_method_handler(
+                    servicer.DestroyBlanks,
+                    request_deserializer=cetak_dot_api_dot_v1_dot_admin__pb2.DestroyRequest.FromString,
+                    response_serializer=cetak_dot_api_dot_v1_dot_admin__pb2.DestructionRecord.SerializeToString,
+            ),
+            'ListDestructionRecords': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDestructionRecords,
+                    request_deserializer=cetak_dot_api_dot_v1_dot_admin__pb2.ListDestructionRecordsRequest.FromString,
+                    response_serializer=cetak_dot_api_dot_v1_dot_admin__pb2.ListDestructionRecordsResponse.SerializeToString,
+            ),
+            'AdjudicateRecord': grpc.unary_unary_rpc_method_handler(
+                    servicer.AdjudicateRecord,
+                    request_deserializer=cetak_dot_api_dot_v1_dot_admin__pb2.AdjudicateRequest.FromString,
+                    response_serializer=cetak_dot_api_dot_v1_dot_admin__pb2.AdjudicateResponse.SerializeToString,
+            ),
+            'PlanCampaign': grpc.unary_unary_rpc_method_handler(
+                    servicer.PlanCampaign,
+                    request_deserializer=cetak_dot_api_dot_v1_dot_admin__pb2.PlanRequest.FromString,
+                    response_serializer=cetak_dot_api_dot_v1_dot_admin__pb2.CampaignPlan.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -689,6 +771,141 @@ class AdminService:
             '/cetak.api.v1.AdminService/ReleaseAgent',
             cetak_dot_api_dot_v1_dot_admin__pb2.ReleaseAgentRequest.SerializeToString,
             cetak_dot_api_dot_v1_dot_admin__pb2.ReleaseAgentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def TransferInventory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cetak.api.v1.AdminService/TransferInventory',
+            cetak_dot_api_dot_v1_dot_admin__pb2.TransferRequest.SerializeToString,
+            cetak_dot_api_dot_v1_dot_admin__pb2.TransferResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DestroyBlanks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cetak.api.v1.AdminService/DestroyBlanks',
+            cetak_dot_api_dot_v1_dot_admin__pb2.DestroyRequest.SerializeToString,
+            cetak_dot_api_dot_v1_dot_admin__pb2.DestructionRecord.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDestructionRecords(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cetak.api.v1.AdminService/ListDestructionRecords',
+            cetak_dot_api_dot_v1_dot_admin__pb2.ListDestructionRecordsRequest.SerializeToString,
+            cetak_dot_api_dot_v1_dot_admin__pb2.ListDestructionRecordsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AdjudicateRecord(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cetak.api.v1.AdminService/AdjudicateRecord',
+            cetak_dot_api_dot_v1_dot_admin__pb2.AdjudicateRequest.SerializeToString,
+            cetak_dot_api_dot_v1_dot_admin__pb2.AdjudicateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PlanCampaign(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cetak.api.v1.AdminService/PlanCampaign',
+            cetak_dot_api_dot_v1_dot_admin__pb2.PlanRequest.SerializeToString,
+            cetak_dot_api_dot_v1_dot_admin__pb2.CampaignPlan.FromString,
             options,
             channel_credentials,
             insecure,

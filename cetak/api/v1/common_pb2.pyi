@@ -65,7 +65,7 @@ ERROR: PrinterState
 OFFLINE: PrinterState
 
 class CardRecord(_message.Message):
-    __slots__ = ("record_id", "nik", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "golongan_darah", "alamat", "rt", "rw", "kelurahan_kode", "kelurahan", "kecamatan", "kabupaten_kota", "provinsi", "agama", "status_perkawinan", "pekerjaan", "kewarganegaraan", "kategori", "alasan", "foto", "tanda_tangan", "issue_city", "issue_date")
+    __slots__ = ("record_id", "nik", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "golongan_darah", "alamat", "rt", "rw", "kelurahan_kode", "kelurahan", "kecamatan", "kabupaten_kota", "provinsi", "agama", "status_perkawinan", "pekerjaan", "kewarganegaraan", "kategori", "alasan", "foto", "tanda_tangan", "issue_city", "issue_date", "foto_sha256", "tanda_tangan_sha256")
     RECORD_ID_FIELD_NUMBER: _ClassVar[int]
     NIK_FIELD_NUMBER: _ClassVar[int]
     NAMA_FIELD_NUMBER: _ClassVar[int]
@@ -91,6 +91,8 @@ class CardRecord(_message.Message):
     TANDA_TANGAN_FIELD_NUMBER: _ClassVar[int]
     ISSUE_CITY_FIELD_NUMBER: _ClassVar[int]
     ISSUE_DATE_FIELD_NUMBER: _ClassVar[int]
+    FOTO_SHA256_FIELD_NUMBER: _ClassVar[int]
+    TANDA_TANGAN_SHA256_FIELD_NUMBER: _ClassVar[int]
     record_id: str
     nik: str
     nama: str
@@ -116,7 +118,9 @@ class CardRecord(_message.Message):
     tanda_tangan: bytes
     issue_city: str
     issue_date: str
-    def __init__(self, record_id: _Optional[str] = ..., nik: _Optional[str] = ..., nama: _Optional[str] = ..., tempat_lahir: _Optional[str] = ..., tanggal_lahir: _Optional[str] = ..., jenis_kelamin: _Optional[str] = ..., golongan_darah: _Optional[str] = ..., alamat: _Optional[str] = ..., rt: _Optional[str] = ..., rw: _Optional[str] = ..., kelurahan_kode: _Optional[str] = ..., kelurahan: _Optional[str] = ..., kecamatan: _Optional[str] = ..., kabupaten_kota: _Optional[str] = ..., provinsi: _Optional[str] = ..., agama: _Optional[str] = ..., status_perkawinan: _Optional[str] = ..., pekerjaan: _Optional[str] = ..., kewarganegaraan: _Optional[str] = ..., kategori: _Optional[_Union[Category, str]] = ..., alasan: _Optional[str] = ..., foto: _Optional[bytes] = ..., tanda_tangan: _Optional[bytes] = ..., issue_city: _Optional[str] = ..., issue_date: _Optional[str] = ...) -> None: ...
+    foto_sha256: str
+    tanda_tangan_sha256: str
+    def __init__(self, record_id: _Optional[str] = ..., nik: _Optional[str] = ..., nama: _Optional[str] = ..., tempat_lahir: _Optional[str] = ..., tanggal_lahir: _Optional[str] = ..., jenis_kelamin: _Optional[str] = ..., golongan_darah: _Optional[str] = ..., alamat: _Optional[str] = ..., rt: _Optional[str] = ..., rw: _Optional[str] = ..., kelurahan_kode: _Optional[str] = ..., kelurahan: _Optional[str] = ..., kecamatan: _Optional[str] = ..., kabupaten_kota: _Optional[str] = ..., provinsi: _Optional[str] = ..., agama: _Optional[str] = ..., status_perkawinan: _Optional[str] = ..., pekerjaan: _Optional[str] = ..., kewarganegaraan: _Optional[str] = ..., kategori: _Optional[_Union[Category, str]] = ..., alasan: _Optional[str] = ..., foto: _Optional[bytes] = ..., tanda_tangan: _Optional[bytes] = ..., issue_city: _Optional[str] = ..., issue_date: _Optional[str] = ..., foto_sha256: _Optional[str] = ..., tanda_tangan_sha256: _Optional[str] = ...) -> None: ...
 
 class Consumables(_message.Message):
     __slots__ = ("blanks_in_hopper", "ribbon_panels_left", "ribbon_panels_capacity", "film_frames_left", "film_frames_capacity")

@@ -1,0 +1,473 @@
+"""Site logistics: blanks with serial ranges, ribbons and films; receive, transfer, spoil,
+destroy (with its berita acara), and the checks `campaign verify` adds for them.
+
+Units: blanks one by one; ribbons in prints (panel sets) and films in frames, one of each
+consumed per blank an attempt fed. Movements are the append-only history
+(`inventory_movements`); `blank_ranges` is which serial ranges a site holds now (receipts add
+ranges, transfers move them). Serials are a fixed prefix and a zero-padded number
+("KTP000123"), so a range "KTP000100".."KTP000199" holds 100 blanks.
+
+Every public method is one store transaction (nested ones become savepoints) and is audited
+in it; refusals are `InventoryError` (a LedgerError: FAILED_PRECONDITION at the API).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from .ledger import Ledger, LedgerError
+from .model import InventoryMovement, SiteBlanks
+
+ITEMS = ("blank", "ribbon", "film")
+MIN_WITNESSES = 2
+_SERIAL = re.compile(r"(.*?)(\d+)")
+
+
+class InventoryError(LedgerError):
+    """An inventory request was refused; the message says why."""
+
+
+@dataclass(frozen=True, order=True)
+class SerialRange:
+    prefix: str
+    first: int
+    last: int
+    width: int
+
+    @property
+    def count(self) -> int:
+        return self.last - self.first + 1
+
+    def serial(self, number: int) -> str:
+        return f"{self.prefix}{number:0{self.width}d}"
+
+    @property
+    def serial_from(self) -> str:
+        return self.serial(self.first)
+
+    @property
+    def serial_to(self) -> str:
+        return self.serial(self.last)
+
+    def overlaps(self, other: SerialRange) -> bool:
+        return (self.prefix == other.prefix and self.first <= other.last
+                and other.first <= self.last)
+
+    def contains(self, other: SerialRange) -> bool:
+        return (self.prefix == other.prefix and self.first <= other.first
+                and other.last <= self.last)
+
+    def __str__(self) -> str:
+        return self.serial_from if self.count == 1 else f"{self.serial_from}-{self.serial_to}"
+
+
+def parse_serial(serial: str) -> tuple[str, int, int]:
+    """(prefix, number, width) of a serial; InventoryError when it has no trailing digits."""
+    m = _SERIAL.fullmatch(serial.strip())
+    if m is None or not serial.strip():
+        raise InventoryError(f"serial {serial!r}: expected a prefix and trailing digits")
+    return m.group(1), int(m.group(2)), len(m.group(2))
+
+
+def parse_range(serial_from: str, serial_to: str = "") -> SerialRange:
+    prefix, first, width = parse_serial(serial_from)
+    if not serial_to:
+        return SerialRange(prefix, first, first, width)
+    prefix2, last, width2 = parse_serial(serial_to)
+    if prefix2 != prefix or width2 != width:
+        raise InventoryError(f"serials {serial_from!r} and {serial_to!r} are not one series")
+    if last < first:
+        raise InventoryError(f"serial range {serial_from}-{serial_to} runs backwards")
+    return SerialRange(prefix, first, last, width)
+
+
+def parse_serial_list(items: list[str]) -> list[str]:
+    """Serials from "A" and "A-B" items (a range needs both ends in one series), in order."""
+    out: list[str] = []
+    for item in items:
+        item = item.strip()
+        if not item:
+            continue
+        # A range is "FROM-TO"; a prefix may itself hold a hyphen, so split where both halves
+        # parse as one series.
+        r = None
+        for i in [i for i, ch in enumerate(item) if ch == "-"]:
+            try:
+                r = parse_range(item[:i], item[i + 1:])
+                break
+            except InventoryError:
+                continue
+        r = r or parse_range(item)
+        if r.count > 1_000_000:
+            raise InventoryError(f"serial range {item}: more than a million blanks")
+        out.extend(r.serial(n) for n in range(r.first, r.last + 1))
+    return out
+
+
+def subtract(ranges: list[SerialRange], cut: SerialRange) -> list[SerialRange]:
+    """`ranges` without the serials of `cut` (which must lie inside one of them)."""
+    out = []
+    for r in ranges:
+        if not r.overlaps(cut):
+            out.append(r)
+            continue
+        if r.first < cut.first:
+            out.append(SerialRange(r.prefix, r.first, cut.first - 1, r.width))
+        if cut.last < r.last:
+            out.append(SerialRange(r.prefix, cut.last + 1, r.last, r.width))
+    return sorted(out)
+
+
+def merge(ranges: list[SerialRange]) -> list[SerialRange]:
+    """Adjacent ranges of one series joined (what a site holds reads as few ranges)."""
+    out: list[SerialRange] = []
+    for r in sorted(ranges):
+        if out and out[-1].prefix == r.prefix and out[-1].width == r.width \
+                and out[-1].last + 1 >= r.first:
+            last = out[-1]
+            out[-1] = SerialRange(last.prefix, last.first, max(last.last, r.last), last.width)
+        else:
+            out.append(r)
+    return out
+
+
+@dataclass
+class SiteStock:
+    site_code: str
+    blanks: SiteBlanks
+    ribbons_received: int = 0
+    ribbons_in_stock: int = 0
+    films_received: int = 0
+    films_in_stock: int = 0
+    ranges: list[SerialRange] = field(default_factory=list)
+    awaiting_destruction: int = 0
+
+
+def _movement(site: str, item: str, kind: str, quantity: int, now_ms: int, *,
+              r: SerialRange | None = None, reference: str = "",
+              counterpart: str = "", movement_id: str = "") -> InventoryMovement:
+    return InventoryMovement(
+        movement_id=movement_id or uuid.uuid4().hex, site_code=site, item=item, kind=kind,
+        quantity=quantity,
+        serial_from=r.serial_from if r else "", serial_to=r.serial_to if r else "",
+        reference=reference, counterpart_site=counterpart, at_ms=now_ms)
+
+
+def held_ranges(store, site_code: str) -> list[SerialRange]:
+    return [SerialRange(p, a, b, w) for _, p, a, b, w, _ in store.blank_ranges(site_code)]
+
+
+def spoil_movement_serials(store, site_code: str) -> list[str]:
+    """Serials named by blanks spoiled outside printing at a site."""
+    out: list[str] = []
+    for m in store.movements(site_code):
+        if m.item == "blank" and m.kind == "spoil" and m.serial_from:
+            r = parse_range(m.serial_from, m.serial_to)
+            out.extend(r.serial(n) for n in range(r.first, r.last + 1))
+    return out
+
+
+def _item_balance(movements: list[InventoryMovement], item: str) -> tuple[int, int]:
+    """(received, received + in - out - spoiled - destroyed + adjusted) before consumption."""
+    received = on_hand = 0
+    for m in movements:
+        if m.item != item:
+            continue
+        if m.kind == "receive":
+            received += m.quantity
+            on_hand += m.quantity
+        elif m.kind in ("transfer_in", "adjust"):
+            on_hand += m.quantity
+        elif m.kind in ("transfer_out", "spoil", "destroy"):
+            on_hand -= m.quantity
+    return received, on_hand
+
+
+def site_stock(store, site_code: str) -> SiteStock:
+    blanks = store.site_blanks(site_code)
+    movements = store.movements(site_code)
+    # Ribbon and film go with every blank an attempt fed; blanks spoiled outside printing
+    # used neither.
+    consumed = (blanks.printed + blanks.spoiled + blanks.unknown + blanks.in_flight
+                - sum(m.quantity for m in movements if m.item == "blank" and m.kind == "spoil"))
+    s = SiteStock(site_code=site_code, blanks=blanks, ranges=held_ranges(store, site_code),
+                  awaiting_destruction=blanks.spoiled - blanks.destroyed)
+    s.ribbons_received, on_hand = _item_balance(movements, "ribbon")
+    s.ribbons_in_stock = on_hand - consumed
+    s.films_received, on_hand = _item_balance(movements, "film")
+    s.films_in_stock = on_hand - consumed
+    return s
+
+
+class Inventory:
+    """Logistics on top of the ledger's movements (which keep the blank-count checks)."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.store = ledger.store
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def ranges(self, site_code: str) -> list[SerialRange]:
+        return held_ranges(self.store, site_code)
+
+    def stock(self, site_code: str) -> SiteStock:
+        return site_stock(self.store, site_code)
+
+    def sites(self) -> list[str]:
+        return self.store.inventory_sites()
+
+    def record(self, m: InventoryMovement) -> InventoryMovement:
+        """One movement from the API's RecordInventory: receipts and spoils here (serial
+        ranges are kept); transfers and destructions have their own calls, which keep both
+        halves of a transfer, and the destruction record, in one transaction."""
+        if m.kind == "receive":
+            return self.receive(m.site_code, m.item, m.quantity, m.at_ms,
+                                serial_from=m.serial_from, serial_to=m.serial_to,
+                                reference=m.reference, movement_id=m.movement_id)
+        if m.kind == "spoil":
+            return self.spoil(m.site_code, m.item, m.quantity, m.at_ms,
+                              serial_from=m.serial_from, serial_to=m.serial_to,
+                              reason=m.reference, movement_id=m.movement_id)
+        if m.kind in ("transfer_out", "transfer_in"):
+            raise InventoryError("a transfer is recorded with TransferInventory (both sites "
+                                 "in one transaction)")
+        if m.kind == "destroy":
+            raise InventoryError("a destruction is recorded with DestroyBlanks (it needs its "
+                                 "berita acara)")
+        return self.ledger.record_inventory(m)
+
+    # -- receive -----------------------------------------------------------------------------
+
+    def receive(self, site_code: str, item: str, quantity: int, now_ms: int, *,
+                serial_from: str = "", serial_to: str = "", reference: str = "",
+                movement_id: str = "") -> InventoryMovement:
+        _check_item(item)
+        r = _range_for(item, quantity, serial_from, serial_to)
+        quantity = r.count if r else quantity
+        with self.store.transaction():
+            if r is not None:
+                self._refuse_overlap(r)
+            movement = self.ledger.record_inventory(_movement(
+                site_code, item, "receive", quantity, now_ms, r=r, reference=reference,
+                movement_id=movement_id))
+            if r is not None:
+                self._set_ranges(site_code, self.ranges(site_code) + [r], movement.movement_id)
+        return movement
+
+    def _refuse_overlap(self, r: SerialRange) -> None:
+        for site, p, a, b, w, _ in self.store.blank_ranges():
+            held = SerialRange(p, a, b, w)
+            if held.overlaps(r):
+                raise InventoryError(f"serials {r} overlap blanks already at site {site} "
+                                     f"({held})")
+
+    def _set_ranges(self, site_code: str, ranges: list[SerialRange], movement_id: str) -> None:
+        self.store.set_blank_ranges(site_code, [(r.prefix, r.first, r.last, r.width,
+                                                 movement_id) for r in merge(ranges)])
+
+    # -- transfer ----------------------------------------------------------------------------
+
+    def transfer(self, from_site: str, to_site: str, item: str, quantity: int, now_ms: int, *,
+                 serial_from: str = "", serial_to: str = "",
+                 reference: str = "") -> tuple[InventoryMovement, InventoryMovement]:
+        """transfer_out at one site and transfer_in at the other, in one transaction."""
+        _check_item(item)
+        if not from_site or not to_site:
+            raise InventoryError("a transfer needs both sites")
+        if from_site == to_site:
+            raise InventoryError("source and destination site are the same")
+        r = _range_for(item, quantity, serial_from, serial_to)
+        quantity = r.count if r else quantity
+        reference = reference or f"TRF-{uuid.uuid4().hex[:10].upper()}"
+        with self.store.transaction():
+            if item != "blank":
+                have = getattr(self.stock(from_site), f"{item}s_in_stock")
+                if quantity > have:
+                    raise InventoryError(f"site {from_site} has {have} {item} units, "
+                                         f"not {quantity}")
+            source_ranges = self.ranges(from_site)
+            if r is not None:
+                if not any(held.contains(r) for held in source_ranges):
+                    raise InventoryError(f"site {from_site} does not hold serials {r}")
+                used = self._used_in(from_site, r)
+                if used:
+                    raise InventoryError(f"serials {r} include {len(used)} blanks already used "
+                                         f"or spoiled at site {from_site} (e.g. {used[0]})")
+            out = self.ledger.record_inventory(_movement(
+                from_site, item, "transfer_out", quantity, now_ms, r=r, reference=reference,
+                counterpart=to_site))
+            into = self.ledger.record_inventory(_movement(
+                to_site, item, "transfer_in", quantity, now_ms, r=r, reference=reference,
+                counterpart=from_site))
+            if r is not None:
+                self._set_ranges(from_site, subtract(source_ranges, r), out.movement_id)
+                self._set_ranges(to_site, self.ranges(to_site) + [r], into.movement_id)
+        return out, into
+
+    def _used_in(self, site_code: str, r: SerialRange) -> list[str]:
+        used = []
+        for serial in self.store.used_serials(site_code) + spoil_movement_serials(
+                self.store, site_code):
+            try:
+                p, n, w = parse_serial(serial)
+            except InventoryError:
+                continue  # a printer-made serial outside any series: not in the range
+            if p == r.prefix and w == r.width and r.first <= n <= r.last:
+                used.append(serial)
+        return sorted(used)
+
+    # -- spoil -------------------------------------------------------------------------------
+
+    def spoil(self, site_code: str, item: str, quantity: int, now_ms: int, *,
+              serial_from: str = "", serial_to: str = "", reason: str = "",
+              movement_id: str = "") -> InventoryMovement:
+        """Blanks (or ribbon/film units) damaged outside printing; spoiled blanks await
+        destruction like those spoiled by a printer."""
+        _check_item(item)
+        if not reason.strip():
+            raise InventoryError("a spoil needs a reason (e.g. damaged in transport)")
+        r = _range_for(item, quantity, serial_from, serial_to)
+        quantity = r.count if r else quantity
+        with self.store.transaction():
+            self.store.try_lock(f"grant:{site_code}", wait=True)
+            if item == "blank":
+                blanks = self.store.site_blanks(site_code)
+                leased = self.ledger._leased_at(site_code)
+                if quantity > blanks.in_stock - leased:
+                    raise InventoryError(f"site {site_code} has {blanks.in_stock - leased} "
+                                         f"unreserved blanks, not {quantity}")
+                if r is not None:
+                    if not any(held.contains(r) for held in self.ranges(site_code)):
+                        raise InventoryError(f"site {site_code} does not hold serials {r}")
+                    used = self._used_in(site_code, r)
+                    if used:
+                        raise InventoryError(f"serials {r} include {len(used)} blanks already "
+                                             f"used or spoiled (e.g. {used[0]})")
+            else:
+                have = getattr(self.stock(site_code), f"{item}s_in_stock")
+                if quantity > have:
+                    raise InventoryError(f"site {site_code} has {have} {item} units, "
+                                         f"not {quantity}")
+            movement = self.ledger.record_inventory(_movement(
+                site_code, item, "spoil", quantity, now_ms, r=r, reference=reason.strip(),
+                movement_id=movement_id))
+        return movement
+
+    # -- destroy -----------------------------------------------------------------------------
+
+    def awaiting_destruction(self, site_code: str) -> list[str]:
+        """Known serials of spoiled blanks at a site not yet on a destruction record."""
+        destroyed = {s for d in self.store.destruction_records(site_code) for s in d["serials"]}
+        spoiled = (self.store.spoiled_serials(site_code)
+                   + spoil_movement_serials(self.store, site_code))
+        return sorted(set(spoiled) - destroyed)
+
+    def destroy(self, site_code: str, *, serials: list[str], quantity: int, place: str,
+                witnesses: list[str], method: str, created_by: str, destroyed_ms: int,
+                now_ms: int) -> dict:
+        """Destroy spoiled blanks and write the berita acara; returns the record (a dict with
+        number, site_code, place, destroyed_ms, count, serials, witnesses, method,
+        created_by, movement_id, created_ms)."""
+        place = place.strip()
+        witnesses = [w.strip() for w in witnesses if w.strip()]
+        if not site_code:
+            raise InventoryError("site_code: required")
+        if not place:
+            raise InventoryError("place: where the blanks were destroyed is required")
+        if len(witnesses) < MIN_WITNESSES:
+            raise InventoryError(f"a destruction record needs at least {MIN_WITNESSES} "
+                                 "witnesses")
+        wanted = parse_serial_list(serials)
+        if len(set(wanted)) != len(wanted):
+            raise InventoryError("a serial is listed twice")
+        if wanted and quantity and quantity != len(wanted):
+            raise InventoryError(f"quantity {quantity} but {len(wanted)} serials listed")
+        with self.store.transaction():
+            self.store.try_lock(f"grant:{site_code}", wait=True)
+            pending = self.awaiting_destruction(site_code)
+            if wanted:
+                pending_set = set(pending)
+                foreign = [s for s in wanted if s not in pending_set]
+                if foreign:
+                    raise InventoryError(
+                        f"{len(foreign)} serials are not spoiled blanks of site {site_code} "
+                        f"awaiting destruction (e.g. {foreign[0]})")
+                chosen = wanted
+            else:
+                if quantity <= 0:
+                    raise InventoryError("give the serials or a positive quantity")
+                # The known serials first; beyond them the record says how many had none.
+                chosen = pending[:quantity]
+            count = len(wanted) if wanted else quantity
+            year = datetime.fromtimestamp(destroyed_ms / 1000, UTC).year
+            self.store.try_lock("destruction-number", wait=True)
+            prefix = f"BAP/{year}/"
+            number = f"{prefix}{self.store.count_destruction_records(prefix) + 1:05d}"
+            movement = self.ledger.record_inventory(_movement(
+                site_code, "blank", "destroy", count, now_ms, reference=number))
+            record = dict(number=number, site_code=site_code, place=place,
+                          destroyed_ms=destroyed_ms, count=count, serials=chosen,
+                          witnesses=witnesses, method=method.strip(), created_by=created_by,
+                          movement_id=movement.movement_id, created_ms=now_ms)
+            self.store.add_destruction_record(record)
+            self.ledger.audit(created_by, "inventory.destruction_record", number=number,
+                              site_code=site_code, count=count, place=place,
+                              witnesses=witnesses, serials=len(chosen))
+        return record
+
+
+def _check_item(item: str) -> None:
+    if item not in ITEMS:
+        raise InventoryError(f"item: expected blank, ribbon or film, got {item!r}")
+
+
+def _range_for(item: str, quantity: int, serial_from: str,
+               serial_to: str) -> SerialRange | None:
+    if not serial_from and not serial_to:
+        if quantity <= 0:
+            raise InventoryError("quantity must be positive")
+        return None
+    if item != "blank":
+        raise InventoryError("serial ranges are for blanks only")
+    r = parse_range(serial_from or serial_to, serial_to)
+    if quantity and quantity != r.count:
+        raise InventoryError(f"quantity {quantity} but serials {r} are {r.count} blanks")
+    return r
+
+
+def verify_inventory(store) -> list[tuple[str, str, str]]:
+    """(invariant, site, detail) for every inventory rule a store breaks: destroyed serials
+    that were never spoiled there, one serial held by two ranges, ribbons or films used
+    beyond what a site had."""
+    problems: list[tuple[str, str, str]] = []
+    held: list[tuple[str, SerialRange]] = [
+        (site, SerialRange(p, a, b, w)) for site, p, a, b, w, _ in store.blank_ranges()]
+    held.sort(key=lambda x: x[1])
+    for (site_a, a), (site_b, b) in zip(held, held[1:], strict=False):
+        if a.overlaps(b):
+            problems.append(("serial_held_once", site_b,
+                             f"serials {b} overlap {a} at site {site_a}"))
+    for site in store.inventory_sites():
+        records = store.destruction_records(site)
+        if records:
+            spoiled = set(store.spoiled_serials(site)) | set(
+                spoil_movement_serials(store, site))
+            destroyed = [s for d in records for s in d["serials"]]
+            foreign = [s for s in destroyed if s not in spoiled]
+            if foreign:
+                problems.append(("destroyed_subset_of_spoiled", site,
+                                 f"{len(foreign)} destroyed serials were never spoiled there "
+                                 f"(e.g. {foreign[0]})"))
+            if len(set(destroyed)) != len(destroyed):
+                problems.append(("destroyed_once", site, "a serial destroyed twice"))
+        stock = site_stock(store, site)
+        for item in ("ribbon", "film"):
+            received = getattr(stock, f"{item}s_received")
+            if received and getattr(stock, f"{item}s_in_stock") < 0:
+                problems.append((f"{item}_conservation", site,
+                                 f"more {item} units used than the site had"))
+    return problems

@@ -1,0 +1,65 @@
+"""`cetak plan CAMPAIGN [--json]`: blanks, ribbons and films each site needs, and what to move
+where (controller/planner.py computes it on the controller, over the admin API)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from cetak.client import add_connection_options, channel_from_args
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("campaign")
+    parser.add_argument("--spoil-allowance", type=float, default=0.0, metavar="FRACTION",
+                        help="extra blanks per card for spoils (default 0.03)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    add_connection_options(parser)
+    parser.set_defaults(handler=_plan)
+
+
+def _plan(args: argparse.Namespace) -> int:
+    import grpc
+    from google.protobuf.json_format import MessageToDict
+
+    from cetak.api.v1 import admin_pb2, admin_pb2_grpc
+
+    if not 0 <= args.spoil_allowance < 1:
+        print("cetak plan: --spoil-allowance: expected a fraction in [0, 1)", file=sys.stderr)
+        return 2
+    stub = admin_pb2_grpc.AdminServiceStub(channel_from_args(args))
+    try:
+        p = stub.PlanCampaign(admin_pb2.PlanRequest(campaign_id=args.campaign,
+                                                    spoil_allowance=args.spoil_allowance))
+    except grpc.RpcError as exc:
+        print(f"cetak plan: {exc.code().name}: {exc.details()}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(MessageToDict(p, preserving_proto_field_name=True,
+                                       always_print_fields_with_no_presence=True)))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"Plan for campaign {p.campaign_id}")
+    for column in ("site", "name", "to print", "cards/h", "hours left", "capacity",
+                   "blanks need/have", "ribbons need/have", "films need/have", "behind"):
+        table.add_column(column, justify="left" if column in ("site", "name") else "right")
+    for s in p.sites:
+        short = "[red]" if s.blanks_need > s.blanks_have else ""
+        table.add_row(
+            s.site_code, s.site_name, str(s.demand),
+            "down" if s.down else f"{s.cards_per_hour:.0f}",
+            "-" if s.working_hours_left < 0 else f"{s.working_hours_left:.1f}",
+            str(s.capacity), f"{short}{s.blanks_need}/{s.blanks_have}",
+            f"{s.ribbons_need}/{s.ribbons_have}", f"{s.films_need}/{s.films_have}",
+            f"[red]{s.behind_by}[/red]" if s.behind_by else "0")
+    console.print(table)
+    for m in p.moves:
+        what = ("move records" if m.kind == "move_records" else f"transfer {m.item}s")
+        console.print(f"{what}: {m.quantity} {m.from_site} -> {m.to_site}  ({m.reason})")
+    for w in p.warnings:
+        console.print(f"[yellow]warning:[/yellow] {w}")
+    return 0
