@@ -460,6 +460,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                           "agents": [a for a in agents if a["site"] in chosen],
                           "per_site": {s: per_site for s in w_sites}})
         results = _run_workers([s for s in specs if s["agents"]])
+        controller_cpu = sum(_cpu_seconds(c.popen.pid) for c in children[1:])
         done, rate = _rate(results)
         leased = [rid for r in results for rid in r["leased"]]
         handed_twice = len(leased) - len(set(leased))
@@ -474,6 +475,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "lost": check["lost"], "store": kind, "replicas": args.replicas,
             "sites": n_sites, "workers": args.workers, "inflight": args.inflight,
             "inconsistent": check["inconsistent"], "cpus": os.cpu_count(),
+            # CPU the controllers spent per job: steadier than jobs/s on a shared machine.
+            "controller_cpu_us_per_job": round(1e6 * controller_cpu / done) if done else 0,
         }
     finally:
         for c in children:
@@ -486,6 +489,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             shutil.rmtree(workdir, ignore_errors=True)
         else:
             log.info("kept %s", workdir)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a live process (Linux /proc; 0 where unavailable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def _split(items: list, n: int) -> list[list]:
