@@ -123,7 +123,8 @@ class Console:
             recent.append({"attempt_id": event.attempt_id, "record_id": event.record_id,
                            "blank_serial": event.blank_serial, "outcome": outcome,
                            "outcome_text": _(M.OUTCOMES.get(outcome, outcome)),
-                           "reason": event.reason, "reported": reported})
+                           "reason": _(M.REASONS[event.reason]) if event.reason in M.REASONS
+                           else event.reason, "reported": reported})
         paused = bool(worker and worker.paused)
         if paused:
             alerts.append({"level": "info", "text": _(M.PAUSED)})

@@ -58,6 +58,20 @@ OUTCOMES = {
     "UNKNOWN": N_("Unknown"),
 }
 
+# The printer's reasons for an outcome (Condition values), short, for the latest-cards list.
+REASONS = {
+    Condition.FEEDER_EMPTY.value: N_("no blank cards"),
+    Condition.RIBBON_OUT.value: N_("ribbon out"),
+    Condition.FILM_OUT.value: N_("film out"),
+    Condition.CARD_JAM.value: N_("card jam"),
+    Condition.COVER_OPEN.value: N_("cover open"),
+    Condition.CHIP_WRITE_FAILED.value: N_("chip not written"),
+    Condition.OUTPUT_FULL.value: N_("output tray full"),
+    Condition.NEEDS_CLEANING.value: N_("needs cleaning"),
+    Condition.OFFLINE.value: N_("printer not answering"),
+    Condition.OTHER.value: N_("printer error"),
+}
+
 # Why a printed card is spoiled: a code goes to the controller (never free text, which could
 # carry personal data), the label to the screen.
 SPOIL_REASONS = {

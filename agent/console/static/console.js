@@ -28,6 +28,8 @@ function say(text, isError) {
   box.textContent = text;
   box.className = "message" + (isError ? " error" : "");
   box.hidden = false;
+  clearTimeout(say.timer);  // the answer stays long enough to read, then makes room
+  say.timer = setTimeout(() => { box.hidden = true; }, isError ? 20000 : 8000);
 }
 
 async function act(printerId, action, fields) {
