@@ -21,12 +21,15 @@ from cetak.security.errors import PermissionDenied
 from . import serde
 from .ledger import Ledger, LedgerError
 from .metrics import ControllerMetrics
-from .model import AckStatus, EventResult
+from .model import AckStatus, AgentEvent, EventResult, LeaseGrant
 from .store.worker import StoreWorker
 
 log = logging.getLogger(__name__)
 
 AgentAuthorizer = Callable[[grpc.aio.ServicerContext, agent_pb2.Hello], None]
+
+# Messages read ahead of the one being handled, per stream (a run of them is one store call).
+INBOX_LIMIT = 1024
 
 
 def now_ms() -> int:
@@ -126,16 +129,77 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
 
     async def _read(self, session: AgentSession,
                     request_iterator: AsyncIterator[agent_pb2.AgentMessage]) -> None:
+        """Messages are taken off the stream as they come and handled in order; whatever
+        queued up while the previous store call ran is handled together: a run of events and
+        credit becomes one store call (one savepoint, one ack), not one per message."""
+        inbox: list[agent_pb2.AgentMessage | None] = []
+        arrived = asyncio.Event()
+        room = asyncio.Event()
+
+        async def feed() -> None:
+            try:
+                async for message in request_iterator:
+                    inbox.append(message)
+                    arrived.set()
+                    if len(inbox) >= INBOX_LIMIT:  # a flooding agent waits, memory stays bounded
+                        room.clear()
+                        await room.wait()
+            finally:
+                inbox.append(None)
+                arrived.set()
+
+        feeder = asyncio.create_task(feed())
         try:
-            async for message in request_iterator:
-                await self._handle(session, message)
+            ended = False
+            while not ended:
+                await arrived.wait()
+                arrived.clear()
+                batch = inbox[:]
+                inbox.clear()
+                room.set()
+                if batch and batch[-1] is None:
+                    ended = True
+                    batch.pop()
+                await self._handle_batch(session, batch)  # type: ignore[arg-type]
+            await feeder  # raises what ended the stream, if it broke
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a broken stream ends the session; the agent reconnects
             self.metrics.stream_error(exc)
             log.info("agent %s stream ended with an error", session.agent_id, exc_info=True)
         finally:
+            feeder.cancel()
             session.outgoing.put_nowait(None)
+
+    async def _handle_batch(self, session: AgentSession,
+                            messages: list[agent_pb2.AgentMessage]) -> None:
+        i = 0
+        while i < len(messages):
+            # A run of events, credit and heartbeats: the events in their order, then one
+            # grant for the latest credit (credit is absolute, so the latest is the one).
+            events: list[agent_pb2.JobEvent] = []
+            credit: int | None = None
+            while i < len(messages):
+                message = messages[i]
+                kind = message.WhichOneof("body")
+                if kind == "event":
+                    events.append(message.event)
+                elif kind == "credit":
+                    credit = max(0, message.credit.slots)
+                elif kind == "heartbeat":
+                    await self._handle(session, message)
+                else:
+                    break
+                i += 1
+            if credit is not None:
+                session.credit = credit
+            if events:
+                await self._events(session, events)
+            elif credit is not None:
+                await self._grant(session)
+            if i < len(messages):
+                await self._handle(session, messages[i])  # in order with the runs around it
+                i += 1
 
     async def _handle(self, session: AgentSession, message: agent_pb2.AgentMessage) -> None:
         kind = message.WhichOneof("body")
@@ -178,16 +242,20 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
                 log.warning("agent %s sent a malformed event: %s", session.agent_id, exc)
         if rejected:
             session.outgoing.put_nowait(serde.ack_to_pb(rejected))
+        if not domain:
+            await self._grant(session)
+            return
+        # One store call applies the events and, as a finished lease frees a window slot,
+        # tops the agent up at once.
         with self.metrics.time_store("apply_events"):
-            results = await self.worker.call(self.ledger.apply_events, session.agent_id,
-                                             domain, now_ms()) if domain else []
+            results, grants = await self.worker.call(
+                _apply_and_grant, self.ledger, session.agent_id, domain, session.site_code,
+                session.credit, session.window, now_ms())
         for e, r in zip(domain, results, strict=False):
             self.metrics.event(str(r.status), str(e.state))
         if results:
             session.outgoing.put_nowait(serde.ack_to_pb(results))
-        # A finished lease frees a window slot: top up at once.
-        if session.credit > 0:
-            await self._grant(session)
+        self._send_grants(session, grants)
 
     async def _grant(self, session: AgentSession) -> None:
         if session.credit <= 0:
@@ -200,6 +268,9 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
         except LedgerError as exc:
             log.warning("cannot lease to agent %s: %s", session.agent_id, exc)
             return
+        self._send_grants(session, grants)
+
+    def _send_grants(self, session: AgentSession, grants: list[LeaseGrant]) -> None:
         session.credit -= len(grants)
         self.metrics.granted(session.site_code, len(grants))
         for g in grants:
@@ -238,6 +309,21 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
                     session.window_hours)
                 last_window = time.monotonic()
             await self._grant(session)
+
+
+def _apply_and_grant(ledger: Ledger, agent_id: str, events: list[AgentEvent], site_code: str,
+                     credit: int, window: int, now: int,
+                     ) -> tuple[list[EventResult], list[LeaseGrant]]:
+    """Store worker thread: apply an agent's events, then lease into the slots they freed.
+    Each ledger call is its own savepoint: a refused grant leaves the applied events."""
+    results = ledger.apply_events(agent_id, events, now)
+    grants: list[LeaseGrant] = []
+    if credit > 0:
+        try:
+            grants = ledger.grant(agent_id, site_code, credit, now, window)
+        except LedgerError as exc:
+            log.warning("cannot lease to agent %s: %s", agent_id, exc)
+    return results, grants
 
 
 def _audit_operator_action(ledger: Ledger, session: AgentSession,
