@@ -175,7 +175,8 @@ def plan(inp: PlanInput) -> Plan:
 
     # 2. consumables: need with the spoil allowance, then cover shortages from surpluses
     for sp in plans.values():
-        need = math.ceil(sp.demand * (1 + inp.spoil_allowance)) if sp.demand else 0
+        # round() first: 100 * 0.1 is 10.000000000000002 in floating point, not 11 blanks
+        need = sp.demand + math.ceil(round(sp.demand * inp.spoil_allowance, 6))
         sp.blanks_need = sp.ribbons_need = sp.films_need = need
     for item in ("blank", "ribbon", "film"):
         tracked = [c for c in plans if item == "blank"

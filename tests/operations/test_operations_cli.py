@@ -1,0 +1,124 @@
+"""Campaign operations as an admin runs them: real `cetak` processes against a controller
+serving on loopback (port 0)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+
+from ..procs import Proc, cetak_argv, wait_for_file
+from .conftest import OTHER_SITE, SITE, duplicate_person_file
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(cetak_argv(*args), capture_output=True, text=True, timeout=120)
+
+
+def test_operations_end_to_end(tmp_path):
+    db = tmp_path / "controller.db"
+    port_file = tmp_path / "port"
+    server = Proc(cetak_argv("controller", "serve", "--listen", "127.0.0.1:0", "--store",
+                             f"sqlite://{db}", "--insecure", "--port-file", str(port_file)),
+                  tmp_path / "controller.log")
+    try:
+        conn = ["--controller", f"127.0.0.1:{wait_for_file(port_file, server)}", "--insecure"]
+        r = run("campaign", "create", "pemilu", "--deadline", "2030-01-01T17:00+07:00", *conn)
+        assert r.returncode == 0, r.stderr
+        prr, nik_a, nik_b = duplicate_person_file(tmp_path / "prr", 8, sites=[SITE])
+        r = run("campaign", "import", "pemilu", str(prr), "--json", *conn)
+        assert r.returncode == 0, r.stderr
+        assert json.loads(r.stdout)["held"] == 2
+
+        # record status: held and why; unknown NIK exits 1; a malformed one 2
+        r = run("record", "status", nik_a, "--json", *conn)
+        assert r.returncode == 0, r.stderr
+        held = json.loads(r.stdout)["records"][0]
+        assert held["state"] == "held" and "duplicate person" in held["summary"]
+        assert held["site_code"] == SITE
+        r = run("record", "status", "3276010101990001", *conn)
+        assert r.returncode == 1 and "no record" in r.stderr
+        assert run("record", "status", "12345", *conn).returncode == 2
+
+        # adjudicate: release one, reject the other; a second decision is refused
+        r = run("record", "adjudicate", held["record_id"], "--release", "--reason",
+                "checked with the national centre", "--json", *conn)
+        assert r.returncode == 0, r.stderr
+        assert json.loads(r.stdout)["state"] == "queued"
+        r = run("record", "status", nik_b, "--json", *conn)
+        other = json.loads(r.stdout)["records"][0]["record_id"]
+        r = run("record", "adjudicate", other, "--reject", "--reason", "same person", *conn)
+        assert r.returncode == 0, r.stderr
+        r = run("record", "adjudicate", other, "--release", "--reason", "x", *conn)
+        assert r.returncode == 1 and "not held" in r.stderr
+        r = run("record", "status", nik_a, *conn)
+        assert "queued for printing at 32.76.01.1006" in r.stdout
+
+        # inventory: receive with serials, transfer a range, spoil one, destroy it
+        r = run("inventory", "receive", SITE, "--serials", "KTP000001-KTP000100",
+                "--reference", "DO-7", *conn)
+        assert r.returncode == 0, r.stderr
+        assert run("inventory", "receive", SITE, "--item", "ribbon", "--quantity", "500",
+                   *conn).returncode == 0
+        r = run("inventory", "receive", OTHER_SITE, "--serials", "KTP000050-KTP000060", *conn)
+        assert r.returncode == 1 and "overlap" in r.stderr
+        r = run("inventory", "transfer", "--from", SITE, "--to", OTHER_SITE, "--serials",
+                "KTP000081-KTP000100", "--json", *conn)
+        assert r.returncode == 0, r.stderr
+        moved = json.loads(r.stdout)
+        assert moved["transfer_out"]["reference"] == moved["transfer_in"]["reference"]
+        r = run("inventory", "spoil", SITE, "--serials", "KTP000005", "--reason",
+                "rusak saat pengiriman", *conn)
+        assert r.returncode == 0, r.stderr
+        out_dir = tmp_path / "berita-acara"
+        r = run("inventory", "destroy", SITE, "--serials", "KTP000006", "--place", "Kantor",
+                "--witness", "A, Kasi", "--witness", "B, Operator", "--out", str(out_dir),
+                *conn)
+        assert r.returncode == 1 and "not spoiled" in r.stderr
+        r = run("inventory", "destroy", SITE, "--serials", "KTP000005", "--place", "Kantor",
+                "--witness", "A, Kasi", *conn, "--out", str(out_dir))
+        assert r.returncode == 2 and "two" in r.stderr
+        r = run("inventory", "destroy", SITE, "--serials", "KTP000005", "--place",
+                "Kantor Disdukcapil", "--witness", "Budi, Kepala Seksi", "--witness",
+                "Sari, Operator", "--method", "dipotong", "--out", str(out_dir), "--json",
+                *conn)
+        assert r.returncode == 0, r.stderr
+        destroyed = json.loads(r.stdout)
+        assert destroyed["count"] == 1
+        assert open(destroyed["pdf"], "rb").read(4) == b"%PDF"
+        assert "KTP000005" in open(destroyed["csv"], encoding="utf-8").read()
+        r = run("inventory", "records", SITE, "--json", *conn)
+        assert json.loads(r.stdout)["records"][0]["serials"] == ["KTP000005"]
+
+        r = run("inventory", "show", "--json", *conn)
+        assert r.returncode == 0, r.stderr
+        sites = {s["site_code"]: s for s in json.loads(r.stdout)["sites"]}
+        here = sites[SITE]
+        assert int(here["blanks_in_stock"]) == 79 and int(here["blanks_destroyed"]) == 1
+        assert [(x["serial_from"], x["serial_to"]) for x in here["blank_ranges"]] == [
+            ("KTP000001", "KTP000080")]
+        assert int(here["ribbons_in_stock"]) == 500
+        assert int(sites[OTHER_SITE]["blanks_in_stock"]) == 20
+
+        # plan: the site has no printer connected, so it is down; nobody can take its queue
+        r = run("plan", "pemilu", "--json", *conn)
+        assert r.returncode == 0, r.stderr
+        plan = json.loads(r.stdout)
+        site_plan = {s["site_code"]: s for s in plan["sites"]}[SITE]
+        assert site_plan["down"] is True and int(site_plan["demand"]) == 8  # 9 less 1 rejected
+        assert any("behind" in w for w in plan["warnings"])
+        assert run("plan", "nope", *conn).returncode == 1
+
+        r = run("campaign", "report", "pemilu", "--out", str(tmp_path / "report"), "--json",
+                *conn)
+        assert r.returncode == 0, r.stderr
+        files = json.loads(r.stdout)
+        assert open(files["png"], "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+        assert open(files["csv"], encoding="utf-8").readline().startswith("site_code,")
+    finally:
+        assert server.stop() == 0, server.output()
+    r = run("campaign", "verify", "--store", str(db), "--json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    actions = {a for (a,) in sqlite3.connect(db).execute("SELECT action FROM audit_log")}
+    assert {"record.adjudicate", "inventory.transfer_out", "inventory.transfer_in",
+            "inventory.destroy", "inventory.destruction_record"} <= actions
