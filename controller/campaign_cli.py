@@ -123,6 +123,32 @@ class _upload_progress:
             self._bar.stop()
 
 
+def _then(chunks, callback):
+    """The chunks, then `callback()` once the last one has been taken (upload finished)."""
+    yield from chunks
+    callback()
+
+
+class _Waiting:
+    """A spinner on stderr (terminals only) from when the upload ends until the answer."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._status = None
+
+    def start(self) -> None:
+        if sys.stderr.isatty():
+            from rich.console import Console
+
+            self._status = Console(stderr=True).status(self._text)
+            self._status.start()
+
+    def stop(self) -> None:
+        if self._status is not None:
+            self._status.stop()
+            self._status = None
+
+
 def _import(args: argparse.Namespace) -> int:
     import tempfile
 
@@ -140,7 +166,12 @@ def _import(args: argparse.Namespace) -> int:
             # A CSV/JSONL names its photos by path: send them along in one archive.
             upload = bundle_prr(args.file, Path(tmp) / "upload.zip")
         try:
-            r = stub.ImportRecords(import_chunks(args.campaign, upload, args.skip_invalid))
+            waiting = _Waiting("the controller is validating and importing")
+            try:
+                r = stub.ImportRecords(_then(import_chunks(args.campaign, upload,
+                                                           args.skip_invalid), waiting.start))
+            finally:
+                waiting.stop()
         except grpc.RpcError as exc:
             return _rpc_error(exc)
     summary = {"valid": r.valid, "invalid": r.invalid, "imported": r.imported, "held": r.held,

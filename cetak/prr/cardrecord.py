@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING
 
 from cetak.prr.errors import MediaUnavailable, PrrError, RegionDataError
@@ -47,14 +48,9 @@ def to_card_record(rec: PrrRecord, regions: RegionTable, *, record_id: str = "",
     """
     from cetak.api.v1.common_pb2 import BARU, PENGGANTIAN, CardRecord
 
-    kel = regions.kelurahan(rec.kelurahan_kode)
-    if kel is None:
+    place = _place(regions, rec.kelurahan_kode)
+    if place is None:
         raise RegionDataError(f"line {rec.line}: kelurahan_kode not in the region table")
-    city = kel.kabupaten_kota
-    for prefix in _CITY_PREFIXES:
-        if city.startswith(prefix):
-            city = city[len(prefix):]
-            break
     return CardRecord(
         record_id=record_id,
         nik=rec.nik,
@@ -67,10 +63,6 @@ def to_card_record(rec: PrrRecord, regions: RegionTable, *, record_id: str = "",
         rt=rec.rt.zfill(3),
         rw=rec.rw.zfill(3),
         kelurahan_kode=rec.kelurahan_kode,
-        kelurahan=kel.name.upper(),
-        kecamatan=kel.kecamatan.upper(),
-        kabupaten_kota=kel.kabupaten_kota.upper(),
-        provinsi=kel.provinsi.upper(),
         agama=rec.agama,
         status_perkawinan=rec.status_perkawinan,
         pekerjaan=rec.pekerjaan.upper(),
@@ -80,5 +72,33 @@ def to_card_record(rec: PrrRecord, regions: RegionTable, *, record_id: str = "",
         foto=_load(rec, rec.foto, "foto", DEFAULT_LIMITS.foto_max_bytes) if with_images else b"",
         tanda_tangan=(_load(rec, rec.tanda_tangan, "tanda_tangan",
                             DEFAULT_LIMITS.tanda_tangan_max_bytes) if with_images else b""),
-        issue_city=city.upper(),
+        **place,
     )
+
+
+# Region names as printed, per table and kelurahan code: a million-record import has a few
+# dozen kelurahan, and looking them up and capitalising them per record was a third of the
+# cost of building a CardRecord.
+_places: weakref.WeakKeyDictionary[RegionTable, dict[str, dict[str, str]]] = (
+    weakref.WeakKeyDictionary())
+
+
+def _place(regions: RegionTable, code: str) -> dict[str, str] | None:
+    table = _places.get(regions)
+    if table is None:
+        table = _places[regions] = {}
+    place = table.get(code)
+    if place is None:
+        kel = regions.kelurahan(code)
+        if kel is None:
+            return None
+        city = kel.kabupaten_kota
+        for prefix in _CITY_PREFIXES:
+            if city.startswith(prefix):
+                city = city[len(prefix):]
+                break
+        place = table[code] = dict(
+            kelurahan=kel.name.upper(), kecamatan=kel.kecamatan.upper(),
+            kabupaten_kota=kel.kabupaten_kota.upper(), provinsi=kel.provinsi.upper(),
+            issue_city=city.upper())
+    return place
