@@ -26,11 +26,11 @@ DIALECTS = ("evolis", "magicard")
 
 @dataclass(frozen=True)
 class ControllerConfig:
-    address: str
-    insecure: bool = False
-    ca: Path | None = None
-    cert: Path | None = None
-    key: Path | None = None
+    address: str                    # the controller's "host:port"
+    insecure: bool = False          # plaintext, no certificates: tests and demos only
+    ca: Path | None = None          # CA certificate (PEM); required unless insecure
+    cert: Path | None = None        # this agent's certificate (PEM); required unless insecure
+    key: Path | None = None         # this agent's private key (PEM); required unless insecure
     # Name checked against the controller's certificate; None: the security package's default
     # (every controller certificate of a cetak PKI carries it, so any address works).
     server_name: str | None = None
@@ -38,21 +38,23 @@ class ControllerConfig:
 
 @dataclass(frozen=True)
 class JournalConfig:
-    path: Path
+    path: Path                      # the SQLite journal file (created, chmod 0600)
+    # File holding the 32-byte journal key, raw or base64; its mode must give group and others
+    # no access. Exactly one of key_file, key_env.
     key_file: Path | None = None
-    key_env: str | None = None
+    key_env: str | None = None      # name of an environment variable holding the key (base64)
 
 
 @dataclass(frozen=True)
 class PrinterConfig:
-    id: str
+    id: str                         # unique among this agent's printers; shown everywhere
     transport: str                  # "usb" | "tcp" | "virtual"
     address: str | None = None      # tcp "host:port"; virtual: the emulator's name or socket
     vendor: int | None = None       # usb vendor id
     product: int | None = None      # usb product id
     serial: str | None = None       # usb serial number (picks one of several identical printers)
     dialect: str | None = None      # None: detected from the IEEE 1284 device id
-    model: str | None = None
+    model: str | None = None        # None: from the device id, else the dialect's default
     # Contactless station: "virtual" (the virtual printer's own), "pcsc" or "pcsc:READER",
     # "host:port" (an emulated printer's station in another process); None: no chip.
     contactless: str | None = None
@@ -64,8 +66,8 @@ class PrinterConfig:
 
 @dataclass(frozen=True)
 class SignerConfig:
-    key: Path
-    cert: Path
+    key: Path                       # the document signer's private key (PEM)
+    cert: Path                      # the document signer's certificate (PEM)
 
 
 @dataclass(frozen=True)
@@ -83,16 +85,16 @@ class TuningConfig:
 
 @dataclass(frozen=True)
 class AgentConfig:
-    agent_id: str
-    site_code: str
-    controller: ControllerConfig
-    journal: JournalConfig
-    printers: tuple[PrinterConfig, ...]
-    window_hours: float = 4.0
-    metrics_port: int | None = None
+    agent_id: str                   # must equal the name in the agent's certificate
+    site_code: str                  # kelurahan code; must equal the certificate's site
+    controller: ControllerConfig    # [controller]: how to reach the controller
+    journal: JournalConfig          # [journal]: the encrypted local journal
+    printers: tuple[PrinterConfig, ...]  # [[printers]]: at least one
+    window_hours: float = 4.0       # hours of printing to hold through an outage (in Hello)
+    metrics_port: int | None = None  # Prometheus /metrics on 127.0.0.1:PORT; None: off
     # host:port of the local web console (port 0: any free port); None: no console ("off")
     console_address: str | None = DEFAULT_CONSOLE_ADDRESS
-    signer: SignerConfig | None = None
+    signer: SignerConfig | None = None  # [signer]: signs chip data; required with contactless
     tuning: TuningConfig = field(default_factory=TuningConfig)
     source: Path | None = None        # the file this came from (for messages only)
 
