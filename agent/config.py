@@ -95,7 +95,7 @@ class AgentConfig:
     # host:port of the local web console (port 0: any free port); None: no console ("off")
     console_address: str | None = DEFAULT_CONSOLE_ADDRESS
     signer: SignerConfig | None = None  # [signer]: signs chip data; required with contactless
-    tuning: TuningConfig = field(default_factory=TuningConfig)
+    tuning: TuningConfig = field(default_factory=TuningConfig)  # [tuning]: seconds, optional
     source: Path | None = None        # the file this came from (for messages only)
 
 
