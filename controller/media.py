@@ -58,6 +58,10 @@ class _LruBytes:
 
 
 _cache = _LruBytes(CACHE_MAX_BYTES)
+# Wire tags of CardRecord.foto_sha256 (field 26) and tanda_tangan_sha256 (27), length-delimited:
+# varint((field << 3) | 2).
+_FOTO_SHA_TAG = bytes([(26 << 3 | 2) & 0x7F | 0x80, (26 << 3 | 2) >> 7])
+_TTD_SHA_TAG = bytes([(27 << 3 | 2) & 0x7F | 0x80, (27 << 3 | 2) >> 7])
 
 
 def sha256_hex(data: bytes) -> str:
@@ -75,6 +79,11 @@ def fetch(store: MediaStore, sha256: str) -> bytes:
 def attach_media(store: MediaStore, payload: bytes) -> bytes:
     """The payload with its images put back; a payload that already carries its images (or
     has none) is returned as it is."""
+    if _FOTO_SHA_TAG not in payload and _TTD_SHA_TAG not in payload:
+        # Neither hash field can be present: skip parsing (the lease path's common case for
+        # payloads stored before media existed). A match may be a false positive inside
+        # another field's bytes; parsing below decides.
+        return payload
     from cetak.api.v1.common_pb2 import CardRecord
 
     record = CardRecord.FromString(payload)
