@@ -91,7 +91,17 @@ class PrinterDriver:
         try:
             self.transport.write(data)
         except TransportError as exc:
-            raise PrinterLost(str(exc)) from exc
+            raise self._lost_link(exc) from exc
+
+    def _lost_link(self, exc: TransportError) -> PrinterLost:
+        """Drop a link that failed, so the next conversation opens a fresh one: a printer that
+        lost power or was restarted closed its end, and the old connection never works again."""
+        try:
+            self.transport.close()
+        except TransportError:
+            pass  # already broken; nothing more to release
+        self._opened = False
+        return PrinterLost(str(exc))
 
     def query(self, command: bytes) -> bytes:
         """Send one query and return its whole reply."""
@@ -101,7 +111,7 @@ class PrinterDriver:
             try:
                 buf += self.transport.read(timeout=self.reply_timeout)
             except TransportError as exc:
-                raise PrinterLost(str(exc)) from exc
+                raise self._lost_link(exc) from exc
             size = self.dialect.reply_length(buf)
             if size:
                 return buf[:size]
