@@ -157,8 +157,8 @@ def start_printer(plan: PrinterPlan, out: Path, *, cards_per_hour: float, time_s
 
 
 def write_site_agent_config(out: Path, pki: Path, site_code: str, controller: str,
-                            plans: list[PrinterPlan],
-                            tuning: dict[str, float] | None = None) -> Path:
+                            plans: list[PrinterPlan], tuning: dict[str, float] | None = None,
+                            window_hours: float = 4.0) -> Path:
     """agent.toml of a site's agent talking to `controller` ("host:port")."""
     from .configs import write_agent_config
 
@@ -166,7 +166,8 @@ def write_site_agent_config(out: Path, pki: Path, site_code: str, controller: st
     return write_agent_config(folder, agent_id=agent_name(site_code), site_code=site_code,
                               controller=controller, pki=pki,
                               printers=[(p.printer_id, p.dialect, f"127.0.0.1:{p.port}")
-                                        for p in plans], tuning=tuning)
+                                        for p in plans], window_hours=window_hours,
+                              tuning=tuning)
 
 
 def start_agent(out: Path, site_code: str, config: Path) -> ManagedProcess:
