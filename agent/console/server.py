@@ -117,6 +117,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         except ActionError as exc:
             text = _(M.ERRORS.get(exc.code, M.ERRORS["bad_request"])).format(**exc.values)
             return self._json(HTTPStatus.UNPROCESSABLE_ENTITY, {"error": text})
+        except Exception:  # e.g. the journal closing at shutdown: answer, keep serving
+            log.exception("console action failed")
+            return self._json(HTTPStatus.SERVICE_UNAVAILABLE, {"error": _(M.ERRORS["stopping"])})
         return self._json(HTTPStatus.OK, {"ok": True, "action_id": action_id,
                                           "message": _(M.DONE)})
 
