@@ -31,7 +31,9 @@ def test_wheel_builds_native_core_and_ships_data(tmp_path):
     for expected in ("cetak/controller/store/migrations/0001_initial.sql",
                      "cetak/data/wilayah-kemendagri.csv", "cetak/data/depok-wilayah.csv",
                      "cetak/api/v1/agent_pb2.py", "cetak/controller/server.py",
-                     "cetak/agent/config.py"):
+                     "cetak/agent/config.py", "cetak/agent/console/static/console.html",
+                     "cetak/i18n/locale/id/LC_MESSAGES/cetak.po",
+                     "cetak/controller/store/migrations_pg/0001_initial.sql"):
         assert expected in names, expected
     assert any(n.startswith("cetak/card/fonts/") and n.endswith(".ttf") for n in names)
     assert any(n.startswith("cetak/card/templates/") for n in names)

@@ -13,7 +13,8 @@ def _toml_str(value: str | Path) -> str:
 
 def write_agent_config(folder: Path, *, agent_id: str, site_code: str, controller: str,
                        pki: Path, printers: list[tuple[str, str, str]],
-                       window_hours: float = 4.0, tuning: dict[str, float] | None = None) -> Path:
+                       window_hours: float = 4.0, tuning: dict[str, float] | None = None,
+                       console_address: str = "off") -> Path:
     """Write agent.toml and a 0600 journal key into `folder`; printers are
     (printer_id, dialect, "host:port") of TCP printers whose chip station is port + 1."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -27,6 +28,8 @@ def write_agent_config(folder: Path, *, agent_id: str, site_code: str, controlle
         f"agent_id = {_toml_str(agent_id)}",
         f"site_code = {_toml_str(site_code)}",
         f"window_hours = {window_hours}",
+        # Many agents on one machine would all want the default console port.
+        f"console_address = {_toml_str(console_address)}",
         "",
         "[controller]",
         f"address = {_toml_str(controller)}",
