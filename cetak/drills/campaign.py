@@ -88,7 +88,7 @@ class DrillOptions:
 
 
 QUICK = {"cards": 200, "sites": 4, "controller_kills": 2, "agent_kills": 1, "partitions": 1,
-         "faults": 4}
+         "faults": 4, "timeout": 300.0}
 
 
 class _Progress:
@@ -211,6 +211,8 @@ class _Drill:
         procs: list[ManagedProcess] = list(self.fleet.printers.values())
         procs += [p for site, p in self.fleet.agents.items() if site not in
                   self.agent_restart_at]
+        if self.controller_restart_at is None:
+            procs.append(self.fleet.controller)  # killed only by the drill itself
         for proc in procs:
             if not proc.alive():
                 raise RuntimeError(f"{proc.name} exited unexpectedly:\n{proc.output()[-3000:]}")
