@@ -212,24 +212,42 @@ def test_console_shows_a_jam_and_lanjut_resumes_printing(browser, tmp_path: Path
             assert time.monotonic() < deadline, "console did not come up"
             time.sleep(0.1)
 
-        wait = WebDriverWait(browser, 60, poll_frequency=0.1)
+        from selenium.common.exceptions import StaleElementReferenceException
+
+        # The page re-renders as the state changes: an element found a moment ago may be
+        # replaced, so waits ignore stale references and elements are found again each time.
+        wait = WebDriverWait(browser, 60, poll_frequency=0.1,
+                             ignored_exceptions=(StaleElementReferenceException,))
+
+        def printer_card():
+            return browser.find_element(By.CSS_SELECTOR, '.printer[data-printer="printer-1"]')
+
+        def click(selector: str) -> str:
+            def press(_b):
+                button = printer_card().find_element(By.CSS_SELECTOR, selector)
+                label = button.text
+                button.click()
+                return label or True
+            return wait.until(press)
+
         browser.get(url)
-        card = wait.until(ec.presence_of_element_located(
+        wait.until(ec.presence_of_element_located(
             (By.CSS_SELECTOR, '.printer[data-printer="printer-1"]')))
         assert "Konsol operator cetak" in browser.title
 
         # The jam appears with its instruction, in Bahasa Indonesia.
-        alert = wait.until(ec.visibility_of_element_located(
+        wait.until(ec.visibility_of_element_located(
             (By.CSS_SELECTOR, '.alert.error[data-condition="card_jam"]')))
-        assert alert.text.startswith("Kartu macet: buka penutup, keluarkan kartu, tekan Lanjut")
-        assert card.find_element(By.CSS_SELECTOR, ".state").text.startswith("Perlu tindakan")
+        wait.until(lambda b: b.find_element(
+            By.CSS_SELECTOR, '.alert.error[data-condition="card_jam"]').text.startswith(
+                "Kartu macet: buka penutup, keluarkan kartu, tekan Lanjut"))
+        wait.until(lambda _b: printer_card().find_element(
+            By.CSS_SELECTOR, ".state").text.startswith("Perlu tindakan"))
         _screenshot(browser, tmp_path, "console-jam.png")
 
         # Follow it: press Lanjut. The virtual printer's cover is "opened" through its
         # service port, the card removed; printing resumes.
-        button = card.find_element(By.CSS_SELECTOR, 'button[data-action="jam_cleared"]')
-        assert button.text == "Lanjut"
-        button.click()
+        assert click('button[data-action="jam_cleared"]') == "Lanjut"
         wait.until(ec.text_to_be_present_in_element((By.ID, "message"), "Tercatat"))
         wait.until(lambda b: int(b.find_element(
             By.CSS_SELECTOR, '.printer[data-printer="printer-1"] .printed').text) >= 3)
@@ -240,19 +258,19 @@ def test_console_shows_a_jam_and_lanjut_resumes_printing(browser, tmp_path: Path
 
         # Jeda: the printer stops taking cards; then the central server goes away and the
         # console says so, with the cards still to print from the local queue.
-        card.find_element(By.CSS_SELECTOR, 'button[data-action="pause"]').click()
+        click('button[data-action="pause"]')
         wait.until(lambda b: b.find_elements(By.CSS_SELECTOR,
                                              '.printer button[data-action="resume"]'))
         controller.stop(signal.SIGTERM, timeout=30)
         banner = wait.until(ec.text_to_be_present_in_element(
             (By.ID, "banner"), "Server pusat tidak terhubung"))
         assert banner
-        text = browser.find_element(By.ID, "banner").text
-        assert "tetap mencetak dari antrean lokal" in text and "kartu tersisa" in text
+        wait.until(lambda b: "tetap mencetak dari antrean lokal" in (
+            text := b.find_element(By.ID, "banner").text) and "kartu tersisa" in text)
         _screenshot(browser, tmp_path, "console-offline.png")
 
         # English on request.
-        browser.find_element(By.ID, "lang-switch").click()
+        wait.until(lambda b: b.find_element(By.ID, "lang-switch").click() or True)
         wait.until(ec.text_to_be_present_in_element((By.ID, "banner"),
                                                     "Central server not connected"))
         _screenshot(browser, tmp_path, "console-english.png")
