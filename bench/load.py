@@ -6,9 +6,10 @@
         "cards_printed", "stream_errors", "controller_stream_errors", "controller_rss_mb_max",
         "controller_cpu_percent", "tls", ...}
 
-What runs, each in its own process: `cetak controller serve --insecure` on a fresh SQLite store
-(plaintext: issuing 1,000 agent certificates would dominate the run; "tls": false says so), and
-W load workers, each holding its share of the agents as asyncio tasks, one channel (one TCP
+What runs, each in its own process: `cetak controller serve` on a fresh SQLite store with
+mutual TLS (a throwaway PKI with one certificate per agent naming its site, cached in
+`--pki-cache` if given; `--insecure` runs plaintext and the JSON says "tls": false), and W load
+workers, each holding its share of the agents as asyncio tasks, one channel (one TCP
 connection) and one AgentService.Connect stream per agent, as a real agent has.
 
 Each agent says Hello, heartbeats every `--heartbeat` seconds like the real agent (5 s), and
@@ -78,7 +79,6 @@ class LoadAgent:
         self._measuring = False
 
     async def run(self, go: asyncio.Event, stop: asyncio.Event) -> None:
-        import grpc
 
         from cetak.api.v1 import agent_pb2, agent_pb2_grpc, common_pb2
 
@@ -92,7 +92,7 @@ class LoadAgent:
             while (m := await self._out.get()) is not None:
                 yield m
 
-        async with grpc.aio.insecure_channel(self.address) as channel:
+        async with _channel(self.address, self.agent_id, self.spec.get("pki")) as channel:
             call = agent_pb2_grpc.AgentServiceStub(channel).Connect(requests())
             tasks = [asyncio.create_task(self._read(call)),
                      asyncio.create_task(self._heartbeat(stop)),
@@ -203,6 +203,23 @@ class LoadAgent:
         self._outstanding -= 1
         self.printed += 1
         self._credit()
+
+
+def _channel(address: str, agent_id: str, pki: str | None):
+    """The agent's channel: mutual TLS with its own certificate, or plaintext."""
+    import grpc
+
+    if pki is None:
+        return grpc.aio.insecure_channel(address)
+    from cetak.security.tls import CONTROLLER_TLS_NAME
+
+    folder = Path(pki)
+    credentials = grpc.ssl_channel_credentials(
+        root_certificates=(folder / "ca.pem").read_bytes(),
+        private_key=(folder / f"agent-{agent_id}.key").read_bytes(),
+        certificate_chain=(folder / f"agent-{agent_id}.pem").read_bytes())
+    return grpc.aio.secure_channel(address, credentials, options=[
+        ("grpc.ssl_target_name_override", CONTROLLER_TLS_NAME)])
 
 
 async def _worker_main(spec: dict[str, Any], folder: Path) -> dict[str, Any]:
@@ -343,22 +360,28 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         log.info("preparing %d records at %d sites", per_site * n_sites, n_sites)
         _prepare(url, sites, per_site)
+        agents = [{"agent_id": f"load-{k:05d}", "site": sites[k // AGENTS_PER_SITE]}
+                  for k in range(args.agents)]
+        pki = None
+        security = ["--insecure"]
+        if not args.insecure:
+            pki = _agent_pki(args.pki_cache or work / "pki", agents)
+            security = ["--pki", str(pki)]
         metrics_port = free_port()
         port_file = work / "controller.port"
         controller = ManagedProcess(cetak_argv(
-            "controller", "serve", "--insecure", "--listen", "127.0.0.1:0", "--store", url,
+            "controller", "serve", *security, "--listen", "127.0.0.1:0", "--store", url,
             "--port-file", str(port_file), "--lease-seconds", "3600",
             "--metrics-port", str(metrics_port)), work / "controller.log", name="controller")
         procs.append(controller)
         port = int(wait_for_file(port_file, controller, timeout=60))
-        agents = [{"agent_id": f"load-{k:05d}", "site": sites[k // AGENTS_PER_SITE]}
-                  for k in range(args.agents)]
         env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}
         for w in range(args.workers):
             spec = {"worker": w, "address": f"127.0.0.1:{port}", "agents": agents[w::args.workers],
                     "inflight": args.inflight, "card_s": args.card_seconds,
                     "heartbeat_s": args.heartbeat, "duration_s": args.duration,
-                    "ramp_s": args.ramp, "connect_timeout_s": 120.0, "seed": args.seed + w}
+                    "ramp_s": args.ramp, "connect_timeout_s": 120.0, "seed": args.seed + w,
+                    "pki": str(pki) if pki else None}
             (work / f"spec-{w}.json").write_text(json.dumps(spec))
             procs.append(ManagedProcess([sys.executable, __file__, "--_worker",
                                          str(work / f"spec-{w}.json")],
@@ -415,7 +438,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "controller_rss_mb_end": round(sampler.rss_mb[-1], 1),
             "controller_cpu_percent": round(100 * (cpu1 - cpu0) / wall, 1) if wall else 0.0,
             "duplicates": check["printed_twice"], "inconsistent": check["inconsistent"],
-            "tls": False, "workers": args.workers, "sites": n_sites,
+            "tls": pki is not None, "workers": args.workers, "sites": n_sites,
             "cpus": os.cpu_count(), "elapsed_s": round(time.monotonic() - started, 2),
         }
     finally:
@@ -425,6 +448,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             log.info("kept %s", work)
         else:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def _agent_pki(folder: Path, agents: list[dict]) -> Path:
+    """A throwaway PKI with one certificate per agent naming its site; kept in `folder` and
+    reused by later runs (issuing 1,000 certificates takes a few seconds)."""
+    from cetak.security.pki import init_pki, issue_agent
+
+    if not (folder / "ca.pem").exists():
+        init_pki(folder)
+    issued = 0
+    for a in agents:
+        if not (folder / f"agent-{a['agent_id']}.pem").exists():
+            issue_agent(folder, a["site"], a["agent_id"])
+            issued += 1
+    log.info("PKI in %s (%d agent certificates issued now)", folder, issued)
+    return folder
 
 
 def _wait_all(work: Path, stem: str, n: int, procs, timeout: float) -> list[dict]:
@@ -453,6 +492,10 @@ def main(argv: list[str] | None = None) -> int:
                    help="mean print time of a card (a real printer: about 18 s)")
     p.add_argument("--heartbeat", type=float, default=5.0, help="heartbeat period, seconds")
     p.add_argument("--ramp", type=float, default=10.0, help="seconds over which agents connect")
+    p.add_argument("--insecure", action="store_true",
+                   help="plaintext streams (default: mutual TLS, one certificate per agent)")
+    p.add_argument("--pki-cache", type=Path, metavar="DIR",
+                   help="keep the agents' PKI here and reuse it (default: in the work folder)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--quick", action="store_true", help="100 agents for 10 s (CI)")
     p.add_argument("--keep", action="store_true", help="keep the work folder (logs, store)")
