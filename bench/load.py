@@ -407,6 +407,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 if not proc.alive() and proc.popen.returncode != 0:
                     raise RuntimeError(f"{proc.name} failed:\n{proc.output()[-3000:]}")
             time.sleep(1.0)
+        load_avg = os.getloadavg()[0]
         results = [json.loads((work / f"result-{w}.json").read_text())
                    for w in range(args.workers)]
         controller_errors = _scrape_stream_errors(metrics_port)
@@ -438,6 +439,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "controller_rss_mb_end": round(sampler.rss_mb[-1], 1),
             "controller_cpu_percent": round(100 * (cpu1 - cpu0) / wall, 1) if wall else 0.0,
             "duplicates": check["printed_twice"], "inconsistent": check["inconsistent"],
+            # the machine's load during the run: figures from a shared machine need it
+            "host_load_avg_1m": round(load_avg, 2),
             "tls": pki is not None, "workers": args.workers, "sites": n_sites,
             "cpus": os.cpu_count(), "elapsed_s": round(time.monotonic() - started, 2),
         }
