@@ -91,17 +91,25 @@ class StoreWorker:
         except Exception as exc:  # the commit itself failed: nothing in the batch happened
             log.exception("store commit failed")
             outcomes = [(False, exc)] * len(batch)
+        # One wake-up of each event loop for the whole batch, not one per call.
+        by_loop: dict[asyncio.AbstractEventLoop, list] = {}
         for (loop, future, _fn, _a, _k), (ok, value) in zip(batch, outcomes, strict=True):
             if loop is None:
                 future(ok, value)
             else:
-                loop.call_soon_threadsafe(_settle, future, ok, value)
+                by_loop.setdefault(loop, []).append((future, ok, value))
+        for loop, settled in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_settle_all, settled)
+            except RuntimeError:  # the loop was closed meanwhile: nobody is waiting
+                log.debug("store results for a closed event loop dropped")
 
 
-def _settle(future: asyncio.Future, ok: bool, value: Any) -> None:
-    if future.cancelled():
-        return
-    if ok:
-        future.set_result(value)
-    else:
-        future.set_exception(value)
+def _settle_all(settled: list[tuple[asyncio.Future, bool, Any]]) -> None:
+    for future, ok, value in settled:
+        if future.cancelled():
+            continue
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
