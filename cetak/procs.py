@@ -74,9 +74,37 @@ def wait_for_file(path: Path, proc: ManagedProcess, timeout: float = 30.0) -> st
     raise TimeoutError(f"{proc.name} did not write {path.name} within {timeout:.0f} s")
 
 
-def free_port(host: str = "127.0.0.1") -> int:
+# Listening ports are taken below the kernel's ephemeral range (32768+ on Linux): a port picked
+# there can be grabbed as the source port of an outgoing connection before the server binds it
+# again (a controller restarted after a crash), and a client retrying a dead local port can
+# even connect to itself.
+_PORT_RANGE = (20000, 32000)
+_handed_out: set[int] = set()
+
+
+def _bindable(host: str, port: int) -> bool:
     import socket
 
     with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(host: str = "127.0.0.1", span: int = 1) -> int:
+    """A port P such that P .. P+span-1 are free now and were not handed out before by this
+    process (a virtual printer listens on P and its service port on P+1: span=2)."""
+    import random
+
+    low, high = _PORT_RANGE
+    for _ in range(500):
+        port = random.randrange(low, high - span)
+        ports = range(port, port + span)
+        if any(p in _handed_out for p in ports):
+            continue
+        if all(_bindable(host, p) for p in ports):
+            _handed_out.update(ports)
+            return port
+    raise OSError(f"no {span} free consecutive port(s) in {low}-{high}")

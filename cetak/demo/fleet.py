@@ -90,7 +90,7 @@ def plan_printers(out: Path, per_site: dict[str, int], *, printers_per_site: int
             share = blanks_site // printers_per_site + (
                 1 if i < blanks_site % printers_per_site else 0)
             plans.append(PrinterPlan(printer_id=printer_id, site_code=code,
-                                     dialect=dialects[n % len(dialects)], port=free_port(),
+                                     dialect=dialects[n % len(dialects)], port=free_port(span=2),
                                      out_dir=out / "printers" / printer_id, blanks=share))
             n += 1
     return plans
