@@ -250,19 +250,21 @@ class Ledger:
             chosen = choose_records(self.store, site_code, wanted, budget)
             grants = []
             expires = now_ms + self.policy.lease_ms
+            attempts = []
             for record_id, campaign_id, kategori, epoch, priority, payload in chosen:
                 lease_id = uuid.uuid4().hex
                 new_epoch = epoch + 1
-                self.store.set_record_state(record_id, RecordState.LEASED, epoch=new_epoch)
-                self.store.insert_attempt(Attempt(
+                attempts.append(Attempt(
                     lease_id=lease_id, record_id=record_id, campaign_id=campaign_id,
                     site_code=site_code, agent_id=agent_id, epoch=new_epoch, expires_ms=expires,
-                    state=AttemptState.LEASED, kategori=kategori, updated_ms=now_ms), now_ms)
+                    state=AttemptState.LEASED, kategori=kategori, updated_ms=now_ms))
                 grants.append(LeaseGrant(lease_id=lease_id, campaign_id=campaign_id,
                                          record_id=record_id, epoch=new_epoch,
                                          expires_ms=expires,
                                          payload=attach_media(self.store, payload),
                                          priority=priority))
+            # Every record under its new epoch and its attempt, in one statement per table.
+            self.store.lease_records(attempts, now_ms)
             self.audit(f"agent:{agent_id}", "lease.grant", site_code=site_code,
                         expires_ms=expires,
                         leases=[[g.lease_id, g.record_id, g.epoch] for g in grants])
@@ -348,12 +350,13 @@ class Ledger:
                 list(dict.fromkeys(e.lease_id for e in events)))
             batch = _ReportBatch(applied, leases)
             results = [self._apply(agent_id, e, now_ms, batch) for e in events]
-            s = self.store
-            for lease_id, (state, fields) in batch.attempt_writes.items():
-                s.update_attempt(lease_id, state, now_ms, **fields)
-            for record_id, (state, fields) in batch.record_writes.items():
-                s.set_record_state(record_id, state, **fields)
-            s.record_events(batch.event_rows)
+            self.store.write_reports(
+                [(lease_id, str(state), now_ms, f.get("reason"), f.get("attempt_id"),
+                  f.get("printer_id"), f.get("blank_serial"))
+                 for lease_id, (state, f) in batch.attempt_writes.items()],
+                [(record_id, str(state), f.get("hold_reason", ""), f.get("printed_ms"))
+                 for record_id, (state, f) in batch.record_writes.items()],
+                batch.event_rows)
             self.audit(f"agent:{agent_id}", "agent.report", events=[
                 [e.event_id, e.lease_id, e.epoch, str(e.state), e.reason, e.blank_serial,
                  str(r.status)] for e, r in zip(events, results, strict=True)])

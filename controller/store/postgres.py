@@ -60,6 +60,11 @@ _MIGRATION_LOCK = 0x636574616B00  # "cetak\0"
 _AUDIT_LOCK = 0x636574616B01
 
 
+_WRITE_ATTEMPT = ("UPDATE attempts SET state=%s, updated_ms=%s, reason=COALESCE(%s, reason), "
+                  "attempt_id=COALESCE(%s, attempt_id), printer_id=COALESCE(%s, printer_id), "
+                  "blank_serial=COALESCE(%s, blank_serial) WHERE lease_id=%s")
+_WRITE_RECORD = ("UPDATE records SET state=%s, hold_reason=%s, "
+                 "printed_ms=COALESCE(%s, printed_ms) WHERE record_id=%s")
 _ATTEMPT_COLUMNS_A = ", ".join(f"a.{c.strip()}" for c in _ATTEMPT_COLUMNS.split(","))
 
 
@@ -303,6 +308,16 @@ class PostgresStore:
             raise StoreError(str(exc.diag.message_primary or exc)) from exc
         return len(rows)
 
+    def queue_records(self, campaign_id: str, rows: list[tuple[str, str, str, str, str, bytes]],
+                      now_ms: int) -> int:
+        """Queue new records of one campaign, in import order: rows of (record_id, nik,
+        site_code, kategori, alasan, payload). The same rows as insert_records with default
+        priority, state and hold reason (SQLite sends a batch as one statement; here
+        executemany already pipelines it)."""
+        return self.insert_records([
+            NewRecord(record_id=r[0], campaign_id=campaign_id, nik=r[1], site_code=r[2],
+                      kategori=r[3], alasan=r[4], payload=r[5]) for r in rows], now_ms)
+
     def niks_in_campaign(self, campaign_id: str, niks: list[str]) -> set[str]:
         if not niks:
             return set()
@@ -489,6 +504,40 @@ class PostgresStore:
                      now_ms: int) -> None:
         self._x("INSERT INTO applied_events VALUES (%s,%s,%s,%s,%s)",
                 (agent_id, event_id, status, detail, now_ms))
+
+    def write_reports(self, attempts: list[tuple], records: list[tuple],
+                      events: list[tuple[str, str, str, str, int]]) -> None:
+        """The writes a batch of reports ends with, pipelined (one round trip): attempts
+        (lease_id, state, updated_ms, reason, attempt_id, printer_id, blank_serial; None
+        keeps a column), records (record_id, state, hold_reason, printed_ms or None), events
+        as for record_events."""
+        try:
+            with self._conn.pipeline(), self._conn.cursor() as cur:
+                if attempts:
+                    cur.executemany(_WRITE_ATTEMPT, [(*a[1:], a[0]) for a in attempts])
+                if records:
+                    cur.executemany(_WRITE_RECORD, [(*r[1:], r[0]) for r in records])
+                if events:
+                    cur.executemany("INSERT INTO applied_events VALUES (%s,%s,%s,%s,%s)",
+                                    events)
+        except psycopg.errors.IntegrityError as exc:
+            raise StoreError(str(exc.diag.message_primary or exc)) from exc
+
+    def lease_records(self, attempts: list[Attempt], leased_ms: int) -> None:
+        """Lease records: each record leased under its attempt's epoch, each attempt inserted
+        (pipelined: one round trip)."""
+        try:
+            with self._conn.pipeline(), self._conn.cursor() as cur:
+                cur.executemany("UPDATE records SET state='leased', hold_reason='', epoch=%s "
+                                "WHERE record_id=%s", [(a.epoch, a.record_id) for a in attempts])
+                cur.executemany(
+                    f"INSERT INTO attempts ({_ATTEMPT_COLUMNS}, leased_ms) "
+                    "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                    [(a.lease_id, a.record_id, a.campaign_id, a.site_code, a.agent_id, a.epoch,
+                      a.expires_ms, str(a.state), a.reason, a.attempt_id, a.printer_id,
+                      a.blank_serial, a.kategori, a.updated_ms, leased_ms) for a in attempts])
+        except psycopg.errors.IntegrityError as exc:
+            raise StoreError(str(exc.diag.message_primary or exc)) from exc
 
     def record_events(self, rows: list[tuple[str, str, str, str, int]]) -> None:
         """Many (agent_id, event_id, status, detail, applied_ms), pipelined."""

@@ -8,6 +8,7 @@ funnels every call through `StoreWorker` (controller/store/worker.py).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import sqlite3
 import threading
@@ -32,6 +33,13 @@ _ATTEMPT_COLUMNS = ("lease_id, record_id, campaign_id, site_code, agent_id, epoc
 
 
 _ATTEMPT_COLUMNS_A = ", ".join(f"a.{c.strip()}" for c in _ATTEMPT_COLUMNS.split(","))
+
+
+_WRITE_ATTEMPT = ("UPDATE attempts SET state=?, updated_ms=?, reason=COALESCE(?, reason), "
+                  "attempt_id=COALESCE(?, attempt_id), printer_id=COALESCE(?, printer_id), "
+                  "blank_serial=COALESCE(?, blank_serial) WHERE lease_id=?")
+_WRITE_RECORD = ("UPDATE records SET state=?, hold_reason=?, printed_ms=COALESCE(?, printed_ms) "
+                 "WHERE record_id=?")
 
 
 def _chunks(items: list[str], size: int = 400) -> list[list[str]]:
@@ -202,6 +210,40 @@ class SqliteStore:
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
         except sqlite3.IntegrityError as exc:
             raise StoreError(str(exc)) from exc
+        return len(rows)
+
+    def queue_records(self, campaign_id: str, rows: list[tuple[str, str, str, str, str, bytes]],
+                      now_ms: int) -> int:
+        """Queue new records of one campaign, in import order: rows of (record_id, nik,
+        site_code, kategori, alasan, payload). The same rows as insert_records with default
+        priority, state and hold reason.
+
+        One statement for the whole batch: the rows travel as one JSON text and one blob of
+        concatenated payloads, so sqlite3 releases the GIL once per batch instead of once per
+        row (the importer runs this on a writer thread next to validation; per-row releases
+        made both threads wait on each other and the overlap bought nothing)."""
+        if not rows:
+            return 0
+        (start,) = self._q("SELECT COALESCE(MAX(prr_seq), 0) FROM records")[0]
+        payloads = [r[5] for r in rows]
+        # Each row: its text columns, then where its payload starts (1-based) and its length.
+        offsets = itertools.accumulate(map(len, payloads), initial=1)
+        meta = json.dumps([(*r[:5], at, len(p)) for r, at, p in zip(rows, offsets, payloads)],
+                          separators=(",", ":"))
+        try:
+            cur = self._conn.execute(
+                "INSERT INTO records (record_id, campaign_id, nik, site_code, kategori, alasan, "
+                "priority, prr_seq, state, hold_reason, payload, imported_ms) "
+                "SELECT json_extract(r.value, '$[0]'), ?1, json_extract(r.value, '$[1]'), "
+                "json_extract(r.value, '$[2]'), json_extract(r.value, '$[3]'), "
+                "json_extract(r.value, '$[4]'), 0, ?2 + r.key + 1, 'queued', '', "
+                "substr(?3, json_extract(r.value, '$[5]'), json_extract(r.value, '$[6]')), ?4 "
+                "FROM json_each(?5) AS r ORDER BY r.key",
+                (campaign_id, start, b"".join(payloads), now_ms, meta))
+        except sqlite3.IntegrityError as exc:
+            raise StoreError(str(exc)) from exc
+        if cur.rowcount != len(rows):  # the JSON round trip must not lose a row
+            raise StoreError(f"queued {cur.rowcount} of {len(rows)} records")
         return len(rows)
 
     def niks_in_campaign(self, campaign_id: str, niks: list[str]) -> set[str]:
@@ -388,6 +430,36 @@ class SqliteStore:
                      now_ms: int) -> None:
         self._x("INSERT INTO applied_events VALUES (?,?,?,?,?)",
                 (agent_id, event_id, status, detail, now_ms))
+
+    def write_reports(self, attempts: list[tuple], records: list[tuple],
+                      events: list[tuple[str, str, str, str, int]]) -> None:
+        """The writes a batch of reports ends with, one statement shape per table:
+        attempts (lease_id, state, updated_ms, reason, attempt_id, printer_id, blank_serial;
+        None keeps a column), records (record_id, state, hold_reason, printed_ms or None),
+        events as for record_events."""
+        try:
+            if attempts:
+                self._conn.executemany(_WRITE_ATTEMPT, [(*a[1:], a[0]) for a in attempts])
+            if records:
+                self._conn.executemany(_WRITE_RECORD, [(*r[1:], r[0]) for r in records])
+        except sqlite3.IntegrityError as exc:
+            raise StoreError(str(exc)) from exc
+        self.record_events(events)
+
+    def lease_records(self, attempts: list[Attempt], leased_ms: int) -> None:
+        """Lease records: each record leased under its attempt's epoch, each attempt inserted."""
+        try:
+            self._conn.executemany(
+                "UPDATE records SET state='leased', hold_reason='', epoch=? WHERE record_id=?",
+                [(a.epoch, a.record_id) for a in attempts])
+            self._conn.executemany(
+                f"INSERT INTO attempts ({_ATTEMPT_COLUMNS}, leased_ms) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [(a.lease_id, a.record_id, a.campaign_id, a.site_code, a.agent_id, a.epoch,
+                  a.expires_ms, str(a.state), a.reason, a.attempt_id, a.printer_id,
+                  a.blank_serial, a.kategori, a.updated_ms, leased_ms) for a in attempts])
+        except sqlite3.IntegrityError as exc:
+            raise StoreError(str(exc)) from exc
 
     def record_events(self, rows: list[tuple[str, str, str, str, int]]) -> None:
         """Many (agent_id, event_id, status, detail, applied_ms) in one statement."""
