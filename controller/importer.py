@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import itertools
 import os
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .ledger import Ledger, LedgerError
 from .media import sha256_hex
-from .model import NewRecord
 
 BATCH = 2000
 ALREADY_PRINTED = "already printed in an earlier campaign: a replacement needs PENGGANTIAN"
@@ -43,8 +47,12 @@ class ImportOutcome:
 
 
 def import_file(ledger: Ledger, campaign_id: str, path: Path, skip_invalid: bool,
-                now_ms: int) -> ImportOutcome:
-    from cetak.prr.cardrecord import to_card_record
+                now_ms: int, *, writer_thread: bool = True) -> ImportOutcome:
+    """Validate and queue a PRR file in one store transaction (see the module doc).
+
+    With `writer_thread` the store writes run on a second thread while this one validates
+    the next batch; the rows written are the same either way."""
+    from cetak.prr.cardrecord import CardRecordEncoder
     from cetak.prr.errors import InputUnusable, PrrError
     from cetak.prr.regions import load_regions
     from cetak.prr.validate import open_prr
@@ -53,13 +61,13 @@ def import_file(ledger: Ledger, campaign_id: str, path: Path, skip_invalid: bool
     if store.get_campaign(campaign_id) is None:
         raise LedgerError(f"no campaign {campaign_id!r}")
     regions = load_regions()
+    encoder = CardRecordEncoder(regions)
     out = ImportOutcome()
-    pending: list[NewRecord] = []
     images = _Images()
     # Record ids: a random prefix per import, then a counter. Ids in insertion order append
     # to the primary-key index instead of landing at random pages (uuid4 ids made the insert
     # the slowest step of a million-record import).
-    id_prefix = os.urandom(5).hex()[:9]
+    id_prefix = "r" + os.urandom(5).hex()[:9]
     sequence = itertools.count()
     # A campaign without records cannot hold a NIK of this file (the file's own duplicates
     # are the validator's); nothing printed anywhere means no earlier card to replace.
@@ -72,40 +80,41 @@ def import_file(ledger: Ledger, campaign_id: str, path: Path, skip_invalid: bool
         run = open_prr(path, regions=regions, batch_size=BATCH)
     except InputUnusable as exc:
         raise ImportRefused(str(exc)) from exc
-    with store.transaction():
+    with store.bulk_load(), store.transaction():
         with run:
+            writer = _Writer(store, threaded=writer_thread)
             try:
                 for batch in run:
                     out.errors += [RowError(e.line, e.field, e.reason) for e in batch.errors]
                     out.invalid += batch.invalid
-                    accepted = _accept(store, campaign_id, batch.records, out, checks)
+                    accepted = _accept(store, campaign_id, batch.records, out, checks,
+                                       call=writer.call)
+                    rows = []
                     for rec in accepted:
-                        record_id = f"r{id_prefix}{next(sequence):07x}"
+                        record_id = f"{id_prefix}{next(sequence):07x}"
                         try:
-                            card = to_card_record(rec, regions, record_id=record_id,
-                                                  with_images=False)
-                            card.foto_sha256 = images.sha(rec, rec.foto, "foto")
-                            card.tanda_tangan_sha256 = images.sha(rec, rec.tanda_tangan,
-                                                                  "tanda_tangan")
+                            payload = encoder.encode(
+                                rec, record_id, images.sha(rec, rec.foto, "foto"),
+                                images.sha(rec, rec.tanda_tangan, "tanda_tangan"))
                         except PrrError as exc:
                             out.invalid += 1
                             out.errors.append(RowError(rec.line, "foto", str(exc)))
                             continue
-                        pending.append(NewRecord(
-                            record_id=record_id, campaign_id=campaign_id, nik=rec.nik,
-                            site_code=rec.kelurahan_kode, kategori=rec.kategori,
-                            alasan=rec.alasan, payload=card.SerializeToString()))
-                    if len(pending) >= BATCH:
-                        store.insert_media(images.take_new(), now_ms)
-                        store.insert_records(pending, now_ms)
-                        out.imported += len(pending)
-                        pending = []
+                        rows.append((record_id, rec.nik, rec.kelurahan_kode, rec.kategori,
+                                     rec.alasan, payload))
+                    new_media = images.take_new()
+                    if new_media:
+                        writer.submit(store.insert_media, new_media, now_ms)
+                    if rows:
+                        writer.submit(store.queue_records, campaign_id, rows, now_ms)
+                        out.imported += len(rows)
+                writer.finish()  # every row written, or the writer's error raised here
             except InputUnusable as exc:
                 raise ImportRefused(str(exc)) from exc
-            if pending:
-                store.insert_media(images.take_new(), now_ms)
-                store.insert_records(pending, now_ms)
-                out.imported += len(pending)
+            finally:
+                # Before the transaction ends either way: nothing may still be writing when
+                # it rolls back (rows already handed over are undone with the rest).
+                writer.stop()
             # By NIK, in the store: a NIK -> record id map of a million records would cost
             # more memory than the whole rest of the import.
             out.held += store.hold_records_by_nik(
@@ -119,6 +128,103 @@ def import_file(ledger: Ledger, campaign_id: str, path: Path, skip_invalid: bool
             # All-or-nothing: leaving the transaction by exception rolls every insert back.
             raise _Refused(out)
     return out
+
+
+_STOP = object()
+
+
+class _Writer:
+    """The one user of the store while an import streams: store calls run in order on a
+    thread of their own, so writing a batch overlaps validating the next one (2 cores).
+
+    The writer works inside the caller's open transaction (same connection); the caller
+    touches the store only through `call` until `stop` has returned. After a failed call the
+    rest is skipped and the error is raised in the caller at its next `submit`, `call` or
+    `finish`. The queue is short: at most DEPTH batches wait, which bounds memory and makes
+    the caller wait when the store is the slower side. `threaded=False` runs every call at
+    once, in the caller's thread (same calls, same order).
+    """
+
+    DEPTH = 4
+
+    def __init__(self, store, *, threaded: bool = True) -> None:  # noqa: ANN001
+        self._jobs: queue.Queue = queue.Queue(maxsize=self.DEPTH)
+        self._error: BaseException | None = None
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        if threaded:
+            self._thread = threading.Thread(target=self._run, name="import-writer",
+                                            daemon=True)
+            self._thread.start()
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run `fn(*args)` after everything submitted before; do not wait for it."""
+        self._raise_error()
+        if self._thread is None:
+            fn(*args)
+        else:
+            self._jobs.put((fn, args, None))
+
+    def call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run `fn(*args)` after everything submitted before, and return its result."""
+        self._raise_error()
+        if self._thread is None:
+            return fn(*args)
+        done: Future = Future()
+        self._jobs.put((fn, args, done))
+        return done.result()  # fn's error, or the one that made the writer skip it
+
+    def finish(self) -> None:
+        """Wait until everything submitted is written; the writer's error, if any, here."""
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            self._jobs.put(_STOP)
+            thread.join()
+        self._raise_error()
+
+    def stop(self) -> None:
+        """Stop without running what is still queued (the import failed); idempotent."""
+        thread, self._thread = self._thread, None
+        if thread is None:
+            return
+        self._stopping = True  # the thread skips whatever it still takes from the queue
+        while True:  # room for the stop marker, whatever the thread is doing
+            try:
+                _, _, done = self._jobs.get_nowait()
+            except queue.Empty:
+                break
+            if done is not None:
+                done.cancel()
+        self._jobs.put(_STOP)
+        thread.join()
+
+    def _raise_error(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is _STOP:
+                return
+            fn, args, done = job
+            if self._stopping or self._error is not None:
+                if done is not None:
+                    done.set_exception(self._error or _Stopped())
+                continue
+            try:
+                result = fn(*args)
+            except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+                self._error = exc
+                if done is not None:
+                    done.set_exception(exc)
+                continue
+            if done is not None:
+                done.set_result(result)
+
+
+class _Stopped(Exception):
+    """A store call skipped because the import was stopped."""
 
 
 class _Images:
@@ -160,14 +266,20 @@ class _Checks:
     printed_elsewhere: bool = True
 
 
+def _direct(fn: Callable[..., Any], *args: Any) -> Any:
+    return fn(*args)
+
+
 def _accept(store, campaign_id: str, records: list, out: ImportOutcome,
-            checks: _Checks = _Checks()) -> list:
-    """Drop records whose NIK is already in the campaign, or printed before as a BARU."""
+            checks: _Checks = _Checks(), call: Callable[..., Any] = _direct) -> list:
+    """Drop records whose NIK is already in the campaign, or printed before as a BARU.
+    Store queries go through `call` (the import's writer, when it has one)."""
     if not records:
         return []
     niks = [r.nik for r in records]
-    in_campaign = store.niks_in_campaign(campaign_id, niks) if checks.in_campaign else set()
-    printed_before = (store.niks_printed_elsewhere(campaign_id, niks)
+    in_campaign = (call(store.niks_in_campaign, campaign_id, niks) if checks.in_campaign
+                   else set())
+    printed_before = (call(store.niks_printed_elsewhere, campaign_id, niks)
                       if checks.printed_elsewhere else set())
     accepted = []
     for r in records:

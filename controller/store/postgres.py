@@ -308,6 +308,11 @@ class PostgresStore:
             raise StoreError(str(exc.diag.message_primary or exc)) from exc
         return len(rows)
 
+    @contextlib.contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """While an import writes (SQLite enlarges its page cache; the server has its own)."""
+        yield
+
     def queue_records(self, campaign_id: str, rows: list[tuple[str, str, str, str, str, bytes]],
                       now_ms: int) -> int:
         """Queue new records of one campaign, in import order: rows of (record_id, nik,

@@ -105,6 +105,38 @@ def test_records_insert_and_read(store):
         store.insert_records(make_records("zz", 1), 6)
 
 
+def test_queue_records_same_rows_as_insert_records(store):
+    """The importer's batch insert writes what insert_records writes for default NewRecords."""
+    store.create_campaign(Campaign("c1", "x", created_ms=1))
+    store.create_campaign(Campaign("c2", "x", created_ms=1))
+    one = make_records("c1", 3) + make_records("c1", 2, site=OTHER, start=5,
+                                                kategori="PENGGANTIAN")
+    one[1] = NewRecord(**{**one[1].__dict__, "alasan": "RUSAK", "payload": b""})
+    one[2] = NewRecord(**{**one[2].__dict__, "payload": bytes(range(256)) * 3})
+    two = [NewRecord(**{**r.__dict__, "campaign_id": "c2", "record_id": f"2-{r.record_id}"})
+           for r in one]
+    assert store.insert_records(one, 7) == 5
+    assert store.queue_records("c2", [(r.record_id, r.nik, r.site_code, r.kategori, r.alasan,
+                                       r.payload) for r in two], 7) == 5
+    assert store.queue_records("c2", [], 7) == 0
+
+    def rows(campaign):
+        return [tuple(bytes(v) if isinstance(v, memoryview) else v for v in row[2:])
+                for row in store.connection.execute(
+                    "SELECT record_id, prr_seq, nik, site_code, kategori, alasan, priority, "
+                    "state, hold_reason, payload, imported_ms, epoch, printed_ms FROM records "
+                    f"WHERE campaign_id='{campaign}' ORDER BY prr_seq").fetchall()]
+
+    assert rows("c1") == rows("c2")
+    seqs = [r[0] for r in store.connection.execute(
+        "SELECT prr_seq FROM records ORDER BY prr_seq").fetchall()]
+    assert len(set(seqs)) == 10  # queued after the first five, in the given order
+    assert [store.record_payload(r.record_id) for r in two] == [r.payload for r in two]
+    with pytest.raises(StoreError):  # same NIK twice in a campaign
+        store.queue_records("c2", [(two[0].record_id + "x", two[0].nik, SITE, "BARU", "",
+                                    b"")], 8)
+
+
 def test_niks_printed_elsewhere(store):
     (rid,) = setup_records(store, 1, campaign="old")
     setup_records(store, 1, campaign="new")
