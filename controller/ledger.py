@@ -185,7 +185,7 @@ class Ledger:
         with self._tx():
             known_site = self.store.agent_site(agent_id)
             if known_site is not None and known_site != site_code and \
-                    self.store.active_attempts(agent_id):
+                    self.store.count_active(agent_id):
                 raise LedgerError("agent changed site while holding leases")
             self.store.upsert_agent(agent_id, site_code, software,
                                     window_hours or self.policy.window_hours, now_ms)

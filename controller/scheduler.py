@@ -19,7 +19,7 @@ _BUDGET_STATES = (AttemptState.LEASED, AttemptState.PRINTING, AttemptState.PRINT
 @dataclass
 class LeaseBudget:
     blanks_available: int          # in stock at the site and not yet reserved by a lease
-    queued_at_site: int
+    queued_at_site: int            # counted up to blanks_available + 1 (enough for blanks_short)
     # (campaign_id, kategori) -> blanks left in that category budget; absent = no budget
     category_left: dict[tuple[str, str], int] = field(default_factory=dict)
 
@@ -35,8 +35,12 @@ class LeaseBudget:
                     used = store.count_attempts(campaign_id=c.campaign_id, kategori=kategori,
                                                 states=_BUDGET_STATES)
                     left[(c.campaign_id, kategori)] = max(0, budget - used)
-        return cls(blanks_available=max(0, blanks.in_stock - leased),
-                   queued_at_site=store.count_queued(site_code), category_left=left)
+        available = max(0, blanks.in_stock - leased)
+        # Only "more queued than blanks?" is asked of this count: stop counting one past the
+        # blanks, so a grant's cost does not grow with the site's queue.
+        return cls(blanks_available=available,
+                   queued_at_site=store.count_queued(site_code, limit=available + 1),
+                   category_left=left)
 
     @property
     def blanks_short(self) -> bool:
