@@ -8,6 +8,7 @@ funnels every call through `StoreWorker` (controller/store/worker.py).
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import json
 import sqlite3
@@ -45,6 +46,18 @@ _WRITE_RECORD = ("UPDATE records SET state=?, hold_reason=?, printed_ms=COALESCE
 # Page cache of an import (KiB): the knee of bench/import.py at a million records (32 MB
 # still spilled, 128 MB bought nothing more); the process stays well under the 500 MB target.
 BULK_CACHE_KIB = 64 * 1024
+
+
+# Rows per INSERT of queue_records: 9 parameters each, within SQLite's default limit of 32766
+# (older builds allow 999: queue_records asks the connection).
+_QUEUE_ROWS = 3000
+
+
+@functools.lru_cache(maxsize=8)
+def _queue_sql(rows: int) -> str:
+    return ("INSERT INTO records (record_id, campaign_id, nik, site_code, kategori, alasan, "
+            "priority, prr_seq, state, hold_reason, payload, imported_ms) VALUES "
+            + ",".join(["(?,?,?,?,?,?,0,?,'queued','',?,?)"] * rows))
 
 
 def _chunks(items: list[str], size: int = 400) -> list[list[str]]:
@@ -238,34 +251,23 @@ class SqliteStore:
         site_code, kategori, alasan, payload). The same rows as insert_records with default
         priority, state and hold reason.
 
-        One statement for the whole batch: the rows travel as one JSON text and one blob of
-        concatenated payloads, so sqlite3 releases the GIL once per batch instead of once per
-        row (the importer runs this on a writer thread next to validation; per-row releases
-        made both threads wait on each other and the overlap bought nothing)."""
+        A few statements of many rows each (multi-row VALUES): sqlite3 releases the GIL once
+        per statement instead of once per row. The importer runs this on a writer thread next
+        to validation; with executemany's per-row releases both threads waited on each other
+        and the overlap bought nothing."""
         if not rows:
             return 0
         (start,) = self._q("SELECT COALESCE(MAX(prr_seq), 0) FROM records")[0]
-        payloads = [r[5] for r in rows]
-        # Each row: its text columns, then where its payload starts (1-based) and its length.
-        sizes = [len(p) for p in payloads]
-        starts = itertools.accumulate(sizes, initial=1)  # one longer: the end comes last
-        meta = json.dumps([(*r[:5], at, size)
-                           for r, at, size in zip(rows, starts, sizes, strict=False)],
-                          separators=(",", ":"))
+        per = min(_QUEUE_ROWS, self._conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // 9)
         try:
-            cur = self._conn.execute(
-                "INSERT INTO records (record_id, campaign_id, nik, site_code, kategori, alasan, "
-                "priority, prr_seq, state, hold_reason, payload, imported_ms) "
-                "SELECT json_extract(r.value, '$[0]'), ?1, json_extract(r.value, '$[1]'), "
-                "json_extract(r.value, '$[2]'), json_extract(r.value, '$[3]'), "
-                "json_extract(r.value, '$[4]'), 0, ?2 + r.key + 1, 'queued', '', "
-                "substr(?3, json_extract(r.value, '$[5]'), json_extract(r.value, '$[6]')), ?4 "
-                "FROM json_each(?5) AS r ORDER BY r.key",
-                (campaign_id, start, b"".join(payloads), now_ms, meta))
+            for first in range(0, len(rows), per):
+                chunk = rows[first:first + per]
+                seq = start + first
+                self._conn.execute(_queue_sql(len(chunk)), list(itertools.chain.from_iterable(
+                    (r[0], campaign_id, r[1], r[2], r[3], r[4], seq + i, r[5], now_ms)
+                    for i, r in enumerate(chunk, 1))))
         except sqlite3.IntegrityError as exc:
             raise StoreError(str(exc)) from exc
-        if cur.rowcount != len(rows):  # the JSON round trip must not lose a row
-            raise StoreError(f"queued {cur.rowcount} of {len(rows)} records")
         return len(rows)
 
     def niks_in_campaign(self, campaign_id: str, niks: list[str]) -> set[str]:

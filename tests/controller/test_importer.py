@@ -121,3 +121,20 @@ def test_unreadable_line_rolls_back_rows_handed_to_the_writer(ledger, store, tmp
     # The store is usable afterwards: the same file without the bad line imports.
     path.write_bytes(path.read_bytes().rsplit(b"\xff", 1)[0])
     assert importer.import_file(ledger, "c1", path, True, 2).imported == 40
+
+
+def test_queue_records_in_statements_within_the_parameter_limit(ledger, store):
+    import sqlite3
+
+    from tests.controller.conftest import make_records
+
+    store.connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 99)  # 11 rows a statement
+    records = make_records("c1", 25)
+    with store.transaction():
+        assert store.queue_records("c1", [(r.record_id, r.nik, r.site_code, r.kategori,
+                                           r.alasan, r.payload) for r in records], 3) == 25
+    rows = store.connection.execute(
+        "SELECT record_id, prr_seq, payload FROM records ORDER BY prr_seq").fetchall()
+    assert [(rid, payload) for rid, _, payload in rows] == \
+        [(r.record_id, r.payload) for r in records]
+    assert [seq for _, seq, _ in rows] == list(range(rows[0][1], rows[0][1] + 25))
