@@ -305,11 +305,13 @@ class SqliteStore:
                           attempts=self.attempts_of_record(record_id))
 
     def records_by_nik(self, nik: str, campaign_id: str = "") -> list[RecordView]:
-        sql = "SELECT record_id FROM records WHERE nik=?"
+        # Through UNIQUE (campaign_id, nik): one probe per campaign (migration 0005).
+        sql = ("SELECT record_id FROM records WHERE campaign_id IN "
+               "(SELECT campaign_id FROM campaigns) AND nik=?")
         args: tuple = (nik,)
         if campaign_id:
-            sql += " AND campaign_id=?"
-            args += (campaign_id,)
+            sql = "SELECT record_id FROM records WHERE campaign_id=? AND nik=?"
+            args = (campaign_id, nik)
         return [v for (rid,) in self._q(sql + " ORDER BY imported_ms", args)
                 if (v := self.get_record(rid)) is not None]
 

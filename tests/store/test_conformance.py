@@ -137,6 +137,17 @@ def test_queue_records_same_rows_as_insert_records(store):
                                     b"")], 8)
 
 
+def test_records_by_nik_across_campaigns(store):
+    """A NIK in several campaigns is found in each (migration 0005: no index on NIK alone)."""
+    first = setup_records(store, 2, campaign="old")
+    second = setup_records(store, 2, campaign="new")
+    nik = make_records("old", 1)[0].nik
+    assert sorted(v.record_id for v in store.records_by_nik(nik)) == sorted(
+        [first[0], second[0]])
+    assert [v.record_id for v in store.records_by_nik(nik, "new")] == [second[0]]
+    assert store.records_by_nik("0" * 16) == []
+
+
 def test_niks_printed_elsewhere(store):
     (rid,) = setup_records(store, 1, campaign="old")
     setup_records(store, 1, campaign="new")
