@@ -64,6 +64,7 @@ def import_file(ledger: Ledger, campaign_id: str, path: Path, skip_invalid: bool
     encoder = CardRecordEncoder(regions)
     out = ImportOutcome()
     images = _Images()
+    known = images.known
     # Record ids: a random prefix per import, then a counter. Ids in insertion order append
     # to the primary-key index instead of landing at random pages (uuid4 ids made the insert
     # the slowest step of a million-record import).
@@ -93,9 +94,14 @@ def import_file(ledger: Ledger, campaign_id: str, path: Path, skip_invalid: bool
                     for rec in accepted:
                         record_id = f"{id_prefix}{next(sequence):07x}"
                         try:
-                            payload = encoder.encode(
-                                rec, record_id, images.sha(rec, rec.foto, "foto"),
-                                images.sha(rec, rec.tanda_tangan, "tanda_tangan"))
+                            # Known paths (nearly all) without a call: see _Images.known.
+                            foto = known.get(rec.foto)
+                            if foto is None:
+                                foto = images.sha(rec, rec.foto, "foto")
+                            ttd = known.get(rec.tanda_tangan)
+                            if ttd is None:
+                                ttd = images.sha(rec, rec.tanda_tangan, "tanda_tangan")
+                            payload = encoder.encode(rec, record_id, foto, ttd)
                         except PrrError as exc:
                             out.invalid += 1
                             out.errors.append(RowError(rec.line, "foto", str(exc)))
@@ -233,7 +239,10 @@ class _Images:
     Memory: one hash per distinct path, plus the bytes of images not yet stored."""
 
     def __init__(self) -> None:
-        self._by_key: dict[str, str] = {}
+        # Path -> sha256 of every image read so far, and "" -> "" (no image): callers may
+        # look here first and call sha() only on a miss.
+        self.known: dict[str, str] = {"": ""}
+        self._by_key = self.known
         self._new: dict[str, bytes] = {}
 
     def sha(self, rec, key: str, field: str) -> str:
@@ -274,8 +283,8 @@ def _accept(store, campaign_id: str, records: list, out: ImportOutcome,
             checks: _Checks = _Checks(), call: Callable[..., Any] = _direct) -> list:
     """Drop records whose NIK is already in the campaign, or printed before as a BARU.
     Store queries go through `call` (the import's writer, when it has one)."""
-    if not records:
-        return []
+    if not records or not (checks.in_campaign or checks.printed_elsewhere):
+        return records  # nothing to drop (a first import): no per-record pass
     niks = [r.nik for r in records]
     in_campaign = (call(store.niks_in_campaign, campaign_id, niks) if checks.in_campaign
                    else set())

@@ -148,15 +148,22 @@ class CardRecordEncoder:
         (tempat, tanggal, jk, goldar, rt, rw, agama, kawin, kerja, wn, kategori, foto,
          ttd) = self._by_field
         site = self._sites.get(rec.kelurahan_kode) or self._site(rec)
+        # The four fields that differ per record, inline: a call per field was a fifth of
+        # encode's time. Below 128 bytes a length is one varint byte (empty: left out).
+        rid, nik = record_id.encode(), rec.nik.encode()
+        nama, alamat = rec.nama.upper().encode(), rec.alamat.upper().encode()
         return b"".join((
-            _text(1, record_id),
-            _text(2, rec.nik),
-            _text(3, rec.nama.upper()),
+            b"\x0a" + _ONE_BYTE[n] + rid if 0 < (n := len(rid)) < 0x80
+            else _text(1, record_id),
+            b"\x12" + _ONE_BYTE[n] + nik if 0 < (n := len(nik)) < 0x80 else _text(2, rec.nik),
+            b"\x1a" + _ONE_BYTE[n] + nama if 0 < (n := len(nama)) < 0x80
+            else _text(3, rec.nama.upper()),
             tempat.get(rec.tempat_lahir) or self._piece(4, rec.tempat_lahir, str.upper),
             tanggal.get(rec.tanggal_lahir) or self._piece(5, rec.tanggal_lahir, _isoformat),
             jk.get(rec.jenis_kelamin) or self._piece(6, rec.jenis_kelamin),
             goldar.get(rec.golongan_darah) or self._piece(7, rec.golongan_darah, _goldar),
-            _text(8, rec.alamat.upper()),
+            b"\x42" + _ONE_BYTE[n] + alamat if 0 < (n := len(alamat)) < 0x80
+            else _text(8, rec.alamat.upper()),
             rt.get(rec.rt) or self._piece(9, rec.rt, _three_digits),
             rw.get(rec.rw) or self._piece(10, rec.rw, _three_digits),
             site[0],
@@ -200,6 +207,7 @@ class CardRecordEncoder:
 
 
 _PIECES_MAX = 50_000
+_ONE_BYTE = tuple(bytes((n,)) for n in range(0x80))
 # Fields whose encoded form is cached per value, in the order encode() unpacks them.
 _CACHED_FIELDS = (4, 5, 6, 7, 9, 10, 16, 17, 18, 19, 20, 26, 27)
 
