@@ -274,28 +274,9 @@ def _raise_fd_limit() -> None:
 
 
 def _prepare(url: str, sites: list[str], per_site: int) -> None:
-    from cetak.api.v1 import common_pb2
-    from cetak.controller.ledger import LeasePolicy, Ledger
-    from cetak.controller.model import Campaign, InventoryMovement, NewRecord
-    from cetak.controller.store import open_store
+    from benchlib import seed_campaign  # bench/ is on sys.path when a bench script runs
 
-    store = open_store(url)
-    try:
-        ledger = Ledger(store, LeasePolicy())
-        ledger.create_campaign(Campaign(CAMPAIGN, "load test", created_ms=1))
-        for s_i, site in enumerate(sites):
-            # Lease payloads without photos: this measures the streams, not photo transfer.
-            ledger.add_records([NewRecord(
-                record_id=f"r{s_i:04d}{i:08d}", campaign_id=CAMPAIGN,
-                nik=f"{s_i:04d}{i:012d}", site_code=site, kategori="BARU", alasan="",
-                payload=common_pb2.CardRecord(
-                    record_id=f"r{s_i:04d}{i:08d}", nik=f"{s_i:04d}{i:012d}",
-                    nama=f"WARGA {i}", kelurahan_kode=site).SerializeToString())
-                for i in range(per_site)], 1)
-            ledger.record_inventory(InventoryMovement(f"m-{site}", site, "blank", "receive",
-                                                      per_site, at_ms=1))
-    finally:
-        store.close()
+    seed_campaign(url, CAMPAIGN, "load test", sites, per_site)
 
 
 class ProcSampler:
