@@ -82,8 +82,9 @@ def synthetic_rows(count: int, *, sites: Sequence[str] | None = None, seed: int 
     serials: dict[str, int] = {}
     seen_people: set[int] = set()
     choice, randint, rand = rng.choice, rng.randint, rng.random
-    for _ in range(count):
-        site = choice(site_list)
+    for n in range(count):
+        # Round robin: every site gets an equal share, so a demo's sites finish together.
+        site = site_list[n % len(site_list)]
         female = rand() < 0.5
         baru = rand() < 0.7  # about the 35,000 / 15,000 split of the 2019 Depok drive
         age_days = randint(17 * 365 + 5, 19 * 365) if baru else randint(19 * 365, 75 * 365)
