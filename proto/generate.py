@@ -34,7 +34,8 @@ def generate(out_root: Path) -> Path:
 def stale_files() -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         fresh = generate(Path(tmp))
-        names = sorted({p.name for p in fresh.iterdir()} | {p.name for p in GENERATED.glob("*.py*")})
+        names = sorted({p.name for p in fresh.iterdir()}
+                       | {p.name for p in GENERATED.glob("*.py*")})
         return [n for n in names
                 if not (fresh / n).exists() or not (GENERATED / n).exists()
                 or not filecmp.cmp(fresh / n, GENERATED / n, shallow=False)]
