@@ -13,19 +13,17 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from prometheus_client import (
     CollectorRegistry,
     Counter,
     Gauge,
     Histogram,
-    disable_created_metrics,
-    start_http_server,
 )
 
 from cetak.api.v1 import common_pb2
 from cetak.metric_labels import PRINTER_STATES, printer_state_label, reason_label
+from cetak.metrics_http import MetricsServer, serve_metrics
 
 log = logging.getLogger(__name__)
 
@@ -155,12 +153,7 @@ class AgentMetrics:
 
     def serve(self, port: int, address: str = "127.0.0.1") -> MetricsServer:
         """Serve /metrics over HTTP on `address:port` (port 0 picks a free one)."""
-        # The text format shows each counter's `_created` as a gauge of its own: twice the
-        # series, read by nobody, and confusing beside cetak's own gauges. Process-wide, which
-        # is what a serving process wants.
-        disable_created_metrics()
-        server, thread = start_http_server(port, addr=address, registry=self.registry)
-        return MetricsServer(server, thread)
+        return serve_metrics(self.registry, port, address)
 
 
 class _Cached:
@@ -183,17 +176,3 @@ class _Cached:
                 self._at = time.monotonic()
             return self._value
 
-
-@dataclass
-class MetricsServer:
-    server: object   # wsgiref WSGIServer
-    thread: threading.Thread
-
-    @property
-    def port(self) -> int:
-        return self.server.server_port  # type: ignore[attr-defined]
-
-    def stop(self) -> None:
-        self.server.shutdown()  # type: ignore[attr-defined]
-        self.server.server_close()  # type: ignore[attr-defined]
-        self.thread.join(timeout=5)

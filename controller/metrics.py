@@ -24,7 +24,6 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -34,8 +33,6 @@ from prometheus_client import (
     CollectorRegistry,
     Counter,
     Histogram,
-    disable_created_metrics,
-    start_http_server,
 )
 from prometheus_client.core import (
     CounterMetricFamily,
@@ -52,6 +49,7 @@ from cetak.metric_labels import (
     printer_state_label,
     reason_label,
 )
+from cetak.metrics_http import MetricsServer, serve_metrics
 
 log = logging.getLogger(__name__)
 
@@ -134,31 +132,12 @@ class ControllerMetrics:
 
     def serve(self, port: int, address: str = "127.0.0.1") -> MetricsServer:
         """Serve /metrics over HTTP on `address:port` (port 0 picks a free one)."""
-        # The text format shows each counter's `_created` as a gauge of its own: twice the
-        # series, read by nobody, and confusing beside cetak's own gauges. Process-wide, which
-        # is what a serving process wants.
-        disable_created_metrics()
-        server, thread = start_http_server(port, addr=address, registry=self.registry)
-        return MetricsServer(server, thread)
+        return serve_metrics(self.registry, port, address)
 
     def close(self) -> None:
         if self._snapshot is not None:
             self._snapshot.close()
 
-
-@dataclass
-class MetricsServer:
-    server: object   # wsgiref WSGIServer
-    thread: threading.Thread
-
-    @property
-    def port(self) -> int:
-        return self.server.server_port  # type: ignore[attr-defined]
-
-    def stop(self) -> None:
-        self.server.shutdown()  # type: ignore[attr-defined]
-        self.server.server_close()  # type: ignore[attr-defined]
-        self.thread.join(timeout=5)
 
 
 class _Timer:
