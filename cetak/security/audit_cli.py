@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
@@ -102,18 +101,3 @@ def _unusable(args: argparse.Namespace, message: str) -> int:
         print(json.dumps({"ok": False, "store": args.store, "error": message}))
     return EXIT_UNUSABLE
 
-
-def main(argv: list[str] | None = None) -> int:
-    """Standalone entry (python -m cetak.security.audit_cli) until cetak/cli.py lists `audit`."""
-    parser = argparse.ArgumentParser(prog="cetak audit", description=__doc__.splitlines()[0])
-    register(parser)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    if getattr(args, "handler", None) is None:
-        parser.print_help(sys.stderr)
-        return 2
-    return int(args.handler(args) or 0)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

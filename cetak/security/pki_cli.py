@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from pathlib import Path
 
@@ -106,18 +105,3 @@ def _report(args: argparse.Namespace, out: dict) -> None:
         print(f"{item['role']} {item['name']}{site}: {item['cert']} (key {item['key']}), "
               f"serial {item['serial']}, valid until {item['not_after']}")
 
-
-def main(argv: list[str] | None = None) -> int:
-    """Standalone entry (python -m cetak.security.pki_cli) until cetak/cli.py lists `pki`."""
-    parser = argparse.ArgumentParser(prog="cetak pki", description=__doc__.splitlines()[0])
-    register(parser)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    if getattr(args, "handler", None) is None:
-        parser.print_help(sys.stderr)
-        return 2
-    return int(args.handler(args) or 0)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -35,16 +35,6 @@ def pkis(tmp_path_factory: pytest.TempPathFactory) -> Pkis:
 
 
 def cetak_cli(group: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run `cetak GROUP ...` as a real subprocess.
-
-    Through cetak/cli.py once it lists the group; until then through the group module's own
-    standalone entry, which registers exactly the same parser.
-    """
-    from cetak.cli import COMMAND_GROUPS
-
-    modules = {"pki": "cetak.security.pki_cli", "audit": "cetak.security.audit_cli"}
-    if any(name == group for name, _, _ in COMMAND_GROUPS):
-        cmd = [sys.executable, "-m", "cetak.cli", group, *args]
-    else:
-        cmd = [sys.executable, "-m", modules[group], *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
+    """Run `cetak GROUP ...` as a real subprocess."""
+    return subprocess.run([sys.executable, "-m", "cetak.cli", group, *args],
+                          capture_output=True, text=True, timeout=60, check=False)
