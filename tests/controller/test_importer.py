@@ -62,23 +62,25 @@ def _stored(store, campaign_id):
     return out
 
 
-def test_writer_thread_writes_the_same_rows(ledger, store, tmp_path, monkeypatch):
+def test_worker_process_writes_the_same_rows(ledger, store, tmp_path, monkeypatch):
     from cetak.controller import importer
     from cetak.controller.model import Campaign
 
-    monkeypatch.setattr(importer, "BATCH", 7)  # many batches through the writer's queue
+    monkeypatch.setattr(importer, "BATCH", 7)  # many frames from the worker
     path = write_prr(tmp_path / "prr", 60, seed=5)
     ledger.create_campaign(Campaign("c2", "Pemilu", created_ms=1))
-    threaded = importer.import_file(ledger, "c1", path, False, 3)
-    inline = importer.import_file(ledger, "c2", path, False, 3, writer_thread=False)
-    assert threaded == inline and threaded.imported == 60
+    in_worker = importer.import_file(ledger, "c1", path, False, 3, worker=True)
+    inline = importer.import_file(ledger, "c2", path, False, 3, worker=False)
+    assert in_worker == inline and in_worker.imported == 60
+    assert in_worker.worker_peak_rss_kib > 0 and inline.worker_peak_rss_kib == 0
     assert _stored(store, "c1") == _stored(store, "c2") and len(_stored(store, "c1")) == 60
-    # Same NIKs again: the duplicate check goes through the writer too.
+    # Same NIKs again: the store's duplicate check applies to the worker's rows too.
     again = importer.import_or_report(ledger, "c1", path, True, 4)
     assert (again.imported, again.invalid) == (0, 60)
+    assert {(e.field, e.reason) for e in again.errors} == {("nik", importer.ALREADY_IN_CAMPAIGN)}
 
 
-def test_writer_error_rolls_back_rows_already_written(ledger, store, tmp_path, monkeypatch):
+def test_store_error_rolls_back_rows_already_written(ledger, store, tmp_path, monkeypatch):
     import pytest
 
     from cetak.controller import importer
@@ -97,14 +99,14 @@ def test_writer_error_rolls_back_rows_already_written(ledger, store, tmp_path, m
 
     monkeypatch.setattr(store, "queue_records", failing)
     with pytest.raises(StoreError, match="disk full"):
-        importer.import_file(ledger, "c1", path, True, 1)
+        importer.import_file(ledger, "c1", path, True, 1, worker=True)
     assert len(calls) == 4  # nothing ran after the failure
     assert store.record_counts("c1") == []
     assert store.connection.execute("SELECT COUNT(*) FROM media").fetchone() == (0,)
     assert not store.in_transaction
 
 
-def test_unreadable_line_rolls_back_rows_handed_to_the_writer(ledger, store, tmp_path,
+def test_unreadable_line_rolls_back_rows_the_worker_sent(ledger, store, tmp_path,
                                                               monkeypatch):
     import pytest
 
@@ -114,9 +116,9 @@ def test_unreadable_line_rolls_back_rows_handed_to_the_writer(ledger, store, tmp
     monkeypatch.setattr(importer, "BATCH", 5)
     path = write_prr(tmp_path / "prr", 40, seed=7)
     with path.open("ab") as f:
-        f.write(b"\xff\xfe not UTF-8\n")  # found after eight batches went to the writer
+        f.write(b"\xff\xfe not UTF-8\n")  # found after eight batches were written
     with pytest.raises(ImportRefused, match="UTF-8"):
-        importer.import_file(ledger, "c1", path, True, 1)
+        importer.import_file(ledger, "c1", path, True, 1, worker=True)
     assert store.record_counts("c1") == []
     # The store is usable afterwards: the same file without the bad line imports.
     path.write_bytes(path.read_bytes().rsplit(b"\xff", 1)[0])
