@@ -15,6 +15,8 @@ processes and the store.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import itertools
 import os
 import pickle
@@ -31,6 +33,7 @@ from .media import sha256_hex
 # Files from this size on are prepared in a worker process; below it the process start
 # (~0.2 s) costs more than the overlap saves.
 WORKER_MIN_BYTES = 4 * 1024 * 1024
+PIPE_BYTES = 1024 * 1024  # Linux's default pipe-max-size for unprivileged processes
 
 
 @dataclass(slots=True)
@@ -151,6 +154,10 @@ class WorkerBatches:
         self._proc = subprocess.Popen(
             [sys.executable, "-m", __name__, os.fspath(path), id_prefix, str(batch_size)],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+        with contextlib.suppress(OSError, AttributeError):
+            # Room for a whole batch in the pipe: the worker goes on with the next batch
+            # while this side is still writing the last one (64 KiB made them take turns).
+            fcntl.fcntl(self._proc.stdout.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
 
     def __iter__(self) -> Iterator[Prepared | End]:
         stdout = self._proc.stdout
