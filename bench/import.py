@@ -15,12 +15,13 @@ Phases:
    the import hook.
 
 The import hook (`--import`):
-- `none` (default): validation only;
+- `none`: validation only;
 - `bare`: the valid records into a bare SQLite table (a floor for any real store);
-- `store`: the controller's real import (`cetak.controller.importer.import_file`: every rule,
-  duplicate and hold checks, photos hashed and stored once by content, records queued) into a
-  fresh SQLite store file, one transaction; validation is inside it (in the import's worker
-  process), so `validate_seconds` is not reported apart, and `rss_mb` adds the worker's peak;
+- `store` (default): the controller's real import (`cetak.controller.importer.import_file`:
+  every rule, duplicate and hold checks, photos hashed and stored once by content, records
+  queued) into a fresh SQLite store file, one transaction; validation is inside it (in the
+  import's worker process), so `validate_seconds` is not reported apart, and `rss_mb` adds
+  the worker's peak;
 - `package.module:factory`: `factory(workdir: Path)` returns an object with
   `add(records: list[PrrRecord]) -> None` and `finish(holds: list[Hold]) -> None`
   (and optionally `close()`); this is where the controller store's campaign import plugs in.
@@ -186,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--workdir", help="keep and reuse generated inputs here")
-    parser.add_argument("--import", dest="import_hook", default="none",
+    parser.add_argument("--import", dest="import_hook", default="store",
                         help="none | bare | store | package.module:factory (see module doc)")
     args = parser.parse_args(argv)
 
