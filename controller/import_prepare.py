@@ -38,11 +38,12 @@ PIPE_BYTES = 1024 * 1024  # Linux's default pipe-max-size for unprivileged proce
 
 @dataclass(slots=True)
 class Prepared:
-    """One batch: `rows` (record_id, nik, site_code, kategori, alasan, payload) in file order,
+    """One batch: `rows` (record_id, nik, site_code, kategori, alasan, payload, person_key)
+    in file order,
     `lines` their physical lines, `errors` (line, field, reason), `invalid` the lines in error,
     `media` image content (sha256, bytes) not seen before in this import."""
 
-    rows: list[tuple[str, str, str, str, str, bytes]] = field(default_factory=list)
+    rows: list[tuple[str, str, str, str, str, bytes, int]] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
     errors: list[tuple[int, str, str]] = field(default_factory=list)
     invalid: int = 0
@@ -91,7 +92,7 @@ def prepared(path: Path, id_prefix: str, batch_size: int) -> Iterator[Prepared |
                 out = Prepared(errors=[(e.line, e.field, e.reason) for e in batch.errors],
                                invalid=batch.invalid)
                 rows, lines = out.rows, out.lines
-                for rec in batch.records:
+                for rec, person_key in zip(batch.records, batch.person_keys, strict=True):
                     record_id = f"{id_prefix}{next(sequence):07x}"
                     try:
                         # Known paths (nearly all) without a call: see _Images.known.
@@ -107,7 +108,7 @@ def prepared(path: Path, id_prefix: str, batch_size: int) -> Iterator[Prepared |
                         out.errors.append((rec.line, "foto", str(exc)))
                         continue
                     rows.append((record_id, rec.nik, rec.kelurahan_kode, rec.kategori,
-                                 rec.alasan, payload))
+                                 rec.alasan, payload, person_key))
                     lines.append(rec.line)
                 out.media = images.take_new()
                 yield out

@@ -58,7 +58,8 @@ def import_file(ledger: Ledger, campaign_id: str, path: Path, skip_invalid: bool
     if worker is None:
         worker = _size(path) >= WORKER_MIN_BYTES
     out = ImportOutcome()
-    # Record ids: a random prefix per import, then the preparation's counter.
+    # Record ids: a random prefix per import, then the preparation's counter. The prefix
+    # also tells this import's records from earlier ones (hold_person_duplicates).
     id_prefix = "r" + os.urandom(5).hex()[:9]
     # A campaign without records cannot hold a NIK of this file (the file's own duplicates
     # are the validator's); nothing printed anywhere means no earlier card to replace.
@@ -90,6 +91,9 @@ def import_file(ledger: Ledger, campaign_id: str, path: Path, skip_invalid: bool
         # more memory than the whole rest of the import.
         out.held += store.hold_records_by_nik(
             campaign_id, [nik for niks in holds for nik in niks], HOLD_REASON)
+        if checks.in_campaign:
+            # The same person under another NIK in an earlier import of the campaign.
+            out.held += store.hold_person_duplicates(campaign_id, id_prefix, HOLD_REASON)
         out.valid = out.imported
         ledger.audit("admin", "records.import", campaign_id=campaign_id,
                      imported=out.imported, invalid=out.invalid, held=out.held,

@@ -72,6 +72,7 @@ class NewRecord:
     priority: int = 0
     state: RecordState = RecordState.QUEUED
     hold_reason: str = ""
+    person_key: int = 0  # cetak.prr.text.person_key; 0: none (records made outside an import)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ Across records: a NIK may appear once (the second occurrence is invalid); the sa
 name and birth date under different NIKs holds *all* those records for adjudication. They stay
 valid (they are yielded), and `holds` lists them at the end, since the first of a pair may be
 in an earlier batch. Memory stays bounded per record: a set of NIKs as integers and three
-packed arrays (name key hash, NIK, line), about 100 bytes per record.
+packed arrays (text.person_key, NIK, line), about 100 bytes per record.
 
 `InputUnusable` may also be raised during iteration (a non-UTF-8 line, a broken quote): an
 importer must treat the input as all-or-nothing.
@@ -56,6 +56,7 @@ class Batch:
     errors: list[FieldError] = field(default_factory=list)
     invalid: int = 0
     bytes_read: int = 0
+    person_keys: list[int] = field(default_factory=list)  # text.person_key of each record
 
 
 @dataclass(slots=True)
@@ -109,7 +110,7 @@ class ValidationRun:
         keys_append = self._keys.append
         key_niks_append = self._key_niks.append
         key_lines_append = self._key_lines.append
-        name_key = text.name_key
+        person_key = text.person_key
         batch = Batch()
         rows = iter(self._in.rows)
         while True:
@@ -136,7 +137,9 @@ class ValidationRun:
                         errors = [FieldError(line, "nik", DUPLICATE_NIK)]
                     else:
                         niks.add(nik_int)
-                        keys_append(hash((name_key(record.nama), record.tanggal_lahir)))
+                        key = person_key(record.nama, record.tanggal_lahir)
+                        keys_append(key)
+                        batch.person_keys.append(key)
                         key_niks_append(nik_int)
                         key_lines_append(line)
                 if record is None:

@@ -47,6 +47,7 @@ from ..model import (
     SiteBlanks,
 )
 from .errors import StoreConflict, StoreError
+from .shared_sql import HOLD_PERSON_DUPLICATES
 
 log = logging.getLogger(__name__)
 
@@ -294,7 +295,8 @@ class PostgresStore:
 
     def insert_records(self, records: Iterable[NewRecord], now_ms: int) -> int:
         rows = [(r.record_id, r.campaign_id, r.nik, r.site_code, r.kategori, r.alasan,
-                 r.priority, str(r.state), r.hold_reason, r.payload, now_ms) for r in records]
+                 r.priority, str(r.state), r.hold_reason, r.payload, now_ms, r.person_key)
+                for r in records]
         if not rows:
             return 0
         try:
@@ -302,8 +304,9 @@ class PostgresStore:
                 # executemany pipelines the rows; the sequence keeps import order across replicas.
                 cur.executemany(
                     "INSERT INTO records (record_id, campaign_id, nik, site_code, kategori, "
-                    "alasan, priority, prr_seq, state, hold_reason, payload, imported_ms) "
-                    "VALUES (%s,%s,%s,%s,%s,%s,%s,nextval('records_prr_seq'),%s,%s,%s,%s)", rows)
+                    "alasan, priority, prr_seq, state, hold_reason, payload, imported_ms, "
+                    "person_key) VALUES "
+                    "(%s,%s,%s,%s,%s,%s,%s,nextval('records_prr_seq'),%s,%s,%s,%s,%s)", rows)
         except psycopg.errors.IntegrityError as exc:
             raise StoreError(str(exc.diag.message_primary or exc)) from exc
         return len(rows)
@@ -316,12 +319,13 @@ class PostgresStore:
     def queue_records(self, campaign_id: str, rows: list[tuple[str, str, str, str, str, bytes]],
                       now_ms: int) -> int:
         """Queue new records of one campaign, in import order: rows of (record_id, nik,
-        site_code, kategori, alasan, payload). The same rows as insert_records with default
-        priority, state and hold reason (SQLite sends a batch as one statement; here
-        executemany already pipelines it)."""
+        site_code, kategori, alasan, payload, person_key). The same rows as insert_records
+        with default priority, state and hold reason (SQLite sends a batch as one statement;
+        here executemany already pipelines it)."""
         return self.insert_records([
             NewRecord(record_id=r[0], campaign_id=campaign_id, nik=r[1], site_code=r[2],
-                      kategori=r[3], alasan=r[4], payload=r[5]) for r in rows], now_ms)
+                      kategori=r[3], alasan=r[4], payload=r[5], person_key=r[6])
+            for r in rows], now_ms)
 
     def niks_in_campaign(self, campaign_id: str, niks: list[str]) -> set[str]:
         if not niks:
@@ -772,6 +776,12 @@ class PostgresStore:
         return self._x("UPDATE records SET state='held', hold_reason=%s WHERE campaign_id=%s "
                        "AND nik = ANY(%s) AND state='queued'",
                        (hold_reason, campaign_id, list(niks)))
+
+    def hold_person_duplicates(self, campaign_id: str, id_prefix: str, hold_reason: str) -> int:
+        """See SqliteStore.hold_person_duplicates."""
+        return self._x(HOLD_PERSON_DUPLICATES,
+                       (hold_reason, campaign_id, campaign_id, len(id_prefix), id_prefix,
+                        len(id_prefix), id_prefix))
 
     def record_counts_by_kategori(self, campaign_id: str) -> list[tuple[str, str, str, int]]:
         """(site_code, kategori, record state, count) for a campaign."""

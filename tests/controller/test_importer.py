@@ -130,11 +130,11 @@ def test_queue_records_in_statements_within_the_parameter_limit(ledger, store):
 
     from tests.controller.conftest import make_records
 
-    store.connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 99)  # 11 rows a statement
+    store.connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 99)  # 9 rows a statement
     records = make_records("c1", 25)
     with store.transaction():
         assert store.queue_records("c1", [(r.record_id, r.nik, r.site_code, r.kategori,
-                                           r.alasan, r.payload) for r in records], 3) == 25
+                                           r.alasan, r.payload, 0) for r in records], 3) == 25
     rows = store.connection.execute(
         "SELECT record_id, prr_seq, payload FROM records ORDER BY prr_seq").fetchall()
     assert [(rid, payload) for rid, _, payload in rows] == \

@@ -59,3 +59,27 @@ def test_duplicate_person_is_held_then_adjudicated(ledger, store, tmp_path):
         adjudicate(ledger, a.record_id, False, "again")
     with pytest.raises(LedgerError, match="no such record"):
         adjudicate(ledger, "nope", True, "x")
+
+
+def test_duplicate_person_across_imports_is_held(ledger, store, tmp_path):
+    from .conftest import duplicate_person_file
+
+    path, nik_a, nik_b = duplicate_person_file(tmp_path / "prr")
+    header, *rows = path.read_text(encoding="utf-8").splitlines()
+    first, second = path.with_name("first.csv"), path.with_name("second.csv")
+    first.write_text("\n".join([header, *rows[:-1]]) + "\n", encoding="utf-8")
+    second.write_text("\n".join([header, rows[-1]]) + "\n", encoding="utf-8")
+    one = import_or_report(ledger, "c1", first, False, NOW)
+    assert (one.imported, one.held) == (6, 0)
+    two = import_or_report(ledger, "c1", second, False, NOW + 1)
+    assert (two.imported, two.held) == (1, 2)  # the new record and the earlier one
+    a, = store.records_by_nik(nik_a, "c1")
+    b, = store.records_by_nik(nik_b, "c1")
+    assert a.state == b.state == RecordState.HELD and b.hold_reason == HOLD_REASON
+    adjudicate(ledger, a.record_id, True, "NIK asli menurut Dukcapil pusat")
+    adjudicate(ledger, b.record_id, False, "rekam ganda")
+    # A later import of other people holds nobody again.
+    other = write_prr(tmp_path / "other", 3, seed=99)
+    three = import_or_report(ledger, "c1", other, False, NOW + 2)
+    assert (three.imported, three.held) == (3, 0)
+    assert store.records_by_nik(nik_a, "c1")[0].state == RecordState.QUEUED

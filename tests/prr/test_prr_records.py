@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from cetak.prr import nik as nikrules
 from cetak.prr.cardrecord import to_card_record
 from cetak.prr.regions import load_regions
-from cetak.prr.text import name_key
+from cetak.prr.text import name_key, person_key
 from tests.prr.prrdata import GOOD, person, validate
 
 REGIONS = load_regions()
@@ -46,6 +46,21 @@ def test_same_person_under_different_niks_is_held_not_invalid(write_csv) -> None
 def test_name_key() -> None:
     assert name_key("Siti Nur'aini, S.Pd.") == name_key("SITI  NURAINI S PD")
     assert name_key("Budi") != name_key("Budu")
+
+
+def test_person_key_is_stable_and_compares_name_and_date() -> None:
+    import datetime as dt
+
+    day = dt.date(1990, 5, 17)
+    # Stored with each record and compared across imports: the value may never change.
+    assert person_key("Siti Nur'aini, S.Pd.", day) == PERSON_KEY_1990_05_17
+    assert person_key("SITI  NURAINI S PD", day) == PERSON_KEY_1990_05_17
+    assert person_key("Siti Nuraini", day) != PERSON_KEY_1990_05_17
+    assert person_key("Siti Nur'aini, S.Pd.", dt.date(1990, 5, 18)) != PERSON_KEY_1990_05_17
+    assert 0 < person_key("Z" * 60, dt.date(9999, 12, 31)) < 2**63  # a BIGINT
+
+
+PERSON_KEY_1990_05_17 = 3120741200202302
 
 
 NIK_PARTS = st.tuples(

@@ -117,7 +117,7 @@ def test_queue_records_same_rows_as_insert_records(store):
            for r in one]
     assert store.insert_records(one, 7) == 5
     assert store.queue_records("c2", [(r.record_id, r.nik, r.site_code, r.kategori, r.alasan,
-                                       r.payload) for r in two], 7) == 5
+                                       r.payload, 0) for r in two], 7) == 5
     assert store.queue_records("c2", [], 7) == 0
 
     def rows(campaign):
@@ -134,7 +134,35 @@ def test_queue_records_same_rows_as_insert_records(store):
     assert [store.record_payload(r.record_id) for r in two] == [r.payload for r in two]
     with pytest.raises(StoreError):  # same NIK twice in a campaign
         store.queue_records("c2", [(two[0].record_id + "x", two[0].nik, SITE, "BARU", "",
-                                    b"")], 8)
+                                    b"", 0)], 8)
+
+
+def test_hold_person_duplicates_only_across_imports(store):
+    """Person keys under different NIKs, one import (id prefix "new-") against the earlier
+    ones: the queued records of such a person are held, nothing else."""
+    store.create_campaign(Campaign("c1", "x", created_ms=1))
+    store.create_campaign(Campaign("c2", "x", created_ms=1))
+
+    def rec(rid, nik, key, campaign="c1"):
+        return NewRecord(record_id=rid, campaign_id=campaign, nik=nik, site_code=SITE,
+                         kategori="BARU", alasan="", payload=b"p", person_key=key)
+
+    store.insert_records([
+        rec("old-1", "1" * 16, 7),          # and new-1: same person, another NIK -> held
+        rec("old-2", "2" * 16, 8),          # and old-3: a pair of one earlier import only
+        rec("old-3", "3" * 16, 8),
+        rec("old-4", "4" * 16, 0),          # no key (older records): never compared
+        rec("new-1", "5" * 16, 7),
+        rec("new-2", "6" * 16, 9),          # alone
+        rec("new-4", "7" * 16, 0),
+        rec("new-5", "8" * 16, 10, "c2"),   # the same key in another campaign: not compared
+        rec("old-5", "9" * 16, 10),
+    ], 5)
+    assert store.hold_person_duplicates("c1", "new-", "possible_duplicate_person") == 2
+    held = {v.record_id for v in store.held_records("c1")}
+    assert held == {"old-1", "new-1"}
+    assert store.get_record("old-1").hold_reason == "possible_duplicate_person"
+    assert store.hold_person_duplicates("c1", "none-", "x") == 0
 
 
 def test_records_by_nik_across_campaigns(store):
