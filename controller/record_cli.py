@@ -1,4 +1,5 @@
-"""`cetak record status NIK` and `cetak record adjudicate RECORD_ID`, over the admin API.
+"""`cetak record status NIK`, `record adjudicate RECORD_ID`, `record held` and
+`record resolve ATTEMPT_ID`, over the admin API.
 
 Added to the one `record` group (cetak/prr/cli.py) by `add_subcommands`. Output names the
 record, its kelurahan and state, never the citizen's name: a NIK is all the caller gave.
@@ -44,6 +45,38 @@ def add_subcommands(sub) -> None:
     adj.add_argument("--json", action="store_true")
     add_connection_options(adj)
     adj.set_defaults(handler=_adjudicate)
+
+    held = sub.add_parser("held", help="list held records: possible duplicates to adjudicate "
+                                       "and print attempts whose outcome is unknown",
+                          description="Records held, with the attempt to resolve when the "
+                                      "outcome of a print is unknown (`cetak record resolve "
+                                      "ATTEMPT_ID`).")
+    held.add_argument("--campaign", default="", help="only this campaign")
+    held.add_argument("--site", default="", help="only this kelurahan code")
+    held.add_argument("--json", action="store_true")
+    add_connection_options(held)
+    held.set_defaults(handler=_held)
+
+    resolve = sub.add_parser("resolve", help="decide a print attempt whose outcome is unknown",
+                             description="Decide an unknown print attempt from what was "
+                                         "found at the printer. printed: the card exists and "
+                                         "is good; spoiled: a blank was used, no good card; "
+                                         "not-fed: no blank was used. Spoiled and not-fed put "
+                                         "the record back in the queue.")
+    resolve.add_argument("attempt_id")
+    outcome = resolve.add_mutually_exclusive_group(required=True)
+    outcome.add_argument("--printed", dest="resolution", action="store_const",
+                         const="printed", help="the card was found and is good")
+    outcome.add_argument("--spoiled", dest="resolution", action="store_const",
+                         const="spoiled", help="a blank was consumed, no good card")
+    outcome.add_argument("--not-fed", dest="resolution", action="store_const",
+                         const="not_fed", help="no blank was consumed")
+    resolve.add_argument("--evidence", required=True,
+                         help="what was found (kept in the audit log), e.g. \"card in the "
+                              "output hopper, counter 10233\"")
+    resolve.add_argument("--json", action="store_true")
+    add_connection_options(resolve)
+    resolve.set_defaults(handler=_resolve)
 
 
 def _when(ms: int) -> str:
@@ -128,6 +161,63 @@ def _adjudicate(args: argparse.Namespace) -> int:
             record_id=args.record_id, release=args.release, reason=args.reason))
     except grpc.RpcError as exc:
         print(f"cetak record adjudicate: {exc.code().name}: {exc.details()}", file=sys.stderr)
+        return 1
+    d = describe(r.record)
+    if args.json:
+        print(json.dumps(d))
+    else:
+        print(f"{d['record_id']}: {d['summary']}", file=sys.stderr)
+    return 0
+
+
+def _unknown_attempt(r) -> str:  # noqa: ANN001 - a RecordSummary
+    from cetak.api.v1 import common_pb2
+
+    return next((a.attempt_id for a in r.attempts if a.state == common_pb2.UNKNOWN), "")
+
+
+def _held(args: argparse.Namespace) -> int:
+    import grpc
+
+    from cetak.api.v1 import admin_pb2, admin_pb2_grpc
+
+    stub = admin_pb2_grpc.AdminServiceStub(channel_from_args(args))
+    try:
+        r = stub.ListHeld(admin_pb2.ListHeldRequest(campaign_id=args.campaign,
+                                                    site_code=args.site))
+    except grpc.RpcError as exc:
+        print(f"cetak record held: {exc.code().name}: {exc.details()}", file=sys.stderr)
+        return 1
+    rows = [{**describe(x), "unknown_attempt_id": _unknown_attempt(x)} for x in r.records]
+    if args.json:
+        print(json.dumps({"held": rows}))
+        return 0
+    for d in rows:
+        then = (f"; resolve: cetak record resolve {d['unknown_attempt_id']} "
+                "--printed|--spoiled|--not-fed --evidence ...") if d["unknown_attempt_id"] \
+            else (f"; decide: cetak record adjudicate {d['record_id']} --release|--reject "
+                  "--reason ...") if d["hold_reason"] == "possible_duplicate_person" else ""
+        print(f"{d['campaign_id']} {d['record_id']}: {d['summary']}{then}")
+    print(f"{len(rows)} held", file=sys.stderr)
+    return 0
+
+
+def _resolve(args: argparse.Namespace) -> int:
+    import grpc
+
+    from cetak.api.v1 import admin_pb2, admin_pb2_grpc
+
+    if not args.evidence.strip():
+        print("cetak record resolve: --evidence must say what was found", file=sys.stderr)
+        return 2
+    resolution = {"printed": admin_pb2.RESOLVED_PRINTED, "spoiled": admin_pb2.RESOLVED_SPOILED,
+                  "not_fed": admin_pb2.RESOLVED_NOT_FED}[args.resolution]
+    stub = admin_pb2_grpc.AdminServiceStub(channel_from_args(args))
+    try:
+        r = stub.ResolveAttempt(admin_pb2.ResolveAttemptRequest(
+            attempt_id=args.attempt_id, resolution=resolution, evidence=args.evidence))
+    except grpc.RpcError as exc:
+        print(f"cetak record resolve: {exc.code().name}: {exc.details()}", file=sys.stderr)
         return 1
     d = describe(r.record)
     if args.json:
