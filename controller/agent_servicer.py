@@ -223,9 +223,11 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
             log.info("operator action %s on printer %s at agent %s", action.action,
                      action.printer_id, session.agent_id)
             # Acked only once audited, so the agent keeps replaying it until it is on record.
-            await self.worker.call(_audit_operator_action, self.ledger, session, action)
+            fresh = await self.worker.call(_audit_operator_action, self.ledger, session, action,
+                                           now_ms())
             session.outgoing.put_nowait(agent_pb2.ControllerMessage(ack=agent_pb2.Ack(events=[
-                agent_pb2.EventAck(event_id=action.action_id, status=agent_pb2.APPLIED)])))
+                agent_pb2.EventAck(event_id=action.action_id,
+                                   status=agent_pb2.APPLIED if fresh else agent_pb2.DUPLICATE)])))
         elif kind == "hello":
             log.warning("agent %s sent a second hello; ignored", session.agent_id)
 
@@ -327,10 +329,18 @@ def _apply_and_grant(ledger: Ledger, agent_id: str, events: list[AgentEvent], si
 
 
 def _audit_operator_action(ledger: Ledger, session: AgentSession,
-                           action: agent_pb2.OperatorAction) -> None:
-    """An operator's action at a site's console, as its own audit entry (store worker thread)."""
-    with ledger.store.transaction():
+                           action: agent_pb2.OperatorAction, now: int) -> bool:
+    """An operator's action at a site's console, as its own audit entry (store worker thread),
+    once: an action the agent sends again (its ack was lost) is known by its id, like a job
+    event, and not audited twice. False for such a repeat."""
+    store = ledger.store
+    key = f"operator:{action.action_id}"  # apart from job event ids in applied_events
+    with store.transaction():
+        if store.event_status(session.agent_id, key) is not None:
+            return False
         ledger.audit(f"agent:{session.agent_id}", f"operator.{action.action[:40]}",
                      action_id=action.action_id, site_code=session.site_code,
                      printer_id=action.printer_id, detail=action.detail[:2000],
                      occurred_at_ms=action.occurred_at_ms)
+        store.record_event(session.agent_id, key, "APPLIED", "", now)
+    return True

@@ -126,3 +126,30 @@ def test_first_message_must_be_hello(tmp_path):
             await controller.stop()
 
     asyncio.run(run())
+
+
+def test_operator_action_sent_again_is_audited_once(tmp_path):
+    """An agent whose ack was lost sends the action again: acked DUPLICATE, one audit entry."""
+    async def run():
+        controller = await _start(tmp_path)
+        try:
+            agent = FakeAgent(controller.port)
+            await agent.expect("welcome")
+            action = agent_pb2.OperatorAction(action_id="act-1", action="jam_cleared",
+                                              printer_id="p1", occurred_at_ms=5)
+            agent.send(operator_action=action)
+            agent.send(operator_action=action)
+            acks = []
+            while len(acks) < 2:
+                (ack,) = await agent.expect("ack")
+                acks += list(ack.events)
+            assert [(a.event_id, a.status) for a in acks] == [
+                ("act-1", agent_pb2.APPLIED), ("act-1", agent_pb2.DUPLICATE)]
+            await agent.close()
+            entries = controller.ledger.store.connection.execute(
+                "SELECT COUNT(*) FROM audit_log WHERE action='operator.jam_cleared'").fetchone()
+            assert entries == (1,)
+        finally:
+            await controller.stop()
+
+    asyncio.run(run())
