@@ -9,6 +9,7 @@ its certificates can be moved together.
 
 from __future__ import annotations
 
+import ipaddress
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -91,7 +92,10 @@ class AgentConfig:
     journal: JournalConfig          # [journal]: the encrypted local journal
     printers: tuple[PrinterConfig, ...]  # [[printers]]: at least one
     window_hours: float = 4.0       # hours of printing to hold through an outage (in Hello)
-    metrics_port: int | None = None  # Prometheus /metrics on 127.0.0.1:PORT; None: off
+    metrics_port: int | None = None  # Prometheus /metrics on metrics_address:PORT; None: off
+    # IP address /metrics binds to: loopback by default; the PC's LAN address (or 0.0.0.0) to
+    # let a central Prometheus scrape it. Metrics carry no personal data.
+    metrics_address: str = "127.0.0.1"
     # host:port of the local web console (port 0: any free port); None: no console ("off")
     console_address: str | None = DEFAULT_CONSOLE_ADDRESS
     signer: SignerConfig | None = None  # [signer]: signs chip data; required with contactless
@@ -117,7 +121,8 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path,
                  source: Path | None = None) -> AgentConfig:
     """Validate an already-parsed TOML document (a dict) into an AgentConfig."""
     t = _Table(data, "", base_dir)
-    t.only("agent_id", "site_code", "window_hours", "metrics_port", "console_address",
+    t.only("agent_id", "site_code", "window_hours", "metrics_port", "metrics_address",
+           "console_address",
            "controller", "journal", "printers", "signer", "tuning")
     agent_id = t.string("agent_id")
     site_code = t.string("site_code")
@@ -125,6 +130,12 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path,
     if window_hours == 0:
         raise ConfigError("window_hours", "must be greater than 0")
     metrics_port = t.integer("metrics_port", default=None, minimum=0, maximum=65535)
+    metrics_address = t.string("metrics_address", default="127.0.0.1")
+    try:
+        ipaddress.ip_address(metrics_address)
+    except ValueError:
+        raise ConfigError("metrics_address", f'"{metrics_address}" is not an IP address '
+                                             '(e.g. "127.0.0.1", "0.0.0.0")') from None
     console_address = _console_address(t)
     controller = _controller(t.table("controller"))
     journal = _journal(t.table("journal"))
@@ -138,7 +149,8 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path,
     tuning = _tuning(t.table("tuning")) if "tuning" in data else TuningConfig()
     return AgentConfig(agent_id=agent_id, site_code=site_code, controller=controller,
                        journal=journal, printers=printers, window_hours=window_hours,
-                       metrics_port=metrics_port, console_address=console_address,
+                       metrics_port=metrics_port, metrics_address=metrics_address,
+                       console_address=console_address,
                        signer=signer, tuning=tuning, source=source)
 
 

@@ -78,8 +78,9 @@ def run_agent(config: AgentConfig, backend_factory: BackendFactory | None = None
         agent = Agent(config, journal, backends, channels)
         metrics_server = None
         if config.metrics_port:
-            metrics_server = agent.metrics.serve(config.metrics_port)
-            log.info("metrics on http://127.0.0.1:%d/metrics", metrics_server.port)
+            metrics_server = agent.metrics.serve(config.metrics_port, config.metrics_address)
+            log.info("metrics on http://%s:%d/metrics", config.metrics_address,
+                     metrics_server.port)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, agent.request_stop)

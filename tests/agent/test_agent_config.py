@@ -88,6 +88,7 @@ printers = [{ id = "v", transport = "virtual" }]
     config = load_config(write(tmp_path, text))
     assert config.window_hours == 4.0
     assert config.metrics_port is None and config.signer is None
+    assert config.metrics_address == "127.0.0.1"  # loopback unless asked
     assert config.journal.key_env == "CETAK_JOURNAL_KEY"
 
 
@@ -100,6 +101,8 @@ printers = [{ id = "v", transport = "virtual" }]
     (('window_hours = 6', 'window_hours = 0'), "window_hours", "greater than 0"),
     (('window_hours = 6', 'windw_hours = 6'), "windw_hours", "unknown key"),
     (('metrics_port = 9464', 'metrics_port = 70000'), "metrics_port", "out of range"),
+    (('metrics_port = 9464', 'metrics_port = 9464\nmetrics_address = "pc-kelurahan"'),
+     "metrics_address", "not an IP address"),
     (('address = "controller.depok.example:7443"', 'address = "controller"'),
      "controller.address", "no port"),
     (('ca = "tls/ca.pem"', ''), "controller.ca", "missing"),
@@ -144,3 +147,19 @@ def test_insecure_needs_no_tls(tmp_path: Path) -> None:
                          "insecure = true")
     config = load_config(write(tmp_path, text))
     assert config.controller.insecure and config.controller.ca is None
+
+
+def test_metrics_address_binds_where_configured(tmp_path: Path) -> None:
+    import urllib.request
+
+    from cetak.agent.metrics import AgentMetrics
+
+    text = VALID.replace("metrics_port = 9464", 'metrics_port = 0\nmetrics_address = "127.0.0.2"')
+    config = load_config(write(tmp_path, text))
+    assert config.metrics_address == "127.0.0.2"
+    server = AgentMetrics().serve(config.metrics_port, config.metrics_address)
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.2:{server.port}/metrics", timeout=5) as r:
+            assert r.status == 200
+    finally:
+        server.stop()
