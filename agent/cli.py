@@ -35,17 +35,12 @@ def register(parser: argparse.ArgumentParser) -> None:
 def _release(args: argparse.Namespace) -> int:
     import sys
 
-    import grpc
+    from cetak.api.v1 import admin_pb2
+    from cetak.client import admin_call
 
-    from cetak.api.v1 import admin_pb2, admin_pb2_grpc
-    from cetak.client import channel_from_args
-
-    stub = admin_pb2_grpc.AdminServiceStub(channel_from_args(args))
-    try:
-        r = stub.ReleaseAgent(admin_pb2.ReleaseAgentRequest(agent_id=args.agent,
-                                                            reason=args.reason), timeout=60)
-    except grpc.RpcError as exc:
-        print(f"cetak agent release: {exc.code().name}: {exc.details()}", file=sys.stderr)
+    r = admin_call(args, "agent release", "ReleaseAgent", admin_pb2.ReleaseAgentRequest(
+        agent_id=args.agent, reason=args.reason), timeout=60)
+    if r is None:
         return 1
     print(f"released {r.released} lease(s) of agent {args.agent}", file=sys.stderr)
     return 0

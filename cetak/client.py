@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from pathlib import Path
 
 import grpc
@@ -42,3 +43,17 @@ def open_channel(address: str, *, pki: str | Path | None = None, identity: str =
 def channel_from_args(args: argparse.Namespace) -> grpc.Channel:
     return open_channel(args.controller, pki=args.pki, identity=args.identity,
                         insecure=args.insecure)
+
+
+def admin_call(args: argparse.Namespace, command: str, method: str, request: object,
+               timeout: float | None = None) -> object | None:
+    """AdminService.`method`(`request`) on the controller the CLI options name: the reply, or
+    None once `cetak COMMAND: CODE: details` is on stderr (the caller exits 1)."""
+    from cetak.api.v1 import admin_pb2_grpc
+
+    stub = admin_pb2_grpc.AdminServiceStub(channel_from_args(args))
+    try:
+        return getattr(stub, method)(request, timeout=timeout)
+    except grpc.RpcError as exc:
+        print(f"cetak {command}: {exc.code().name}: {exc.details()}", file=sys.stderr)
+        return None

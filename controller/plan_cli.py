@@ -7,7 +7,7 @@ import argparse
 import json
 import sys
 
-from cetak.client import add_connection_options, channel_from_args
+from cetak.client import add_connection_options, admin_call
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -20,20 +20,16 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    import grpc
     from google.protobuf.json_format import MessageToDict
 
-    from cetak.api.v1 import admin_pb2, admin_pb2_grpc
+    from cetak.api.v1 import admin_pb2
 
     if not 0 <= args.spoil_allowance < 1:
         print("cetak plan: --spoil-allowance: expected a fraction in [0, 1)", file=sys.stderr)
         return 2
-    stub = admin_pb2_grpc.AdminServiceStub(channel_from_args(args))
-    try:
-        p = stub.PlanCampaign(admin_pb2.PlanRequest(campaign_id=args.campaign,
-                                                    spoil_allowance=args.spoil_allowance))
-    except grpc.RpcError as exc:
-        print(f"cetak plan: {exc.code().name}: {exc.details()}", file=sys.stderr)
+    p = admin_call(args, "plan", "PlanCampaign", admin_pb2.PlanRequest(
+        campaign_id=args.campaign, spoil_allowance=args.spoil_allowance))
+    if p is None:
         return 1
     if args.json:
         print(json.dumps(MessageToDict(p, preserving_proto_field_name=True,

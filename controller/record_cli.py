@@ -12,7 +12,7 @@ import json
 import sys
 from datetime import datetime
 
-from cetak.client import add_connection_options, channel_from_args
+from cetak.client import add_connection_options, admin_call
 
 # Exit codes: 0 found / done, 1 not found or refused, 2 bad input.
 _HELD_WHY = {
@@ -120,19 +120,14 @@ def describe(r) -> dict:
 
 
 def _status(args: argparse.Namespace) -> int:
-    import grpc
-
-    from cetak.api.v1 import admin_pb2, admin_pb2_grpc
+    from cetak.api.v1 import admin_pb2
 
     if not (len(args.nik) == 16 and args.nik.isdigit()):
         print("cetak record status: NIK: expected 16 digits", file=sys.stderr)
         return 2
-    stub = admin_pb2_grpc.AdminServiceStub(channel_from_args(args))
-    try:
-        r = stub.LookupRecord(admin_pb2.LookupRecordRequest(nik=args.nik,
-                                                            campaign_id=args.campaign))
-    except grpc.RpcError as exc:
-        print(f"cetak record status: {exc.code().name}: {exc.details()}", file=sys.stderr)
+    r = admin_call(args, "record status", "LookupRecord",
+                   admin_pb2.LookupRecordRequest(nik=args.nik, campaign_id=args.campaign))
+    if r is None:
         return 1
     records = [describe(x) for x in r.records]
     if args.json:
@@ -148,21 +143,18 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _adjudicate(args: argparse.Namespace) -> int:
-    import grpc
-
-    from cetak.api.v1 import admin_pb2, admin_pb2_grpc
+    from cetak.api.v1 import admin_pb2
 
     if not args.reason.strip():
         print("cetak record adjudicate: --reason must say why", file=sys.stderr)
         return 2
-    stub = admin_pb2_grpc.AdminServiceStub(channel_from_args(args))
-    try:
-        r = stub.AdjudicateRecord(admin_pb2.AdjudicateRequest(
-            record_id=args.record_id, release=args.release, reason=args.reason))
-    except grpc.RpcError as exc:
-        print(f"cetak record adjudicate: {exc.code().name}: {exc.details()}", file=sys.stderr)
-        return 1
-    d = describe(r.record)
+    r = admin_call(args, "record adjudicate", "AdjudicateRecord", admin_pb2.AdjudicateRequest(
+        record_id=args.record_id, release=args.release, reason=args.reason))
+    return 1 if r is None else _show_record(args, r.record)
+
+
+def _show_record(args: argparse.Namespace, record) -> int:  # noqa: ANN001 - RecordSummary
+    d = describe(record)
     if args.json:
         print(json.dumps(d))
     else:
@@ -177,16 +169,11 @@ def _unknown_attempt(r) -> str:  # noqa: ANN001 - a RecordSummary
 
 
 def _held(args: argparse.Namespace) -> int:
-    import grpc
+    from cetak.api.v1 import admin_pb2
 
-    from cetak.api.v1 import admin_pb2, admin_pb2_grpc
-
-    stub = admin_pb2_grpc.AdminServiceStub(channel_from_args(args))
-    try:
-        r = stub.ListHeld(admin_pb2.ListHeldRequest(campaign_id=args.campaign,
-                                                    site_code=args.site))
-    except grpc.RpcError as exc:
-        print(f"cetak record held: {exc.code().name}: {exc.details()}", file=sys.stderr)
+    r = admin_call(args, "record held", "ListHeld",
+                   admin_pb2.ListHeldRequest(campaign_id=args.campaign, site_code=args.site))
+    if r is None:
         return 1
     rows = [{**describe(x), "unknown_attempt_id": _unknown_attempt(x)} for x in r.records]
     if args.json:
@@ -203,25 +190,13 @@ def _held(args: argparse.Namespace) -> int:
 
 
 def _resolve(args: argparse.Namespace) -> int:
-    import grpc
-
-    from cetak.api.v1 import admin_pb2, admin_pb2_grpc
+    from cetak.api.v1 import admin_pb2
 
     if not args.evidence.strip():
         print("cetak record resolve: --evidence must say what was found", file=sys.stderr)
         return 2
     resolution = {"printed": admin_pb2.RESOLVED_PRINTED, "spoiled": admin_pb2.RESOLVED_SPOILED,
                   "not_fed": admin_pb2.RESOLVED_NOT_FED}[args.resolution]
-    stub = admin_pb2_grpc.AdminServiceStub(channel_from_args(args))
-    try:
-        r = stub.ResolveAttempt(admin_pb2.ResolveAttemptRequest(
-            attempt_id=args.attempt_id, resolution=resolution, evidence=args.evidence))
-    except grpc.RpcError as exc:
-        print(f"cetak record resolve: {exc.code().name}: {exc.details()}", file=sys.stderr)
-        return 1
-    d = describe(r.record)
-    if args.json:
-        print(json.dumps(d))
-    else:
-        print(f"{d['record_id']}: {d['summary']}", file=sys.stderr)
-    return 0
+    r = admin_call(args, "record resolve", "ResolveAttempt", admin_pb2.ResolveAttemptRequest(
+        attempt_id=args.attempt_id, resolution=resolution, evidence=args.evidence))
+    return 1 if r is None else _show_record(args, r.record)

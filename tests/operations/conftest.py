@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -48,3 +51,26 @@ def duplicate_person_file(folder: Path, n: int = 6, seed: int = 11,
     with path.open("w", encoding="utf-8", newline="") as f:
         csv.writer(f, lineterminator="\n").writerows(rows)
     return path, rows[1][nik], twin[nik]
+
+
+def run_cetak(*args: str) -> subprocess.CompletedProcess:
+    """A real `cetak` command, its output captured."""
+    from ..procs import cetak_argv
+
+    return subprocess.run(cetak_argv(*args), capture_output=True, text=True, timeout=120)
+
+
+@contextlib.contextmanager
+def serving_controller(db: Path) -> Iterator[list[str]]:
+    """`cetak controller serve` on the SQLite file `db` (loopback, port 0, plaintext): the
+    connection options of a `cetak` command; stopped (by pid) at the end, cleanly."""
+    from ..procs import Proc, cetak_argv, wait_for_file
+
+    port_file = db.with_name(db.name + ".port")
+    server = Proc(cetak_argv("controller", "serve", "--listen", "127.0.0.1:0", "--store",
+                             f"sqlite://{db}", "--insecure", "--port-file", str(port_file)),
+                  db.with_name(db.name + ".log"))
+    try:
+        yield ["--controller", f"127.0.0.1:{wait_for_file(port_file, server)}", "--insecure"]
+    finally:
+        assert server.stop() == 0, server.output()

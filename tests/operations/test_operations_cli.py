@@ -5,24 +5,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
 
-from ..procs import Proc, cetak_argv, wait_for_file
-from .conftest import OTHER_SITE, SITE, duplicate_person_file
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(cetak_argv(*args), capture_output=True, text=True, timeout=120)
+from .conftest import OTHER_SITE, SITE, duplicate_person_file, serving_controller
+from .conftest import run_cetak as run
 
 
 def test_operations_end_to_end(tmp_path):
     db = tmp_path / "controller.db"
-    port_file = tmp_path / "port"
-    server = Proc(cetak_argv("controller", "serve", "--listen", "127.0.0.1:0", "--store",
-                             f"sqlite://{db}", "--insecure", "--port-file", str(port_file)),
-                  tmp_path / "controller.log")
-    try:
-        conn = ["--controller", f"127.0.0.1:{wait_for_file(port_file, server)}", "--insecure"]
+    with serving_controller(db) as conn:
         r = run("campaign", "create", "pemilu", "--deadline", "2030-01-01T17:00+07:00", *conn)
         assert r.returncode == 0, r.stderr
         prr, nik_a, nik_b = duplicate_person_file(tmp_path / "prr", 8, sites=[SITE])
@@ -115,8 +105,6 @@ def test_operations_end_to_end(tmp_path):
         files = json.loads(r.stdout)
         assert open(files["png"], "rb").read(8) == b"\x89PNG\r\n\x1a\n"
         assert open(files["csv"], encoding="utf-8").readline().startswith("site_code,")
-    finally:
-        assert server.stop() == 0, server.output()
     r = run("campaign", "verify", "--store", str(db), "--json")
     assert r.returncode == 0, r.stdout + r.stderr
     actions = {a for (a,) in sqlite3.connect(db).execute("SELECT action FROM audit_log")}

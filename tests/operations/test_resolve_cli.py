@@ -4,18 +4,14 @@ is unknown and decides it from what was found at the printer, through a real con
 from __future__ import annotations
 
 import json
-import subprocess
 
 from cetak.controller.ledger import LeasePolicy, Ledger
 from cetak.controller.model import AgentEvent, AttemptState, Campaign
 from cetak.controller.store import SqliteStore
 from tests.controller.conftest import SITE, make_records, receive_blanks
 
-from ..procs import Proc, cetak_argv, wait_for_file
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(cetak_argv(*args), capture_output=True, text=True, timeout=120)
+from .conftest import run_cetak as run
+from .conftest import serving_controller
 
 
 def _unknown_attempts(db, n: int) -> list[str]:
@@ -40,12 +36,7 @@ def _unknown_attempts(db, n: int) -> list[str]:
 def test_held_lists_unknown_attempts_and_resolve_decides_them(tmp_path):
     db = tmp_path / "controller.db"
     records = _unknown_attempts(db, 2)
-    port_file = tmp_path / "port"
-    server = Proc(cetak_argv("controller", "serve", "--listen", "127.0.0.1:0", "--store",
-                             f"sqlite://{db}", "--insecure", "--port-file", str(port_file)),
-                  tmp_path / "controller.log")
-    try:
-        conn = ["--controller", f"127.0.0.1:{wait_for_file(port_file, server)}", "--insecure"]
+    with serving_controller(db) as conn:
         r = run("record", "held", "--campaign", "c1", "--json", *conn)
         assert r.returncode == 0, r.stderr
         held = {h["record_id"]: h for h in json.loads(r.stdout)["held"]}
@@ -72,8 +63,6 @@ def test_held_lists_unknown_attempts_and_resolve_decides_them(tmp_path):
         assert r.returncode == 1
         r = run("record", "held", "--campaign", "c1", "--json", *conn)
         assert json.loads(r.stdout)["held"] == []
-    finally:
-        server.stop()
     store = SqliteStore(db)
     try:
         actions = [row[0] for row in store.connection.execute(
