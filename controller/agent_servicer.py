@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import grpc
 
@@ -23,6 +24,9 @@ from .ledger import Ledger, LedgerError
 from .metrics import ControllerMetrics
 from .model import AckStatus, AgentEvent, EventResult, LeaseGrant
 from .store.worker import StoreWorker
+
+if TYPE_CHECKING:
+    from cetak.security.revocation import Revocations
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +48,15 @@ class AgentSession:
     window_hours: float
     credit: int = 0
     outgoing: asyncio.Queue = field(default_factory=asyncio.Queue)
+    cert_serial: int = 0  # the agent's certificate (0: plaintext), watched for revocation
 
 
 class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
     def __init__(self, ledger: Ledger, worker: StoreWorker, *, controller_id: str = "controller",
                  authorize: AgentAuthorizer | None = None, regrant_interval_s: float = 0.5,
                  heartbeat_s: float = 5.0, hooks: object | None = None,
-                 metrics: ControllerMetrics | None = None) -> None:
+                 metrics: ControllerMetrics | None = None,
+                 revocations: Revocations | None = None) -> None:
         self.ledger = ledger
         self.worker = worker
         self.controller_id = controller_id
@@ -60,6 +66,7 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
         self.sessions: dict[str, AgentSession] = {}
         self.hooks = hooks
         self.metrics = metrics or ControllerMetrics()
+        self.revocations = revocations
         self._stop_listening: Callable[[], None] | None = None
 
     async def Connect(
@@ -77,13 +84,15 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
         if not hello.agent_id or not hello.site_code:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT,
                                 "hello: agent_id and site_code are required")
+        identity = None
         if self.authorize is not None:
             try:
-                self.authorize(context, hello)
+                identity = self.authorize(context, hello)
             except PermissionDenied as exc:
                 await context.abort(grpc.StatusCode.PERMISSION_DENIED, exc.reason)
         self._listen_for_queued_work()
         session = await self._open(hello)
+        session.cert_serial = identity.serial if identity is not None else 0
         previous = self.sessions.get(hello.agent_id)
         self.sessions[hello.agent_id] = session
         if previous is not None:
@@ -304,6 +313,12 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
         last_window = 0.0
         while True:
             await asyncio.sleep(self.regrant_interval_s)
+            if (self.revocations is not None and session.cert_serial
+                    and self.revocations.is_revoked(session.cert_serial)):
+                # Revoked while connected: end the stream; its reconnection is refused.
+                log.warning("agent %s: certificate revoked, stream closed", session.agent_id)
+                session.outgoing.put_nowait(None)
+                return
             if time.monotonic() - last_window > 5.0:
                 # Blanks arrive and rates change: the window follows them.
                 session.window = await self.worker.call(

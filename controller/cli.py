@@ -50,13 +50,15 @@ def _serve(args: argparse.Namespace) -> int:
     policy = LeasePolicy(lease_ms=int(args.lease_seconds * 1000),
                          skew_margin_ms=int(args.skew_margin_seconds * 1000),
                          window_hours=args.window_hours)
-    credentials = None
+    credentials = revocations = None
     if args.pki:
         from cetak.security.errors import SecurityError
+        from cetak.security.revocation import Revocations
         from cetak.security.tls import server_credentials
 
         try:
             credentials = server_credentials(args.pki)
+            revocations = Revocations(args.pki)  # crl.pem, written by `cetak pki revoke`
         except SecurityError as exc:
             print(f"cetak controller serve: --pki: {exc}", file=sys.stderr)
             return 2
@@ -66,7 +68,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     async def main() -> None:
         controller = create_server(args.listen, args.store, policy=policy,
-                                   server_credentials=credentials)
+                                   server_credentials=credentials, revocations=revocations)
         await controller.start()
         metrics_server = None
         if args.metrics_port:

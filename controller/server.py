@@ -83,8 +83,9 @@ class Controller:
 def create_server(address: str, store_url: str, *, policy: LeasePolicy | None = None,
                   server_credentials: grpc.ServerCredentials | None = None,
                   agent_authorizer=None, admin_authorizer=None,
-                  controller_id: str = "controller") -> Controller:
-    """Build (not start) a controller bound to `address` ("127.0.0.1:0" picks a free port)."""
+                  controller_id: str = "controller", revocations=None) -> Controller:
+    """Build (not start) a controller bound to `address` ("127.0.0.1:0" picks a free port).
+    `revocations` (cetak.security.revocation.Revocations): certificates refused at once."""
     store = open_store(store_url)
     audit_log = audit_log_for(store)
     ledger = Ledger(store, policy, audit=audit_log)
@@ -103,12 +104,13 @@ def create_server(address: str, store_url: str, *, policy: LeasePolicy | None = 
         from cetak.security.guard import admin_authorizer as make_admin_authorizer
         from cetak.security.guard import agent_authorizer as make_agent_authorizer
 
-        agent_authorizer = agent_authorizer or make_agent_authorizer(audit)
-        admin_authorizer = admin_authorizer or make_admin_authorizer(audit)
+        agent_authorizer = agent_authorizer or make_agent_authorizer(audit, revocations)
+        admin_authorizer = admin_authorizer or make_admin_authorizer(audit, revocations)
     else:
         admin_authorizer = admin_authorizer or _plaintext_admin(audit)
     agents = AgentServicer(ledger, worker, controller_id=controller_id,
-                           authorize=agent_authorizer, metrics=metrics)
+                           authorize=agent_authorizer, metrics=metrics,
+                           revocations=revocations)
     metrics.watch_store(store.path, agents.sessions)
     admin = AdminServicer(ledger, worker, authorize=admin_authorizer,
                           agent_sessions=agents.sessions)

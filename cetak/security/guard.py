@@ -16,6 +16,7 @@ from cetak.security.audit import AuditLog
 from cetak.security.errors import PermissionDenied
 from cetak.security.identity import Identity, identity_from_grpc_context
 from cetak.security.policy import ADMIN_RPC_ACTIONS, Action, require
+from cetak.security.revocation import Revocations
 
 AdminAuthorizer = Callable[[grpc.aio.ServicerContext, str, str], Awaitable[Identity]]
 
@@ -27,19 +28,31 @@ class HelloLike(Protocol):
     site_code: str
 
 
+def check_not_revoked(identity: Identity | None, action: str, site_code: str | None,
+                      revocations: Revocations | None) -> None:
+    """PermissionDenied when the caller's certificate is on the revocation list."""
+    if revocations is not None and identity is not None and identity.serial \
+            and revocations.is_revoked(identity.serial):
+        raise PermissionDenied("certificate revoked", actor=identity.actor, action=action,
+                               site_code=site_code)
+
+
 async def authorize(context: grpc.aio.ServicerContext, action: Action,
                     site_code: str | None = None, *, audit: AuditLog | None = None,
                     audit_allowed: bool = True, detail: Mapping[str, Any] | None = None,
-                    fallback: Identity | None = None) -> Identity:
+                    fallback: Identity | None = None,
+                    revocations: Revocations | None = None) -> Identity:
     """The verified caller if allowed; otherwise abort with PERMISSION_DENIED (never returns).
 
     ``audit``: record the decision (refusals always; allowed calls when ``audit_allowed``,
     which high-rate agent actions turn off — their state changes are audited by the store).
     ``fallback``: the identity to assume when the connection has no verified certificate;
     only for a controller started with --insecure, which must decide who plaintext callers are.
+    ``revocations``: certificates on this list are refused whatever their role.
     """
     identity = identity_from_grpc_context(context) or fallback
     try:
+        check_not_revoked(identity, action.value, site_code, revocations)
         require(identity, action, site_code)
     except PermissionDenied as exc:
         if audit is not None:
@@ -60,7 +73,8 @@ def permission_denied_status(exc: PermissionDenied) -> tuple[grpc.StatusCode, st
     return grpc.StatusCode.PERMISSION_DENIED, str(exc)
 
 
-def admin_authorizer(audit: AuditLog | None = None) -> AdminAuthorizer:
+def admin_authorizer(audit: AuditLog | None = None,
+                     revocations: Revocations | None = None) -> AdminAuthorizer:
     """``await authorize(context, "CreateCampaign", site_code)`` for AdminServicer methods.
 
     The method name is looked up in `ADMIN_RPC_ACTIONS` (an unknown name is refused);
@@ -81,12 +95,12 @@ def admin_authorizer(audit: AuditLog | None = None) -> AdminAuthorizer:
                                 f"{actor} may not call {method}: not in the permission table")
             raise AssertionError("unreachable: abort() raises")
         return await authorize(context, action, site_code or None, audit=audit,
-                               detail={"method": method})
+                               detail={"method": method}, revocations=revocations)
 
     return authorize_admin
 
 
-def agent_authorizer(audit: AuditLog | None = None
+def agent_authorizer(audit: AuditLog | None = None, revocations: Revocations | None = None
                      ) -> Callable[[grpc.aio.ServicerContext, HelloLike], Identity]:
     """A check for AgentService.Connect's Hello: the certificate must be an agent's whose
     name is ``hello.agent_id`` and whose site is ``hello.site_code``.
@@ -101,6 +115,7 @@ def agent_authorizer(audit: AuditLog | None = None
         identity = identity_from_grpc_context(context)
         site_code = hello.site_code or None
         try:
+            check_not_revoked(identity, Action.AGENT_CONNECT.value, site_code, revocations)
             require(identity, Action.AGENT_CONNECT, site_code)
             assert identity is not None
             if identity.name != hello.agent_id:

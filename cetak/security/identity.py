@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -56,6 +56,8 @@ class Identity:
     name: str
     role: Role
     site_code: str | None = None
+    # The certificate's serial, for the revocation list (not part of who the caller is).
+    serial: int = field(default=0, compare=False)
 
     @property
     def actor(self) -> str:
@@ -107,10 +109,10 @@ def identity_from_certificate(cert: x509.Certificate) -> Identity:
         if len(sites) != 1:
             raise CertificateIdentityError(
                 f"a {role.value} certificate needs exactly one {SITE_URN_PREFIX}* URI", "SAN")
-        return Identity(name, role, check_site_code(sites[0]))
+        return Identity(name, role, check_site_code(sites[0]), cert.serial_number)
     if sites:
         raise CertificateIdentityError(f"a {role.value} certificate names no site", "SAN")
-    return Identity(name, role, None)
+    return Identity(name, role, None, cert.serial_number)
 
 
 @functools.lru_cache(maxsize=1024)

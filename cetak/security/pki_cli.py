@@ -33,6 +33,27 @@ def register(parser: argparse.ArgumentParser) -> None:
         issue.add_argument("--days", type=int, default=None, help="validity in days")
         issue.set_defaults(handler=_issue, role=role)
 
+    revoke = sub.add_parser("revoke", help="revoke a certificate (a stolen PC, a dismissed "
+                                           "operator): the controller refuses it at once",
+                            description="Adds the certificate to crl.pem in the PKI folder, "
+                                        "signed by the CA. A controller serving with this "
+                                        "folder re-reads it within seconds: the certificate's "
+                                        "calls are refused and a connected agent is cut off. "
+                                        "Copy crl.pem to the controller host when the CA is "
+                                        "kept elsewhere.")
+    revoke.add_argument("--dir", required=True, type=Path, help="the PKI folder (with ca.key)")
+    revoke.add_argument("cert", type=Path, help="the certificate (.pem) to revoke")
+    revoke.add_argument("--reason", default="key_compromise",
+                        choices=["key_compromise", "affiliation_changed", "superseded",
+                                 "cessation_of_operation", "unspecified"])
+    revoke.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    revoke.set_defaults(handler=_revoke)
+
+    revoked = sub.add_parser("revoked", help="list the certificates revoked in a PKI folder")
+    revoked.add_argument("--dir", required=True, type=Path, help="the PKI folder")
+    revoked.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    revoked.set_defaults(handler=_revoked)
+
     show = sub.add_parser("show", help="print the identity a certificate encodes")
     show.add_argument("cert", type=Path, help="a .pem certificate")
     show.add_argument("--json", action="store_true", help="one JSON object on stdout")
@@ -93,6 +114,44 @@ def _show(args: argparse.Namespace) -> int:
     else:
         for key, value in out.items():
             print(f"{key}: {value}")
+    return 0
+
+
+def _revoke(args: argparse.Namespace) -> int:
+    from cetak.security.errors import SecurityError
+    from cetak.security.revocation import crl_path, revoke
+
+    try:
+        entry = revoke(args.dir, args.cert, args.reason)
+    except SecurityError as exc:
+        print(f"cetak pki revoke: {exc}", file=sys.stderr)
+        return 1
+    out = {"serial": f"{entry.serial:x}", "revoked_at": entry.revoked_at.isoformat(),
+           "reason": entry.reason, "crl": str(crl_path(args.dir))}
+    if args.json:
+        print(json.dumps(out))
+    else:
+        print(f"revoked serial {out['serial']} ({entry.reason}) since {out['revoked_at']}; "
+              f"list: {out['crl']}", file=sys.stderr)
+    return 0
+
+
+def _revoked(args: argparse.Namespace) -> int:
+    from cetak.security.errors import SecurityError
+    from cetak.security.revocation import revoked_list
+
+    try:
+        entries = revoked_list(args.dir)
+    except SecurityError as exc:
+        print(f"cetak pki revoked: {exc}", file=sys.stderr)
+        return 1
+    rows = [{"serial": f"{e.serial:x}", "revoked_at": e.revoked_at.isoformat(),
+             "reason": e.reason} for e in entries]
+    if args.json:
+        print(json.dumps({"revoked": rows}))
+    else:
+        for row in rows:
+            print(f"{row['serial']} {row['revoked_at']} {row['reason']}")
     return 0
 
 

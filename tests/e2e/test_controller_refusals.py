@@ -191,3 +191,56 @@ def test_tampered_audit_entry_fails_verification(tmp_path, pki):
     conn.close()
     r = subprocess.run(verify, capture_output=True, text=True, timeout=60)
     assert r.returncode == 1, r.stdout + r.stderr
+
+
+def test_revoked_certificates_are_refused_and_cut_off_without_a_restart(tmp_path):
+    from cetak.security.revocation import Revocations, revoke
+    from cetak.security.tls import server_credentials
+
+    folder = tmp_path / "pki"
+    init_pki(folder)
+    issue_agent(folder, SITE, "agent-a")
+    issue_operator(folder, SITE, "op-a")
+
+    async def main():
+        controller = create_server("127.0.0.1:0", str(tmp_path / "c.db"),
+                                   server_credentials=server_credentials(folder),
+                                   revocations=Revocations(folder, recheck_s=0.1),
+                                   policy=LeasePolicy(lease_ms=60_000, skew_margin_ms=1_000))
+        controller.ledger.create_campaign(Campaign("c1", "pemilu", created_ms=1))
+        await controller.start()
+        ca, cert, key = client_files(folder, "agent-agent-a")
+        target = f"127.0.0.1:{controller.port}"
+        try:
+            agent = FakeAgent(controller.port, agent_id="agent-a",
+                              channel=secure_channel(target, ca, cert, key))
+            await agent.expect("welcome")
+            channel, operator = _admin_stub(controller.port, folder, "operator-op-a")
+            inventory = admin_pb2.InventoryRequest(site_code=SITE)
+            assert await _code_of(operator.GetInventory(inventory, timeout=5)) == \
+                grpc.StatusCode.OK
+
+            revoke(folder, folder / "agent-agent-a.pem")  # the site's PC was stolen
+            revoke(folder, folder / "operator-op-a.pem", "affiliation_changed")
+            # The connected agent is cut off; it cannot come back; the operator is refused.
+            async with asyncio.timeout(10):
+                while (m := await agent.call.read()) is not grpc.aio.EOF:
+                    assert m.WhichOneof("body") != "lease"
+            await agent.close()
+            again = FakeAgent(controller.port, agent_id="agent-a",
+                              channel=secure_channel(target, ca, cert, key))
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await again.expect("welcome")
+            assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
+            assert "revoked" in refused.value.details()
+            await again.close()
+            assert await _code_of(operator.GetInventory(inventory, timeout=5)) == \
+                grpc.StatusCode.PERMISSION_DENIED
+            await channel.close()
+        finally:
+            await controller.stop()
+
+    asyncio.run(main())
+    reasons = [r for (r,) in sqlite3.connect(tmp_path / "c.db").execute(
+        "SELECT detail FROM audit_log WHERE allowed=0")]
+    assert sum("certificate revoked" in r for r in reasons) >= 2
