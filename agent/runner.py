@@ -265,7 +265,7 @@ class Agent:
         return agent_pb2.Hello(
             agent_id=self.config.agent_id, site_code=self.config.site_code,
             printers=[b.info() for b in self.backends], software_version=software_version(),
-            held_lease_ids=held, window_hours=self.config.window_hours)
+            held_lease_ids=held, window_hours=self.config.window_hours, batches=True)
 
     def on_welcome(self, welcome: agent_pb2.Welcome, received_local_ms: int) -> None:
         self.clock.sync(welcome.server_time_ms, welcome.skew_margin_ms, received_local_ms)

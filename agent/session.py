@@ -2,7 +2,8 @@
 
 The writer sends, each time it is woken (or a heartbeat is due), in this order: lease returns,
 unsent journaled events (journal order; a new session starts from the first unacknowledged
-one, which is the replay), credit, heartbeat. Everything it sends is read from the journal, so
+one, which is the replay; all that is pending in one EventBatch when the controller reads
+them), credit, heartbeat. Everything it sends is read from the journal, so
 a message lost with a broken stream is simply sent again by the next session.
 """
 
@@ -37,6 +38,7 @@ class Session:
         self._credit_view = 0       # leases the controller may still send us unasked
         self._closing = False
         self._last_heartbeat = 0.0
+        self._batches = False       # the controller reads EventBatch (its Welcome said so)
 
     async def open(self) -> agent_pb2.Welcome:
         a = self.agent
@@ -47,6 +49,7 @@ class Session:
         welcome = reply.welcome
         a.on_welcome(welcome, a.clock.local_ms())
         self.window = max(0, welcome.window)
+        self._batches = welcome.batches
         return welcome
 
     async def run(self) -> None:
@@ -86,6 +89,10 @@ class Session:
             if kind == "lease":
                 if a.on_lease(msg.lease):
                     self._credit_view = max(0, self._credit_view - 1)
+            elif kind == "leases":
+                for lease in msg.leases.leases:
+                    if a.on_lease(lease):
+                        self._credit_view = max(0, self._credit_view - 1)
             elif kind == "ack":
                 a.on_ack(msg.ack)
             elif kind == "lease_revoke":
@@ -135,6 +142,11 @@ class Session:
             batch = a.journal.pending_events(after_seq=self._sent_seq)
             if not batch:
                 return
+            if self._batches and len(batch) > 1:
+                await self.call.write(agent_pb2.AgentMessage(events=agent_pb2.EventBatch(
+                    events=[event for _, event in batch])))
+                self._sent_seq = batch[-1][0]
+                continue
             for seq, event in batch:
                 await self.call.write(agent_pb2.AgentMessage(event=event))
                 self._sent_seq = seq

@@ -103,7 +103,8 @@ class VirtualPrinter:
             call = agent_pb2_grpc.AgentServiceStub(channel).Connect()
             await call.write(agent_pb2.AgentMessage(hello=agent_pb2.Hello(
                 agent_id=self.agent_id, site_code=self.site, software_version="bench",
-                printers=[common_pb2.PrinterInfo(printer_id="p1", cards_per_hour=36_000)])))
+                printers=[common_pb2.PrinterInfo(printer_id="p1", cards_per_hour=36_000)],
+                batches=True)))
 
             async def start_and_end() -> None:
                 # Cancelling a pending read would cancel the RPC: reads are never timed out;
@@ -141,34 +142,47 @@ class VirtualPrinter:
 
         printed_events: set[str] = set()
         AgentMessage, JobEvent = agent_pb2.AgentMessage, agent_pb2.JobEvent
+        EventBatch = agent_pb2.EventBatch
         PRINTING, PRINTED = common_pb2.PRINTING, common_pb2.PRINTED
         prefix = f"{self.agent_id}-"
         n = 0
+        batches = False
         while True:
             m = await call.read()
             if m is grpc.aio.EOF:
                 raise RuntimeError(f"{self.agent_id}: controller closed the stream: "
                                    f"{await call.code()} {await call.details()}")
             kind = m.WhichOneof("body")
-            if kind == "lease":
-                lease = m.lease
-                record_id = lease.record_id
-                self.leased.append(record_id)
-                self.outstanding += 1
-                self.credit_view = max(0, self.credit_view - 1)
-                # Event ids unique per agent (a counter, not uuid4: cheaper, same guarantee).
-                n += 2
-                serial = f"B{record_id[-8:]}"
-                await call.write(AgentMessage(event=JobEvent(
-                    event_id=f"{prefix}{n - 1}", lease_id=lease.lease_id, epoch=lease.epoch,
-                    record_id=record_id, state=PRINTING, attempt_id=lease.lease_id,
-                    printer_id="p1", blank_serial=serial)))
-                printed_id = f"{prefix}{n}"
-                printed_events.add(printed_id)
-                await call.write(AgentMessage(event=JobEvent(
-                    event_id=printed_id, lease_id=lease.lease_id, epoch=lease.epoch,
-                    record_id=record_id, state=PRINTED, attempt_id=lease.lease_id,
-                    printer_id="p1", blank_serial=serial)))
+            if kind in ("lease", "leases"):
+                # The printer is instant: every card of the message is printed at once, and,
+                # like the agent's writer, whatever events are pending go in one message
+                # when the controller reads batches.
+                events = []
+                for lease in [m.lease] if kind == "lease" else m.leases.leases:
+                    record_id = lease.record_id
+                    self.leased.append(record_id)
+                    self.outstanding += 1
+                    self.credit_view = max(0, self.credit_view - 1)
+                    # Event ids unique per agent (a counter, not uuid4: cheaper, same
+                    # guarantee).
+                    n += 2
+                    serial = f"B{record_id[-8:]}"
+                    printed_id = f"{prefix}{n}"
+                    printed_events.add(printed_id)
+                    events += [
+                        JobEvent(event_id=f"{prefix}{n - 1}", lease_id=lease.lease_id,
+                                 epoch=lease.epoch, record_id=record_id, state=PRINTING,
+                                 attempt_id=lease.lease_id, printer_id="p1",
+                                 blank_serial=serial),
+                        JobEvent(event_id=printed_id, lease_id=lease.lease_id,
+                                 epoch=lease.epoch, record_id=record_id, state=PRINTED,
+                                 attempt_id=lease.lease_id, printer_id="p1",
+                                 blank_serial=serial)]
+                if batches:
+                    await call.write(AgentMessage(events=EventBatch(events=events)))
+                else:
+                    for e in events:
+                        await call.write(AgentMessage(event=e))
             elif kind == "ack":
                 for a in m.ack.events:
                     if a.event_id in printed_events:
@@ -178,6 +192,7 @@ class VirtualPrinter:
                         site_done.printed(self.site)
                 await self._credit(call, force=self.outstanding == 0)
             elif kind == "welcome":
+                batches = m.welcome.batches
                 self.welcomed.set()
                 self.inflight = max(1, min(self.inflight, m.welcome.window))
 

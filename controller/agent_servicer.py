@@ -49,6 +49,7 @@ class AgentSession:
     credit: int = 0
     outgoing: asyncio.Queue = field(default_factory=asyncio.Queue)
     cert_serial: int = 0  # the agent's certificate (0: plaintext), watched for revocation
+    batches: bool = False  # the agent reads LeaseBatch (its Hello said so)
 
 
 class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
@@ -122,18 +123,18 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
                 now_ms())
         self.metrics.session_opened(hello.site_code)
         session = AgentSession(agent_id=hello.agent_id, site_code=hello.site_code,
-                               window=result.window, window_hours=hello.window_hours)
+                               window=result.window, window_hours=hello.window_hours,
+                               batches=hello.batches)
         policy = self.ledger.policy
         session.outgoing.put_nowait(agent_pb2.ControllerMessage(welcome=agent_pb2.Welcome(
             server_time_ms=now_ms(), skew_margin_ms=policy.skew_margin_ms,
             lease_duration_ms=policy.lease_ms, window=result.window,
-            controller_id=self.controller_id)))
+            controller_id=self.controller_id, batches=True)))
         if result.revoke:
             session.outgoing.put_nowait(agent_pb2.ControllerMessage(
                 lease_revoke=agent_pb2.LeaseRevoke(lease_ids=result.revoke,
                                                    reason="not active at the controller")))
-        for grant in result.resend:
-            session.outgoing.put_nowait(serde.lease_to_pb(grant))
+        self._send_leases(session, result.resend)
         return session
 
     async def _read(self, session: AgentSession,
@@ -193,6 +194,8 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
                 kind = message.WhichOneof("body")
                 if kind == "event":
                     events.append(message.event)
+                elif kind == "events":
+                    events.extend(message.events.events)
                 elif kind == "credit":
                     credit = max(0, message.credit.slots)
                 elif kind == "heartbeat":
@@ -214,6 +217,8 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
         kind = message.WhichOneof("body")
         if kind == "event":
             await self._events(session, [message.event])
+        elif kind == "events":
+            await self._events(session, list(message.events.events))
         elif kind == "credit":
             session.credit = max(0, message.credit.slots)
             await self._grant(session)
@@ -284,8 +289,16 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
     def _send_grants(self, session: AgentSession, grants: list[LeaseGrant]) -> None:
         session.credit -= len(grants)
         self.metrics.granted(session.site_code, len(grants))
+        self._send_leases(session, grants)
+
+    @staticmethod
+    def _send_leases(session: AgentSession, grants: list[LeaseGrant]) -> None:
+        if session.batches and len(grants) > 1:
+            session.outgoing.put_nowait(agent_pb2.ControllerMessage(
+                leases=agent_pb2.LeaseBatch(leases=[serde.lease_pb(g) for g in grants])))
+            return
         for g in grants:
-            session.outgoing.put_nowait(serde.lease_to_pb(g))
+            session.outgoing.put_nowait(agent_pb2.ControllerMessage(lease=serde.lease_pb(g)))
 
     # -- queued work announced by the store (PostgreSQL: other replicas) ---------------------
 

@@ -49,8 +49,11 @@ class FakeController(agent_pb2_grpc.AgentServiceServicer):
 
     def __init__(self, leases: list[agent_pb2.Lease] | None = None, *, window: int = 4,
                  skew_margin_ms: int = 1000, server_time_ms: Callable[[], int] | None = None,
-                 ack: bool = True) -> None:
+                 ack: bool = True, batches: bool = False) -> None:
         self.available: deque[agent_pb2.Lease] = deque(leases or [])
+        self.batches = batches                # Welcome says batches; LeaseBatch when asked
+        self.event_batches = 0                # EventBatch messages received
+        self.lease_batches = 0                # LeaseBatch messages sent
         self.window = window
         self.skew_margin_ms = skew_margin_ms
         self.server_time_ms = server_time_ms or (lambda: time.time_ns() // 1_000_000)
@@ -97,10 +100,18 @@ class FakeController(agent_pb2_grpc.AgentServiceServicer):
 
         def grant() -> None:
             nonlocal credit
+            granted = []
             while credit > 0 and self.available and len(self.outstanding) < self.window:
                 lease = self.available.popleft()
                 self.outstanding[lease.lease_id] = lease
                 credit -= 1
+                granted.append(lease)
+            if self.batches and self.hellos[-1].batches and len(granted) > 1:
+                self.lease_batches += 1
+                out.put_nowait(agent_pb2.ControllerMessage(
+                    leases=agent_pb2.LeaseBatch(leases=granted)))
+                return
+            for lease in granted:
                 out.put_nowait(agent_pb2.ControllerMessage(lease=lease))
 
         async def read() -> None:
@@ -113,7 +124,8 @@ class FakeController(agent_pb2_grpc.AgentServiceServicer):
                         out.put_nowait(agent_pb2.ControllerMessage(welcome=agent_pb2.Welcome(
                             server_time_ms=self.server_time_ms(),
                             skew_margin_ms=self.skew_margin_ms, lease_duration_ms=60_000,
-                            window=self.window, controller_id="fake")))
+                            window=self.window, controller_id="fake",
+                            batches=self.batches)))
                         if self.revoke_on_hello:
                             out.put_nowait(agent_pb2.ControllerMessage(
                                 lease_revoke=agent_pb2.LeaseRevoke(
@@ -121,16 +133,18 @@ class FakeController(agent_pb2_grpc.AgentServiceServicer):
                     elif kind == "credit":
                         credit = msg.credit.slots
                         grant()
-                    elif kind == "event":
-                        e = msg.event
-                        self.events.append(e)
-                        if e.state in (common_pb2.PRINTED, common_pb2.SPOILED,
-                                       common_pb2.FAILED_BEFORE_CARD, common_pb2.UNKNOWN):
-                            self.outstanding.pop(e.lease_id, None)
-                        if self.ack:
-                            out.put_nowait(agent_pb2.ControllerMessage(ack=agent_pb2.Ack(
-                                events=[agent_pb2.EventAck(event_id=e.event_id,
-                                                           status=agent_pb2.APPLIED)])))
+                    elif kind in ("event", "events"):
+                        if kind == "events":
+                            self.event_batches += 1
+                        for e in [msg.event] if kind == "event" else msg.events.events:
+                            self.events.append(e)
+                            if e.state in (common_pb2.PRINTED, common_pb2.SPOILED,
+                                           common_pb2.FAILED_BEFORE_CARD, common_pb2.UNKNOWN):
+                                self.outstanding.pop(e.lease_id, None)
+                            if self.ack:
+                                out.put_nowait(agent_pb2.ControllerMessage(ack=agent_pb2.Ack(
+                                    events=[agent_pb2.EventAck(event_id=e.event_id,
+                                                               status=agent_pb2.APPLIED)])))
                         grant()
                     elif kind == "lease_return":
                         for lease_id in msg.lease_return.lease_ids:

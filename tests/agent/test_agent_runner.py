@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import grpc
+import pytest
 from agent_fakes import FakeController, FakePrinter, async_wait_until, make_lease
 
 from cetak.agent.backoff import Backoff
@@ -114,11 +115,12 @@ def test_prints_leases_and_purges_after_ack(tmp_path: Path) -> None:
     run(scenario())
 
 
-def test_replays_unacked_events_after_reconnect(tmp_path: Path) -> None:
+@pytest.mark.parametrize("batches", [False, True])
+def test_replays_unacked_events_after_reconnect(tmp_path: Path, batches: bool) -> None:
     async def scenario() -> None:
         now = FakeLocalTime()
         controller = FakeController([make_lease(i, now.ms + TTL) for i in range(2)],
-                                    window=2, ack=False)
+                                    window=2, ack=False, batches=batches)
         h = Harness(tmp_path, controller, FakePrinter())
         agent = await h.start()
         await async_wait_until(lambda: len(controller.events) == 4, what="4 events")
@@ -136,6 +138,10 @@ def test_replays_unacked_events_after_reconnect(tmp_path: Path) -> None:
         assert agent.journal.lease("lease-0") is None  # purged once acknowledged
         assert await h.stop() == 0
         assert h.printer.printed == ["rec-0", "rec-1"]  # replay never reprints
+        # With a controller that reads batches, the replay of four events is one message,
+        # and the two leases granted at once came as one.
+        assert (controller.event_batches >= 1) == batches
+        assert controller.lease_batches == (1 if batches else 0)
 
     run(scenario())
 

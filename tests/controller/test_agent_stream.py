@@ -30,11 +30,11 @@ class FakeAgent:
     """Drives one stream by hand: a queue of outgoing messages, a reader of replies."""
 
     def __init__(self, port: int, agent_id: str = "a1", held=(), channel=None,
-                 site: str = SITE):
+                 site: str = SITE, batches: bool = False):
         self.channel = channel or grpc.aio.insecure_channel(f"127.0.0.1:{port}")
         self.out: asyncio.Queue = asyncio.Queue()
         self.out.put_nowait(agent_pb2.AgentMessage(hello=agent_pb2.Hello(
-            agent_id=agent_id, site_code=site, held_lease_ids=list(held),
+            agent_id=agent_id, site_code=site, held_lease_ids=list(held), batches=batches,
             printers=[common_pb2.PrinterInfo(printer_id="p1", cards_per_hour=120)])))
         self.call = agent_pb2_grpc.AgentServiceStub(self.channel).Connect(self._requests())
 
@@ -149,6 +149,40 @@ def test_operator_action_sent_again_is_audited_once(tmp_path):
             entries = controller.ledger.store.connection.execute(
                 "SELECT COUNT(*) FROM audit_log WHERE action='operator.jam_cleared'").fetchone()
             assert entries == (1,)
+        finally:
+            await controller.stop()
+
+    asyncio.run(run())
+
+
+def test_batches_of_leases_and_events(tmp_path):
+    """An agent whose Hello says batches gets leases granted together in one LeaseBatch and
+    may send its events in one EventBatch: same acks, same order, as one by one."""
+    async def run():
+        controller = await _start(tmp_path)
+        try:
+            agent = FakeAgent(controller.port, batches=True)
+            (welcome,) = await agent.expect("welcome")
+            assert welcome.batches  # this controller reads EventBatch
+            agent.send(credit=agent_pb2.Credit(slots=3))
+            (batch,) = await agent.expect("leases")
+            leases = list(batch.leases)
+            assert len(leases) == 3 and all(lease.record.nik for lease in leases)
+            events = [event(lease, state) for lease in leases
+                      for state in (common_pb2.PRINTING, common_pb2.PRINTED)]
+            agent.send(events=agent_pb2.EventBatch(events=events))
+            agent.send(events=agent_pb2.EventBatch(events=events[-2:]))  # a replay
+            acks = []
+            while len(acks) < 8:
+                (ack,) = await agent.expect("ack")
+                acks += list(ack.events)
+            assert [a.event_id for a in acks] == [e.event_id for e in events + events[-2:]]
+            assert [a.status for a in acks] == [agent_pb2.APPLIED] * 6 + \
+                [agent_pb2.DUPLICATE] * 2
+            await agent.close()
+            printed = [v for v in (controller.ledger.store.get_record(lease.record_id)
+                                   for lease in leases) if v.state == "printed"]
+            assert len(printed) == 3
         finally:
             await controller.stop()
 

@@ -20,7 +20,7 @@ DUPLICATE: AckStatus
 FLAGGED: AckStatus
 
 class AgentMessage(_message.Message):
-    __slots__ = ("hello", "credit", "event", "printer_status", "heartbeat", "lease_return", "operator_action")
+    __slots__ = ("hello", "credit", "event", "printer_status", "heartbeat", "lease_return", "operator_action", "events")
     HELLO_FIELD_NUMBER: _ClassVar[int]
     CREDIT_FIELD_NUMBER: _ClassVar[int]
     EVENT_FIELD_NUMBER: _ClassVar[int]
@@ -28,6 +28,7 @@ class AgentMessage(_message.Message):
     HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
     LEASE_RETURN_FIELD_NUMBER: _ClassVar[int]
     OPERATOR_ACTION_FIELD_NUMBER: _ClassVar[int]
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
     hello: Hello
     credit: Credit
     event: JobEvent
@@ -35,51 +36,70 @@ class AgentMessage(_message.Message):
     heartbeat: Heartbeat
     lease_return: LeaseReturn
     operator_action: OperatorAction
-    def __init__(self, hello: _Optional[_Union[Hello, _Mapping]] = ..., credit: _Optional[_Union[Credit, _Mapping]] = ..., event: _Optional[_Union[JobEvent, _Mapping]] = ..., printer_status: _Optional[_Union[_common_pb2.PrinterStatus, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., lease_return: _Optional[_Union[LeaseReturn, _Mapping]] = ..., operator_action: _Optional[_Union[OperatorAction, _Mapping]] = ...) -> None: ...
+    events: EventBatch
+    def __init__(self, hello: _Optional[_Union[Hello, _Mapping]] = ..., credit: _Optional[_Union[Credit, _Mapping]] = ..., event: _Optional[_Union[JobEvent, _Mapping]] = ..., printer_status: _Optional[_Union[_common_pb2.PrinterStatus, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., lease_return: _Optional[_Union[LeaseReturn, _Mapping]] = ..., operator_action: _Optional[_Union[OperatorAction, _Mapping]] = ..., events: _Optional[_Union[EventBatch, _Mapping]] = ...) -> None: ...
 
 class ControllerMessage(_message.Message):
-    __slots__ = ("welcome", "lease", "ack", "lease_revoke", "heartbeat")
+    __slots__ = ("welcome", "lease", "ack", "lease_revoke", "heartbeat", "leases")
     WELCOME_FIELD_NUMBER: _ClassVar[int]
     LEASE_FIELD_NUMBER: _ClassVar[int]
     ACK_FIELD_NUMBER: _ClassVar[int]
     LEASE_REVOKE_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
+    LEASES_FIELD_NUMBER: _ClassVar[int]
     welcome: Welcome
     lease: Lease
     ack: Ack
     lease_revoke: LeaseRevoke
     heartbeat: Heartbeat
-    def __init__(self, welcome: _Optional[_Union[Welcome, _Mapping]] = ..., lease: _Optional[_Union[Lease, _Mapping]] = ..., ack: _Optional[_Union[Ack, _Mapping]] = ..., lease_revoke: _Optional[_Union[LeaseRevoke, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ...) -> None: ...
+    leases: LeaseBatch
+    def __init__(self, welcome: _Optional[_Union[Welcome, _Mapping]] = ..., lease: _Optional[_Union[Lease, _Mapping]] = ..., ack: _Optional[_Union[Ack, _Mapping]] = ..., lease_revoke: _Optional[_Union[LeaseRevoke, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., leases: _Optional[_Union[LeaseBatch, _Mapping]] = ...) -> None: ...
+
+class EventBatch(_message.Message):
+    __slots__ = ("events",)
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    events: _containers.RepeatedCompositeFieldContainer[JobEvent]
+    def __init__(self, events: _Optional[_Iterable[_Union[JobEvent, _Mapping]]] = ...) -> None: ...
+
+class LeaseBatch(_message.Message):
+    __slots__ = ("leases",)
+    LEASES_FIELD_NUMBER: _ClassVar[int]
+    leases: _containers.RepeatedCompositeFieldContainer[Lease]
+    def __init__(self, leases: _Optional[_Iterable[_Union[Lease, _Mapping]]] = ...) -> None: ...
 
 class Hello(_message.Message):
-    __slots__ = ("agent_id", "site_code", "printers", "software_version", "held_lease_ids", "window_hours")
+    __slots__ = ("agent_id", "site_code", "printers", "software_version", "held_lease_ids", "window_hours", "batches")
     AGENT_ID_FIELD_NUMBER: _ClassVar[int]
     SITE_CODE_FIELD_NUMBER: _ClassVar[int]
     PRINTERS_FIELD_NUMBER: _ClassVar[int]
     SOFTWARE_VERSION_FIELD_NUMBER: _ClassVar[int]
     HELD_LEASE_IDS_FIELD_NUMBER: _ClassVar[int]
     WINDOW_HOURS_FIELD_NUMBER: _ClassVar[int]
+    BATCHES_FIELD_NUMBER: _ClassVar[int]
     agent_id: str
     site_code: str
     printers: _containers.RepeatedCompositeFieldContainer[_common_pb2.PrinterInfo]
     software_version: str
     held_lease_ids: _containers.RepeatedScalarFieldContainer[str]
     window_hours: float
-    def __init__(self, agent_id: _Optional[str] = ..., site_code: _Optional[str] = ..., printers: _Optional[_Iterable[_Union[_common_pb2.PrinterInfo, _Mapping]]] = ..., software_version: _Optional[str] = ..., held_lease_ids: _Optional[_Iterable[str]] = ..., window_hours: _Optional[float] = ...) -> None: ...
+    batches: bool
+    def __init__(self, agent_id: _Optional[str] = ..., site_code: _Optional[str] = ..., printers: _Optional[_Iterable[_Union[_common_pb2.PrinterInfo, _Mapping]]] = ..., software_version: _Optional[str] = ..., held_lease_ids: _Optional[_Iterable[str]] = ..., window_hours: _Optional[float] = ..., batches: _Optional[bool] = ...) -> None: ...
 
 class Welcome(_message.Message):
-    __slots__ = ("server_time_ms", "skew_margin_ms", "lease_duration_ms", "window", "controller_id")
+    __slots__ = ("server_time_ms", "skew_margin_ms", "lease_duration_ms", "window", "controller_id", "batches")
     SERVER_TIME_MS_FIELD_NUMBER: _ClassVar[int]
     SKEW_MARGIN_MS_FIELD_NUMBER: _ClassVar[int]
     LEASE_DURATION_MS_FIELD_NUMBER: _ClassVar[int]
     WINDOW_FIELD_NUMBER: _ClassVar[int]
     CONTROLLER_ID_FIELD_NUMBER: _ClassVar[int]
+    BATCHES_FIELD_NUMBER: _ClassVar[int]
     server_time_ms: int
     skew_margin_ms: int
     lease_duration_ms: int
     window: int
     controller_id: str
-    def __init__(self, server_time_ms: _Optional[int] = ..., skew_margin_ms: _Optional[int] = ..., lease_duration_ms: _Optional[int] = ..., window: _Optional[int] = ..., controller_id: _Optional[str] = ...) -> None: ...
+    batches: bool
+    def __init__(self, server_time_ms: _Optional[int] = ..., skew_margin_ms: _Optional[int] = ..., lease_duration_ms: _Optional[int] = ..., window: _Optional[int] = ..., controller_id: _Optional[str] = ..., batches: _Optional[bool] = ...) -> None: ...
 
 class Credit(_message.Message):
     __slots__ = ("slots",)
