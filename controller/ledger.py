@@ -12,7 +12,7 @@ import json
 import logging
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Protocol
 
 from .media import attach_media
@@ -389,14 +389,15 @@ class Ledger:
         if e.epoch != a.epoch or e.epoch != current_epoch:
             return AckStatus.FLAGGED, (f"stale_epoch: report epoch {e.epoch}, lease epoch "
                                        f"{a.epoch}, record epoch {current_epoch}")
-        if e.state == a.state:
+        state = batch.states.get(e.lease_id, a.state)  # after this batch's earlier reports
+        if e.state == state:
             return AckStatus.DUPLICATE, "already in that state"
-        if a.state in TERMINAL_STATES and e.state == AttemptState.PRINTING:
+        if state in TERMINAL_STATES and e.state == AttemptState.PRINTING:
             # Out-of-order delivery: the outcome arrived first; PRINTING adds nothing.
             return AckStatus.DUPLICATE, "superseded by the outcome"
-        allowed = AGENT_TRANSITIONS.get(a.state, frozenset())
+        allowed = AGENT_TRANSITIONS.get(state, frozenset())
         if e.state not in allowed:
-            return AckStatus.FLAGGED, f"bad_transition: {a.state} -> {e.state}"
+            return AckStatus.FLAGGED, f"bad_transition: {state} -> {e.state}"
         if e.state == AttemptState.PRINTED and record_state == RecordState.PRINTED:
             # Only reachable if a fence was broken: surface it, the store would refuse it anyway.
             return AckStatus.FLAGGED, "duplicate_print: record already has a printed card"
@@ -489,13 +490,15 @@ class _ReportBatch:
         for lease_id, (attempt, record_state, record_epoch) in leases.items():
             self.leases[lease_id] = attempt
             self.records[attempt.record_id] = (RecordState(record_state), record_epoch)
+        # lease_id -> state after the reports judged so far (the read attempt stays as read)
+        self.states: dict[str, AttemptState] = {}
         self.attempt_writes: dict[str, tuple[AttemptState, dict[str, str]]] = {}
         self.record_writes: dict[str, tuple[RecordState, dict]] = {}
         self.event_rows: list[tuple[str, str, str, str, int]] = []
 
     def attempt_changed(self, a: Attempt, state: AttemptState, fields: dict[str, str],
                         record: tuple[RecordState, dict] | None) -> None:
-        self.leases[a.lease_id] = replace(a, state=state)
+        self.states[a.lease_id] = state
         merged = dict(self.attempt_writes.get(a.lease_id, (state, {}))[1])
         merged.update(fields)
         self.attempt_writes[a.lease_id] = (state, merged)

@@ -95,17 +95,43 @@ def canonical_detail(detail: Mapping[str, Any] | None) -> str:
     return text
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _refuse_personal_data(value: Any, where: str) -> None:
+    # The dispatch path audits thousands of facts a second: check without building a path
+    # per element first, and walk again naming the place only when something is wrong.
+    if not _clean(value):
+        _name_personal_data(value, where)
+
+
+def _clean(value: Any) -> bool:
+    kind = type(value)
+    if kind in _SCALARS:
+        return True
+    if kind is list or kind is tuple:
+        return all(type(sub) in _SCALARS or _clean(sub) for sub in value)
+    if isinstance(value, Mapping):
+        for key, sub in value.items():
+            if type(key) is not str or key.lower() in PERSONAL_DATA_KEYS:
+                return False
+            if type(sub) not in _SCALARS and not _clean(sub):
+                return False
+        return True
+    return not isinstance(value, list | tuple) or all(_clean(sub) for sub in value)
+
+
+def _name_personal_data(value: Any, where: str) -> None:
     if isinstance(value, Mapping):
         for key, sub in value.items():
             if not isinstance(key, str):
                 raise AuditError(f"{where}: keys must be strings, not {key!r}")
             if key.lower() in PERSONAL_DATA_KEYS:
                 raise AuditError(f"{where}.{key}: personal data does not go to the audit log")
-            _refuse_personal_data(sub, f"{where}.{key}")
+            _name_personal_data(sub, f"{where}.{key}")
     elif isinstance(value, list | tuple):
         for i, sub in enumerate(value):
-            _refuse_personal_data(sub, f"{where}[{i}]")
+            _name_personal_data(sub, f"{where}[{i}]")
 
 
 def entry_hash(seq: int, at_ms: int, actor: str, action: str, allowed: bool, detail: str,

@@ -98,6 +98,20 @@ def _chunks(items: list[str], size: int = 400) -> list[list[str]]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
+_IN_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 400)
+
+
+def _in_lists(items: list[str]) -> list[tuple[str, list[str]]]:
+    """(placeholders, values) per chunk of `items` for `x IN (...)`, each chunk padded (with
+    its last value again) to one of a few sizes: a statement per distinct text is compiled
+    and cached, and IN lists of every length from 1 to 400 missed that cache on the hot path."""
+    out = []
+    for chunk in _chunks(items, _IN_SIZES[-1]):
+        size = next(n for n in _IN_SIZES if n >= len(chunk))
+        out.append((",".join("?" * size), chunk + [chunk[-1]] * (size - len(chunk))))
+    return out
+
+
 def _attempt(row: tuple) -> Attempt:
     return Attempt(lease_id=row[0], record_id=row[1], campaign_id=row[2], site_code=row[3],
                    agent_id=row[4], epoch=row[5], expires_ms=row[6], state=AttemptState(row[7]),
@@ -130,8 +144,9 @@ class SqliteStore:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         # check_same_thread=False: the StoreWorker owns the connection but may be a different
         # thread from the one that opened it; the lock below serialises every use.
+        # Statements are compiled once and cached by text: room for every hot-path shape.
         self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
-                                     timeout=30.0)
+                                     timeout=30.0, cached_statements=512)
         self._lock = threading.RLock()
         self._depth = 0
         self._commit_hooks: list[tuple[Callable[[], None], Callable[[], None]]] = []
@@ -540,17 +555,16 @@ class SqliteStore:
         {event_id: (status, detail)} of those already applied, and {lease_id: (attempt,
         record state, record epoch)}."""
         applied: dict[str, tuple[str, str]] = {}
-        for chunk in _chunks(event_ids):
+        for marks, values in _in_lists(event_ids):
             for event_id, status, detail in self._q(
                     "SELECT event_id, status, detail FROM applied_events WHERE agent_id=? AND "
-                    f"event_id IN ({','.join('?' * len(chunk))})", (agent_id, *chunk)):
+                    f"event_id IN ({marks})", (agent_id, *values)):
                 applied[event_id] = (status, detail)
         leases: dict[str, tuple[Attempt, str, int]] = {}
-        for chunk in _chunks(lease_ids):
+        for marks, values in _in_lists(lease_ids):
             for row in self._q(
                     f"SELECT {_ATTEMPT_COLUMNS_A}, r.state, r.epoch FROM attempts a JOIN records "
-                    "r ON r.record_id=a.record_id WHERE a.lease_id IN "
-                    f"({','.join('?' * len(chunk))})", chunk):
+                    f"r ON r.record_id=a.record_id WHERE a.lease_id IN ({marks})", values):
                 leases[row[0]] = (_attempt(row), row[14], row[15])
         return applied, leases
 

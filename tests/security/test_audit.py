@@ -88,10 +88,18 @@ def test_anchor_reveals_tail_removal_and_rewrite() -> None:
 
 
 @pytest.mark.parametrize("detail", [{"nik": "3276010101900001"}, {"ok": {"Nama": "Budi"}},
-                                    {"rows": [{"alamat": "Jl. Merdeka"}]}])
+                                    {"rows": [{"alamat": "Jl. Merdeka"}]},
+                                    {"facts": [["a", ("b", {"ok": [1, {"NIK": "x"}]})]]}])
 def test_personal_data_refused(detail: dict) -> None:
-    with pytest.raises(AuditError, match="personal data"):
+    with pytest.raises(AuditError, match="personal data") as refused:
         chain_entry(None, at_ms=1, actor="a", action="b", detail=detail)
+    assert "detail." in str(refused.value)  # names where it is, never the value
+    assert "3276010101900001" not in str(refused.value) and "Budi" not in str(refused.value)
+
+
+def test_detail_keys_must_be_strings() -> None:
+    with pytest.raises(AuditError, match="keys must be strings"):
+        chain_entry(None, at_ms=1, actor="a", action="b", detail={"rows": [{1: "x"}]})
 
 
 def test_detail_must_be_plain_json() -> None:
