@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import uuid
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Protocol
@@ -251,8 +251,12 @@ class Ledger:
             grants = []
             expires = now_ms + self.policy.lease_ms
             attempts = []
+            # Lease ids: the grant time, then 64 random bits (unique across replicas too).
+            # In time order they append to the attempts' primary key instead of landing
+            # at random pages of it, and the attempts a report touches are the recent ones.
+            stamp = f"{now_ms:012x}"
             for record_id, campaign_id, kategori, epoch, priority, payload in chosen:
-                lease_id = uuid.uuid4().hex
+                lease_id = stamp + os.urandom(8).hex()
                 new_epoch = epoch + 1
                 attempts.append(Attempt(
                     lease_id=lease_id, record_id=record_id, campaign_id=campaign_id,
