@@ -8,12 +8,13 @@ in (unix ms) so tests and the state-machine test control the clock.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Protocol
+
+from cetak.security.audit import canonical_part, detail_of_parts
 
 from .media import attach_media
 from .model import (
@@ -50,7 +51,8 @@ BATCH_DETAIL_BYTES = 12 * 1024   # below cetak.security.audit.MAX_DETAIL_BYTES (
 
 class AuditRecorder(Protocol):
     def record(self, actor: str, action: str, *, allowed: bool = True,
-               detail: Mapping[str, object] | None = None) -> object: ...
+               detail: Mapping[str, object] | None = None,
+               detail_text: str | None = None) -> object: ...
 
 
 class LedgerError(Exception):
@@ -112,17 +114,19 @@ class Ledger:
         is {"facts": [[actor, action, detail], ...]}, each under the size limit."""
         facts, self._facts = self._facts, []
         assert self._audit_log is not None
-        chunk: list[list] = []
+        chunk: list[str] = []  # each fact encoded once: its size and its part of the entry
         size = 0
         for fact in _split_facts(facts):
-            n = len(json.dumps(fact, separators=(",", ":"))) + 1
-            if chunk and size + n > BATCH_DETAIL_BYTES:
-                self._audit_log.record("ledger", BATCH_ACTION, detail={"facts": chunk})
+            text = canonical_part(fact)
+            if chunk and size + len(text) + 1 > BATCH_DETAIL_BYTES:
+                self._audit_log.record("ledger", BATCH_ACTION,
+                                       detail_text=detail_of_parts("facts", chunk))
                 chunk, size = [], 0
-            chunk.append(fact)
-            size += n
+            chunk.append(text)
+            size += len(text) + 1
         if chunk:
-            self._audit_log.record("ledger", BATCH_ACTION, detail={"facts": chunk})
+            self._audit_log.record("ledger", BATCH_ACTION,
+                                   detail_text=detail_of_parts("facts", chunk))
 
     # -- campaigns, sites, records ---------------------------------------------------------
 

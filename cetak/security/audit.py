@@ -83,13 +83,27 @@ PROBLEM_KINDS = ("empty", "altered", "removed", "reordered", "duplicate", "broke
 
 def canonical_detail(detail: Mapping[str, Any] | None) -> str:
     """The stored text of a detail object; refuses personal data keys and oversized details."""
-    detail = dict(detail or {})
-    _refuse_personal_data(detail, "detail")
+    return _sized(canonical_part(dict(detail or {})))
+
+
+def canonical_part(value: Any) -> str:
+    """A value as canonical JSON (the encoding of a detail), personal data refused: a detail
+    assembled by `detail_of_parts` from such texts is the one canonical_detail would give."""
+    _refuse_personal_data(value, "detail")
     try:
-        text = json.dumps(detail, sort_keys=True, ensure_ascii=True, separators=(",", ":"),
+        return json.dumps(value, sort_keys=True, ensure_ascii=True, separators=(",", ":"),
                           allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise AuditError(f"detail is not plain JSON: {exc}") from exc
+
+
+def detail_of_parts(key: str, parts: list[str]) -> str:
+    """canonical_detail({key: [values]}) from the values' canonical_part texts: a caller that
+    sizes its entries by those texts encodes each value once, not twice."""
+    return _sized("{" + json.dumps(key, ensure_ascii=True) + ":[" + ",".join(parts) + "]}")
+
+
+def _sized(text: str) -> str:
     if len(text) > MAX_DETAIL_BYTES:
         raise AuditError(f"detail is {len(text)} bytes; at most {MAX_DETAIL_BYTES}")
     return text
@@ -143,13 +157,15 @@ def entry_hash(seq: int, at_ms: int, actor: str, action: str, allowed: bool, det
 
 
 def chain_entry(prev: AuditEntry | None, *, at_ms: int, actor: str, action: str,
-                allowed: bool = True, detail: Mapping[str, Any] | None = None) -> AuditEntry:
-    """The entry that follows ``prev`` (None: the first entry of a log)."""
+                allowed: bool = True, detail: Mapping[str, Any] | None = None,
+                detail_text: str | None = None) -> AuditEntry:
+    """The entry that follows ``prev`` (None: the first entry of a log). ``detail_text``: the
+    detail already encoded by `detail_of_parts` (instead of ``detail``)."""
     if not actor or not action:
         raise AuditError("actor and action must not be empty")
     seq = prev.seq + 1 if prev is not None else 1
     prev_hash = prev.hash if prev is not None else GENESIS_HASH
-    text = canonical_detail(detail)
+    text = canonical_detail(detail) if detail_text is None else detail_text
     return AuditEntry(seq, int(at_ms), actor, action, bool(allowed), text, prev_hash,
                       entry_hash(seq, int(at_ms), actor, action, bool(allowed), text, prev_hash))
 
@@ -253,10 +269,12 @@ class AuditLog:
         self._lock = threading.Lock()
 
     def record(self, actor: str, action: str, *, allowed: bool = True,
-               detail: Mapping[str, Any] | None = None) -> AuditEntry:
+               detail: Mapping[str, Any] | None = None,
+               detail_text: str | None = None) -> AuditEntry:
         with self._lock:
             entry = chain_entry(self.sink.last_entry(), at_ms=self._clock(), actor=actor,
-                                action=action, allowed=allowed, detail=detail)
+                                action=action, allowed=allowed, detail=detail,
+                                detail_text=detail_text)
             self.sink.append(entry)
             return entry
 

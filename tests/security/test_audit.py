@@ -237,3 +237,18 @@ def test_store_urls() -> None:
     assert sqlite_path("data/store.db") == "data/store.db"
     with pytest.raises(ValueError):
         sqlite_path("postgresql://db/cetak")
+
+
+def test_detail_of_parts_is_the_canonical_detail() -> None:
+    """The ledger encodes each batched fact once and assembles the entry from the texts."""
+    from cetak.security.audit import canonical_detail, canonical_part, detail_of_parts
+
+    facts = [["agent:a1", "agent.report", {"z": 1, "events": [["e1", "l1", 2, "printed"]],
+                                             "a": "kelurahan Cipayung Jaya é"}],
+             ["ledger", "lease.grant", {"leases": [["l", "r", 1]], "site_code": "32.76"}]]
+    assert detail_of_parts("facts", [canonical_part(f) for f in facts]) == \
+        canonical_detail({"facts": facts})
+    with pytest.raises(AuditError, match="personal data"):
+        canonical_part(["x", "y", {"nama": "Budi"}])
+    with pytest.raises(AuditError, match="at most"):
+        detail_of_parts("facts", ['"' + "x" * 20_000 + '"'])
