@@ -450,6 +450,37 @@ def test_savepoints_roll_back_alone(store):
     assert len(store.list_sites()) == 3
 
 
+def test_nested_levels_as_the_dispatch_path_opens_them(store):
+    """Group, call and ledger levels: empty levels, siblings with the same depth, a failure
+    after a released sibling (PostgreSQL sends BEGIN, SAVEPOINT and RELEASE with the next
+    statement: every order of them must mean what it says)."""
+    store.create_campaign(Campaign("c1", "x", created_ms=1))
+    with store.transaction():  # nothing at all inside
+        with store.transaction():
+            pass
+    with store.transaction():                      # the group
+        with store.transaction():                  # a call
+            with store.transaction():              # a ledger method: nothing ran
+                pass
+            with store.transaction():              # another: kept
+                store.upsert_site("A", "kept")
+        with pytest.raises(RuntimeError):
+            with store.transaction():              # a call that fails in Python ...
+                with store.transaction():
+                    store.upsert_site("B", "released, then undone with its caller")
+                with store.transaction():
+                    raise RuntimeError("refused")  # ... after a released sibling
+        with pytest.raises(StoreError):
+            with store.transaction():              # a call that fails in the database
+                with store.transaction():
+                    store.upsert_site("C", "undone")
+                store.create_campaign(Campaign("c1", "duplicate"))
+        with store.transaction():
+            with store.transaction():
+                store.upsert_site("D", "kept after the failures")
+    assert [s["site_code"] for s in store.list_sites()] == ["A", "D"]
+
+
 def test_migrations_are_idempotent(store_factory):
     first = store_factory()
     first.create_campaign(Campaign("c1", "x", created_ms=1))
