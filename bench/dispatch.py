@@ -14,13 +14,16 @@ What runs, each in its own process:
   stream per printer, agent k connected to controller k mod N (agents of one site are spread
   over the replicas, as behind a load balancer). A virtual printer is instant: on each Lease
   it reports PRINTING and PRINTED at once; a job counts when the PRINTED event is acked (the
-  controller committed it durably). Credit keeps `--inflight` leases outstanding per printer
+  controller committed it durably). Like the real agent, it says `batches` in Hello: leases
+  granted together come in one LeaseBatch, and the events of the cards it printed go back in
+  one EventBatch. Credit keeps `--inflight` leases outstanding per printer
   (default 16: a real agent prefetches hours of printing; 4 measures mostly round-trip
   latency, since every cycle waits for a durable group commit).
 - The baseline: a bare gRPC bidirectional echo server, driven by the same workers over the
   same number of streams with the same in-flight window; one baseline "job" is one round trip
-  of a message the size of a JobEvent. A dispatch job costs at least three such messages each
-  way (lease, two events, acks, credit), so the ratio is a conservative measure of overhead.
+  of a message the size of a JobEvent. A dispatch job is a lease, two events, an ack and
+  credit, carried in fewer messages than jobs when they travel in batches; each message is
+  larger than the echo's, and every job is a durable commit, which the echo has none of.
 
 Timing starts when every stream is connected (hello/welcome done) and ends with the last ack.
 Afterwards the store is checked: `duplicates` = records with more than one printed attempt
