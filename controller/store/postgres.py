@@ -25,7 +25,6 @@ explicit BEGIN/COMMIT so that calls outside `transaction()` behave like SQLite's
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import threading
 import zlib
@@ -39,22 +38,19 @@ import psycopg.errors
 from ..model import (
     Attempt,
     AttemptState,
-    Campaign,
-    InventoryMovement,
     NewRecord,
     RecordState,
     RecordView,
     SiteBlanks,
 )
+from .common import ATTEMPT_COLUMNS as _ATTEMPT_COLUMNS
+from .common import SqlStore
 from .errors import StoreConflict, StoreError
-from .shared_sql import HOLD_PERSON_DUPLICATES
 
 log = logging.getLogger(__name__)
 
 QUEUE_CHANNEL = "cetak_queue"
 
-_ATTEMPT_COLUMNS = ("lease_id, record_id, campaign_id, site_code, agent_id, epoch, expires_ms, "
-                    "state, reason, attempt_id, printer_id, blank_serial, kategori, updated_ms")
 
 # Advisory lock keys (bigint). Named keys hash into a separate 32-bit space via try_lock.
 _MIGRATION_LOCK = 0x636574616B00  # "cetak\0"
@@ -122,7 +118,7 @@ def _drop_commit_hooks(hooks: list) -> None:
         rollback()
 
 
-class PostgresStore:
+class PostgresStore(SqlStore):
     """Controller state in a PostgreSQL database (`postgresql://...` DSN)."""
 
     kind = "postgresql"
@@ -205,19 +201,6 @@ class PostgresStore:
                     self._conn.execute("ROLLBACK")  # a deferred check refused the commit
                 raise
 
-    @property
-    def in_transaction(self) -> bool:
-        return self._depth > 0
-
-    def on_commit(self, before: Callable[[], None], rollback: Callable[[], None]) -> None:
-        """Run `before` inside the outermost open transaction just before it commits, or
-        `rollback` if it rolls back instead (the ledger writes its batched audit entry so:
-        one chained entry per commit, in the commit it describes)."""
-        if self._depth == 0:
-            raise StoreError("on_commit needs an open transaction")
-        if (before, rollback) not in self._commit_hooks:
-            self._commit_hooks.append((before, rollback))
-
     def _run(self, sql: str | bytes, args: Iterable = ()) -> psycopg.Cursor:
         try:
             params = tuple(args)
@@ -259,37 +242,6 @@ class PostgresStore:
         return bool(self._q("SELECT pg_try_advisory_xact_lock(%s)", (_key(key),))[0][0])
 
     # -- campaigns and sites -----------------------------------------------------------
-
-    def create_campaign(self, c: Campaign) -> None:
-        self._x("INSERT INTO campaigns VALUES (%s,%s,%s,%s,%s,%s)",
-                (c.campaign_id, c.name, c.deadline_ms, c.budget_baru, c.budget_penggantian,
-                 c.created_ms))
-
-    def get_campaign(self, campaign_id: str) -> Campaign | None:
-        rows = self._q("SELECT campaign_id, name, deadline_ms, budget_baru, budget_penggantian, "
-                       "created_ms FROM campaigns WHERE campaign_id=%s", (campaign_id,))
-        return Campaign(*rows[0]) if rows else None
-
-    def list_campaigns(self) -> list[Campaign]:
-        return [Campaign(*r) for r in self._q(
-            "SELECT campaign_id, name, deadline_ms, budget_baru, budget_penggantian, created_ms "
-            "FROM campaigns ORDER BY created_ms, campaign_id")]
-
-    def upsert_site(self, site_code: str, name: str, kecamatan: str = "",
-                    calendar: list[dict] | None = None, overtime_cap_minutes: int = 0,
-                    timezone: str = "Asia/Jakarta") -> None:
-        self._x("INSERT INTO sites VALUES (%s,%s,%s,%s,%s,%s) ON CONFLICT (site_code) DO UPDATE "
-                "SET name=excluded.name, kecamatan=excluded.kecamatan, "
-                "calendar_json=excluded.calendar_json, "
-                "overtime_cap_minutes=excluded.overtime_cap_minutes, timezone=excluded.timezone",
-                (site_code, name, kecamatan, json.dumps(calendar or []), overtime_cap_minutes,
-                 timezone))
-
-    def list_sites(self) -> list[dict]:
-        return [dict(site_code=r[0], name=r[1], kecamatan=r[2], calendar=json.loads(r[3]),
-                     overtime_cap_minutes=r[4], timezone=r[5])
-                for r in self._q("SELECT site_code, name, kecamatan, calendar_json, "
-                                 "overtime_cap_minutes, timezone FROM sites ORDER BY site_code")]
 
     # -- records ---------------------------------------------------------------------------
 
@@ -400,18 +352,6 @@ class PostgresStore:
         return self._q("SELECT COUNT(*) FROM (SELECT 1 FROM records WHERE site_code=%s AND "
                        "state='queued' LIMIT %s) q", (site_code, limit))[0][0]
 
-    def set_record_state(self, record_id: str, state: RecordState, *, hold_reason: str = "",
-                         epoch: int | None = None, printed_ms: int | None = None) -> None:
-        sets = ["state=%s", "hold_reason=%s"]
-        args: list = [str(state), hold_reason]
-        if epoch is not None:
-            sets.append("epoch=%s")
-            args.append(epoch)
-        if printed_ms is not None:
-            sets.append("printed_ms=%s")
-            args.append(printed_ms)
-        self._x(f"UPDATE records SET {', '.join(sets)} WHERE record_id=%s", (*args, record_id))
-
     def move_queued(self, campaign_id: str, from_site: str, to_site: str,
                     record_ids: list[str]) -> int:
         if record_ids:
@@ -421,25 +361,7 @@ class PostgresStore:
         return self._x("UPDATE records SET site_code=%s WHERE campaign_id=%s AND site_code=%s "
                        "AND state='queued'", (to_site, campaign_id, from_site))
 
-    def held_records(self, campaign_id: str = "", site_code: str = "") -> list[RecordView]:
-        sql, args = "SELECT record_id FROM records WHERE state='held'", []
-        if campaign_id:
-            sql += " AND campaign_id=%s"
-            args.append(campaign_id)
-        if site_code:
-            sql += " AND site_code=%s"
-            args.append(site_code)
-        return [v for (rid,) in self._q(sql + " ORDER BY prr_seq", args)
-                if (v := self.get_record(rid)) is not None]
-
     # -- attempts (one per lease) --------------------------------------------------------
-
-    def insert_attempt(self, a: Attempt, leased_ms: int) -> None:
-        self._x(f"INSERT INTO attempts ({_ATTEMPT_COLUMNS}, leased_ms) "
-                "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-                (a.lease_id, a.record_id, a.campaign_id, a.site_code, a.agent_id, a.epoch,
-                 a.expires_ms, str(a.state), a.reason, a.attempt_id, a.printer_id,
-                 a.blank_serial, a.kategori, a.updated_ms, leased_ms))
 
     def get_attempt(self, lease_id: str) -> Attempt | None:
         rows = self._q(f"SELECT {_ATTEMPT_COLUMNS} FROM attempts WHERE lease_id=%s"
@@ -456,24 +378,6 @@ class PostgresStore:
         return [_attempt(r) for r in self._q(
             f"SELECT {_ATTEMPT_COLUMNS} FROM attempts WHERE record_id=%s "
             "ORDER BY leased_ms, ins_seq", (record_id,))]
-
-    def update_attempt(self, lease_id: str, state: AttemptState, now_ms: int, *,
-                       reason: str | None = None, attempt_id: str | None = None,
-                       printer_id: str | None = None, blank_serial: str | None = None,
-                       evidence: str | None = None) -> None:
-        sets, args = ["state=%s", "updated_ms=%s"], [str(state), now_ms]
-        for column, value in (("reason", reason), ("attempt_id", attempt_id),
-                              ("printer_id", printer_id), ("blank_serial", blank_serial),
-                              ("evidence", evidence)):
-            if value is not None:
-                sets.append(f"{column}=%s")
-                args.append(value)
-        self._x(f"UPDATE attempts SET {', '.join(sets)} WHERE lease_id=%s", (*args, lease_id))
-
-    def count_active(self, agent_id: str) -> int:
-        """Leases an agent holds (leased or printing): a count, not rows."""
-        return self._q("SELECT COUNT(*) FROM attempts WHERE agent_id=%s AND "
-                       "state IN ('leased','printing')", (agent_id,))[0][0]
 
     def active_attempts(self, agent_id: str) -> list[Attempt]:
         return [_attempt(r) for r in self._q(
@@ -499,22 +403,7 @@ class PostgresStore:
                 args.append(value)
         return self._q(sql, args)[0][0]
 
-    def printed_attempt_counts(self) -> list[tuple[str, int]]:
-        """(record_id, printed attempts) for records with more than one: must be empty."""
-        return self._q("SELECT record_id, COUNT(*) FROM attempts WHERE state='printed' "
-                       "GROUP BY record_id HAVING COUNT(*) > 1")
-
     # -- events ----------------------------------------------------------------------------
-
-    def event_status(self, agent_id: str, event_id: str) -> tuple[str, str] | None:
-        rows = self._q("SELECT status, detail FROM applied_events WHERE agent_id=%s AND "
-                       "event_id=%s", (agent_id, event_id))
-        return rows[0] if rows else None
-
-    def record_event(self, agent_id: str, event_id: str, status: str, detail: str,
-                     now_ms: int) -> None:
-        self._x("INSERT INTO applied_events VALUES (%s,%s,%s,%s,%s)",
-                (agent_id, event_id, status, detail, now_ms))
 
     def write_reports(self, attempts: list[tuple], records: list[tuple],
                       events: list[tuple[str, str, str, str, int]]) -> None:
@@ -584,36 +473,7 @@ class PostgresStore:
                 leases[row[0]] = (_attempt(row), row[14], row[15])
         return applied, leases
 
-    def flag_event(self, agent_id: str, event_id: str, lease_id: str, record_id: str,
-                   epoch: int, state: str, reason: str, detail: str, now_ms: int) -> None:
-        self._x("INSERT INTO flagged_events (agent_id, event_id, lease_id, record_id, epoch, "
-                "state, reason, detail, flagged_ms) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-                (agent_id, event_id, lease_id, record_id, epoch, state, reason, detail, now_ms))
-
-    def flagged_events(self, only_unreviewed: bool = True) -> list[dict]:
-        sql = ("SELECT id, agent_id, event_id, lease_id, record_id, epoch, state, reason, "
-               "detail, flagged_ms, reviewed FROM flagged_events")
-        if only_unreviewed:
-            sql += " WHERE reviewed=0"
-        keys = ("id", "agent_id", "event_id", "lease_id", "record_id", "epoch", "state",
-                "reason", "detail", "flagged_ms", "reviewed")
-        return [dict(zip(keys, r, strict=True)) for r in self._q(sql + " ORDER BY id")]
-
     # -- inventory ---------------------------------------------------------------------------
-
-    def add_movement(self, m: InventoryMovement) -> None:
-        self._x("INSERT INTO inventory_movements VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-                (m.movement_id, m.site_code, m.item, m.kind, m.quantity, m.serial_from,
-                 m.serial_to, m.reference, m.counterpart_site, m.at_ms))
-
-    def movements(self, site_code: str | None = None) -> list[InventoryMovement]:
-        sql = ("SELECT movement_id, site_code, item, kind, quantity, serial_from, serial_to, "
-               "reference, counterpart_site, at_ms FROM inventory_movements")
-        args: tuple = ()
-        if site_code:
-            sql += " WHERE site_code=%s"
-            args = (site_code,)
-        return [InventoryMovement(*r) for r in self._q(sql + " ORDER BY at_ms, movement_id", args)]
 
     def site_blanks(self, site_code: str) -> SiteBlanks:
         # SUM(bigint) is numeric in PostgreSQL: cast back so callers get ints, as from SQLite.
@@ -632,46 +492,7 @@ class PostgresStore:
                           unknown=used.get("unknown", 0), in_flight=used.get("printing", 0),
                           destroyed=moved.get("destroy", 0))
 
-    def inventory_sites(self) -> list[str]:
-        return [r[0] for r in self._q(
-            "SELECT site_code FROM inventory_movements UNION SELECT site_code FROM attempts "
-            "UNION SELECT site_code FROM sites ORDER BY 1")]
-
     # -- agents and printers -----------------------------------------------------------------
-
-    def upsert_agent(self, agent_id: str, site_code: str, software: str, window_hours: float,
-                     now_ms: int) -> None:
-        self._x("INSERT INTO agents VALUES (%s,%s,1,%s,%s,%s) ON CONFLICT (agent_id) DO UPDATE "
-                "SET site_code=excluded.site_code, connected=1, "
-                "last_seen_ms=excluded.last_seen_ms, software=excluded.software, "
-                "window_hours=excluded.window_hours",
-                (agent_id, site_code, now_ms, software, window_hours))
-
-    def agent_site(self, agent_id: str) -> str | None:
-        rows = self._q("SELECT site_code FROM agents WHERE agent_id=%s", (agent_id,))
-        return rows[0][0] if rows else None
-
-    def set_agent_connected(self, agent_id: str, connected: bool, now_ms: int) -> None:
-        self._x("UPDATE agents SET connected=%s, last_seen_ms=%s WHERE agent_id=%s",
-                (int(connected), now_ms, agent_id))
-
-    def agents(self) -> list[dict]:
-        keys = ("agent_id", "site_code", "connected", "last_seen_ms", "software", "window_hours")
-        return [dict(zip(keys, r, strict=True)) for r in self._q(
-            f"SELECT {', '.join(keys)} FROM agents ORDER BY agent_id")]
-
-    def upsert_printer(self, agent_id: str, printer_id: str, site_code: str, info: bytes,
-                       cards_per_hour: float, now_ms: int) -> None:
-        self._x("INSERT INTO printers (printer_id, agent_id, site_code, info, cards_per_hour, "
-                "updated_ms) VALUES (%s,%s,%s,%s,%s,%s) ON CONFLICT (agent_id, printer_id) "
-                "DO UPDATE SET site_code=excluded.site_code, info=excluded.info, "
-                "cards_per_hour=excluded.cards_per_hour, updated_ms=excluded.updated_ms",
-                (printer_id, agent_id, site_code, info, cards_per_hour, now_ms))
-
-    def set_printer_status(self, agent_id: str, printer_id: str, status: bytes,
-                           now_ms: int) -> None:
-        self._x("UPDATE printers SET status=%s, updated_ms=%s WHERE agent_id=%s AND "
-                "printer_id=%s", (status, now_ms, agent_id, printer_id))
 
     def printers(self, site_code: str = "") -> list[dict]:
         sql = ("SELECT p.agent_id, p.printer_id, p.site_code, p.info, p.status, "
@@ -691,51 +512,7 @@ class PostgresStore:
             out.append(row)
         return out
 
-    def site_cards_per_hour(self, site_code: str) -> float:
-        rows = self._q("SELECT COALESCE(SUM(p.cards_per_hour), 0) FROM printers p JOIN agents a "
-                       "ON a.agent_id=p.agent_id WHERE p.site_code=%s", (site_code,))
-        return float(rows[0][0])
-
     # -- reporting ---------------------------------------------------------------------------
-
-    def record_counts(self, campaign_id: str) -> list[tuple[str, str, int]]:
-        """(site_code, record state, count) for a campaign."""
-        return self._q("SELECT site_code, state, COUNT(*) FROM records WHERE campaign_id=%s "
-                       "GROUP BY site_code, state", (campaign_id,))
-
-    def attempt_counts(self, campaign_id: str) -> list[tuple[str, str, int]]:
-        """(site_code, attempt state, count) for a campaign."""
-        return self._q("SELECT site_code, state, COUNT(*) FROM attempts WHERE campaign_id=%s "
-                       "GROUP BY site_code, state", (campaign_id,))
-
-    def printed_since(self, campaign_id: str, since_ms: int) -> list[tuple[str, int]]:
-        return self._q("SELECT site_code, COUNT(*) FROM attempts WHERE campaign_id=%s AND "
-                       "state='printed' AND updated_ms>=%s GROUP BY site_code",
-                       (campaign_id, since_ms))
-
-    def records_without_final_state(self, campaign_id: str) -> int:
-        rows = self._q("SELECT COUNT(*) FROM records WHERE campaign_id=%s AND state NOT IN "
-                       "('queued','leased','printed','held','rejected','cancelled')",
-                       (campaign_id,))
-        return rows[0][0]
-
-    def inconsistent_records(self) -> list[tuple[str, str, str]]:
-        """Records whose state disagrees with their attempts: (record_id, state, problem)."""
-        problems = []
-        problems += [(r[0], r[1], "printed record without a printed attempt") for r in self._q(
-            "SELECT r.record_id, r.state FROM records r WHERE r.state='printed' AND NOT EXISTS "
-            "(SELECT 1 FROM attempts a WHERE a.record_id=r.record_id AND a.state='printed')")]
-        problems += [(r[0], r[1], "printed attempt but record not printed") for r in self._q(
-            "SELECT r.record_id, r.state FROM records r WHERE r.state<>'printed' AND EXISTS "
-            "(SELECT 1 FROM attempts a WHERE a.record_id=r.record_id AND a.state='printed')")]
-        problems += [(r[0], r[1], "leased record without an active lease") for r in self._q(
-            "SELECT r.record_id, r.state FROM records r WHERE r.state='leased' AND NOT EXISTS "
-            "(SELECT 1 FROM attempts a WHERE a.record_id=r.record_id AND "
-            "a.state IN ('leased','printing'))")]
-        problems += [(r[0], r[1], "more than one active lease") for r in self._q(
-            "SELECT record_id, 'leased' FROM attempts WHERE state IN ('leased','printing') "
-            "GROUP BY record_id HAVING COUNT(*) > 1")]
-        return problems
 
     # -- PostgreSQL only -----------------------------------------------------------------------
 
@@ -763,12 +540,6 @@ class PostgresStore:
                 cur.executemany("INSERT INTO media VALUES (%s,%s,%s) "
                                 "ON CONFLICT (sha256) DO NOTHING", rows)
 
-    def media(self, sha256: str) -> bytes:
-        rows = self._q("SELECT data FROM media WHERE sha256=%s", (sha256,))
-        if not rows:
-            raise StoreError(f"no media {sha256[:12]}")
-        return bytes(rows[0][0])
-
     def hold_records_by_nik(self, campaign_id: str, niks: list[str], hold_reason: str) -> int:
         """Hold the queued records of these NIKs in a campaign (possible duplicate person)."""
         if not niks:
@@ -776,27 +547,6 @@ class PostgresStore:
         return self._x("UPDATE records SET state='held', hold_reason=%s WHERE campaign_id=%s "
                        "AND nik = ANY(%s) AND state='queued'",
                        (hold_reason, campaign_id, list(niks)))
-
-    def hold_person_duplicates(self, campaign_id: str, id_prefix: str, hold_reason: str) -> int:
-        """See SqliteStore.hold_person_duplicates."""
-        return self._x(HOLD_PERSON_DUPLICATES,
-                       (hold_reason, campaign_id, campaign_id, len(id_prefix), id_prefix,
-                        len(id_prefix), id_prefix))
-
-    def record_counts_by_kategori(self, campaign_id: str) -> list[tuple[str, str, str, int]]:
-        """(site_code, kategori, record state, count) for a campaign."""
-        return self._q("SELECT site_code, kategori, state, COUNT(*) FROM records WHERE "
-                       "campaign_id=%s GROUP BY site_code, kategori, state", (campaign_id,))
-
-    def blank_ranges(self, site_code: str = "") -> list[tuple[str, str, int, int, int, str]]:
-        """(site_code, prefix, first_no, last_no, width, movement_id) held now."""
-        sql = ("SELECT site_code, prefix, first_no, last_no, width, movement_id "
-               "FROM blank_ranges")
-        args: tuple = ()
-        if site_code:
-            sql += " WHERE site_code=%s"
-            args = (site_code,)
-        return self._q(sql + " ORDER BY site_code, prefix, first_no", args)
 
     def set_blank_ranges(self, site_code: str,
                          ranges: Iterable[tuple[str, int, int, int, str]]) -> None:
@@ -806,44 +556,6 @@ class PostgresStore:
         if rows:
             with self._conn.cursor() as cur:
                 cur.executemany("INSERT INTO blank_ranges VALUES (%s,%s,%s,%s,%s,%s)", rows)
-
-    def spoiled_serials(self, site_code: str) -> list[str]:
-        """Serials of blanks spoiled by printing at a site (attempts that named one)."""
-        return [r[0] for r in self._q(
-            "SELECT blank_serial FROM attempts WHERE site_code=%s AND state='spoiled' AND "
-            "blank_serial<>'' ORDER BY blank_serial", (site_code,))]
-
-    def used_serials(self, site_code: str) -> list[str]:
-        """Serials of every blank an attempt consumed at a site."""
-        return [r[0] for r in self._q(
-            "SELECT blank_serial FROM attempts WHERE site_code=%s AND blank_serial<>'' AND "
-            "state IN ('printing','printed','spoiled','unknown')", (site_code,))]
-
-    def add_destruction_record(self, d: dict) -> None:
-        self._x("INSERT INTO destruction_records VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-                (d["number"], d["site_code"], d["place"], d["destroyed_ms"], d["count"],
-                 json.dumps(d["serials"]), json.dumps(d["witnesses"]), d["method"],
-                 d["created_by"], d["movement_id"], d["created_ms"]))
-
-    def destruction_records(self, site_code: str = "", number: str = "") -> list[dict]:
-        sql = ("SELECT number, site_code, place, destroyed_ms, count, serials_json, "
-               "witnesses_json, method, created_by, movement_id, created_ms "
-               "FROM destruction_records WHERE 1=1")
-        args: list = []
-        if site_code:
-            sql += " AND site_code=%s"
-            args.append(site_code)
-        if number:
-            sql += " AND number=%s"
-            args.append(number)
-        return [dict(number=r[0], site_code=r[1], place=r[2], destroyed_ms=r[3], count=r[4],
-                     serials=json.loads(r[5]), witnesses=json.loads(r[6]), method=r[7],
-                     created_by=r[8], movement_id=r[9], created_ms=r[10])
-                for r in self._q(sql + " ORDER BY created_ms, number", args)]
-
-    def count_destruction_records(self, prefix: str) -> int:
-        return self._q("SELECT COUNT(*) FROM destruction_records WHERE number LIKE %s",
-                       (prefix + "%",))[0][0]
 
 
 class _Listener:
