@@ -26,14 +26,17 @@ from .model import AckStatus, AgentEvent, EventResult, LeaseGrant
 from .store.worker import StoreWorker
 
 if TYPE_CHECKING:
+    from cetak.security.identity import Identity
     from cetak.security.revocation import Revocations
 
 log = logging.getLogger(__name__)
 
-AgentAuthorizer = Callable[[grpc.aio.ServicerContext, agent_pb2.Hello], None]
+AgentAuthorizer = Callable[[grpc.aio.ServicerContext, agent_pb2.Hello], "Identity | None"]
 
 # Messages read ahead of the one being handled, per stream (a run of them is one store call).
 INBOX_LIMIT = 1024
+# A LeaseBatch's leases add up to at most this (the message cap is 8 MiB: controller/server.py).
+LEASE_BATCH_BYTES = 4 * 1024 * 1024
 
 
 def now_ms() -> int:
@@ -293,12 +296,24 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
 
     @staticmethod
     def _send_leases(session: AgentSession, grants: list[LeaseGrant]) -> None:
-        if session.batches and len(grants) > 1:
-            session.outgoing.put_nowait(agent_pb2.ControllerMessage(
-                leases=agent_pb2.LeaseBatch(leases=[serde.lease_pb(g) for g in grants])))
+        leases = [serde.lease_pb(g) for g in grants]
+        if not (session.batches and len(leases) > 1):
+            for lease in leases:
+                session.outgoing.put_nowait(agent_pb2.ControllerMessage(lease=lease))
             return
-        for g in grants:
-            session.outgoing.put_nowait(agent_pb2.ControllerMessage(lease=serde.lease_pb(g)))
+        # Leases carry photos (up to 2 MB each): a batch stays well under the message cap.
+        batch: list[agent_pb2.Lease] = []
+        size = 0
+        for lease in leases:
+            n = lease.ByteSize()
+            if batch and size + n > LEASE_BATCH_BYTES:
+                session.outgoing.put_nowait(agent_pb2.ControllerMessage(
+                    leases=agent_pb2.LeaseBatch(leases=batch)))
+                batch, size = [], 0
+            batch.append(lease)
+            size += n
+        session.outgoing.put_nowait(agent_pb2.ControllerMessage(
+            leases=agent_pb2.LeaseBatch(leases=batch)))
 
     # -- queued work announced by the store (PostgreSQL: other replicas) ---------------------
 

@@ -1,8 +1,9 @@
 """The embedded SQLite store (WAL): one file, nothing to install.
 
 The controller's SQL lives here, in controller/store/common.py (what both databases run as
-written) and in the migrations; the ledger calls these methods inside `transaction()`. One connection, used from one thread at a time: the server
-funnels every call through `StoreWorker` (controller/store/worker.py).
+written) and in the migrations; the ledger calls these methods inside `transaction()`. One
+connection, used from one thread at a time: the server funnels every call through
+`StoreWorker` (controller/store/worker.py).
 """
 
 from __future__ import annotations

@@ -187,3 +187,25 @@ def test_batches_of_leases_and_events(tmp_path):
             await controller.stop()
 
     asyncio.run(run())
+
+
+def test_lease_batches_stay_under_the_size_bound(tmp_path, monkeypatch):
+    """Leases carry photos: a grant is split over several LeaseBatch messages by size."""
+    from cetak.controller import agent_servicer
+
+    monkeypatch.setattr(agent_servicer, "LEASE_BATCH_BYTES", 1)  # one lease per message
+
+    async def run():
+        controller = await _start(tmp_path)
+        try:
+            agent = FakeAgent(controller.port, batches=True)
+            await agent.expect("welcome")
+            agent.send(credit=agent_pb2.Credit(slots=3))
+            batches = await agent.expect("leases", 3)
+            assert [len(b.leases) for b in batches] == [1, 1, 1]
+            assert len({b.leases[0].lease_id for b in batches}) == 3
+            await agent.close()
+        finally:
+            await controller.stop()
+
+    asyncio.run(run())
