@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -270,8 +271,11 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
             results, grants = await self.worker.call(
                 _apply_and_grant, self.ledger, session.agent_id, domain, session.site_code,
                 session.credit, session.window, now_ms())
-        for e, r in zip(domain, results, strict=False):
-            self.metrics.event(str(r.status), str(e.state))
+        # One labelled increment per (status, state) of the batch, not one per event.
+        for (status, state), n in Counter(
+                (str(r.status), str(e.state)) for e, r in zip(domain, results, strict=False)
+        ).items():
+            self.metrics.event(status, state, n)
         if results:
             session.outgoing.put_nowait(serde.ack_to_pb(results))
         self._send_grants(session, grants)

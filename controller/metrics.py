@@ -93,8 +93,8 @@ class ControllerMetrics:
 
     # -- called by the servicers ------------------------------------------------------------
 
-    def event(self, status: str, state: str) -> None:
-        self.events.labels(status=status, state=state).inc()
+    def event(self, status: str, state: str, n: int = 1) -> None:
+        self.events.labels(status=status, state=state).inc(n)
 
     def granted(self, site: str, n: int) -> None:
         if n:
