@@ -158,6 +158,7 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
                     handle.close()
             if header is None or target is None:
                 await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "import: no header")
+            from .import_prepare import WorkerFailed
             from .importer import ImportRefused, import_or_report
 
             try:
@@ -167,6 +168,8 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
                 await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
             except (LedgerError, StoreError) as exc:
                 await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
+            except WorkerFailed as exc:  # nothing was imported; the log has the worker's frames
+                await context.abort(grpc.StatusCode.INTERNAL, str(exc))
         return admin_pb2.ImportResult(
             valid=result.valid, invalid=result.invalid, imported=result.imported,
             held=result.held, errors=[admin_pb2.RecordError(line=e.line, field=e.field,

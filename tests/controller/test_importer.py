@@ -140,3 +140,23 @@ def test_queue_records_in_statements_within_the_parameter_limit(ledger, store):
     assert [(rid, payload) for rid, _, payload in rows] == \
         [(r.record_id, r.payload) for r in records]
     assert [seq for _, seq, _ in rows] == list(range(rows[0][1], rows[0][1] + 25))
+
+
+def test_a_worker_that_dies_changes_nothing(ledger, store, tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    import pytest
+
+    from cetak.controller import import_prepare, importer
+
+    path = write_prr(tmp_path / "prr", 20, seed=8)
+
+    def dying(self, path, id_prefix, batch_size):  # noqa: ANN001 - WorkerBatches.__init__
+        self._proc = subprocess.Popen([sys.executable, "-c", "import sys; sys.exit(3)"],
+                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+
+    monkeypatch.setattr(import_prepare.WorkerBatches, "__init__", dying)
+    with pytest.raises(import_prepare.WorkerFailed, match="exit code 3"):
+        importer.import_file(ledger, "c1", path, True, 1, worker=True)
+    assert store.record_counts("c1") == [] and not store.in_transaction
