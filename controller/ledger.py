@@ -12,7 +12,7 @@ import logging
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from cetak.security.audit import canonical_part, detail_of_parts
 
@@ -35,7 +35,9 @@ from .model import (
     RecordView,
 )
 from .scheduler import LeaseBudget, choose_records
-from .store import SqliteStore
+
+if TYPE_CHECKING:  # the ledger works on any store: it imports none
+    from .store import SqliteStore
 
 log = logging.getLogger(__name__)
 
