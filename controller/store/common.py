@@ -2,8 +2,8 @@
 
 `SqlStore` holds the methods whose SQL is the same for SQLite and PostgreSQL: written once,
 with `%s` placeholders, run through the store's `_q` (rows) and `_x` (row count), which the
-SQLite store reads with `?` placeholders (`qmark`). Methods whose SQL differs (locks, arrays,
-upserts, the hot path's batched writes) stay in each store.
+SQLite store reads with `?` placeholders (`qmark`). Methods whose SQL differs (row locks,
+arrays, casts, the hot path's batched and pipelined writes) stay in each store.
 """
 
 from __future__ import annotations
