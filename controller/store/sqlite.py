@@ -50,7 +50,6 @@ WAL_SIZE_LIMIT = 64 * 1024 * 1024
 _QUEUE_ROWS = 3000
 
 
-@functools.lru_cache(maxsize=8)
 class _Checkpointer:
     """Checkpoints the WAL (copies committed pages into the database file) on a thread and a
     connection of its own, so no commit pays for it: with SQLite's automatic checkpoint the
@@ -82,6 +81,7 @@ class _Checkpointer:
         self._conn.close()
 
 
+@functools.lru_cache(maxsize=8)
 def _queue_sql(rows: int) -> str:
     return ("INSERT INTO records (record_id, campaign_id, nik, site_code, kategori, alasan, "
             "priority, prr_seq, state, hold_reason, payload, imported_ms, person_key) VALUES "
