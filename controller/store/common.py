@@ -12,7 +12,15 @@ import functools
 import json
 from collections.abc import Callable, Iterable
 
-from ..model import Attempt, AttemptState, Campaign, InventoryMovement, RecordState, RecordView
+from ..model import (
+    Attempt,
+    AttemptState,
+    Campaign,
+    InventoryMovement,
+    RecordState,
+    RecordView,
+    SiteBlanks,
+)
 from .errors import StoreError
 
 ATTEMPT_COLUMNS = ("lease_id, record_id, campaign_id, site_code, agent_id, epoch, expires_ms, "
@@ -336,3 +344,35 @@ class SqlStore:
                            now_ms: int) -> None:
         self._x("UPDATE printers SET status=%s, updated_ms=%s WHERE agent_id=%s AND "
                 "printer_id=%s", (status, now_ms, agent_id, printer_id))
+
+    def record_payload(self, record_id: str) -> bytes:
+        rows = self._q("SELECT payload FROM records WHERE record_id=%s", (record_id,))
+        if not rows:
+            raise StoreError(f"no record {record_id}")
+        return bytes(rows[0][0])
+
+    def count_queued(self, site_code: str, limit: int | None = None) -> int:
+        """Queued records of a site; with `limit`, counting stops there (a bounded read)."""
+        if limit is None:
+            return self._q("SELECT COUNT(*) FROM records WHERE site_code=%s AND "
+                           "state='queued'", (site_code,))[0][0]
+        # "q": PostgreSQL wants a subquery in FROM named.
+        return self._q("SELECT COUNT(*) FROM (SELECT 1 FROM records WHERE site_code=%s AND "
+                       "state='queued' LIMIT %s) q", (site_code, limit))[0][0]
+
+    def site_blanks(self, site_code: str) -> SiteBlanks:
+        # SUM(bigint) is numeric in PostgreSQL: cast back so callers get ints, as from SQLite.
+        moved = dict(self._q("SELECT kind, CAST(COALESCE(SUM(quantity), 0) AS BIGINT) FROM "
+                             "inventory_movements WHERE site_code=%s AND item='blank' "
+                             "GROUP BY kind", (site_code,)))
+        used = dict(self._q("SELECT state, COUNT(*) FROM attempts WHERE site_code=%s AND state "
+                            "IN ('printing','printed','spoiled','unknown') GROUP BY state",
+                            (site_code,)))
+        return SiteBlanks(site_code=site_code, received=moved.get("receive", 0),
+                          transferred_in=moved.get("transfer_in", 0),
+                          transferred_out=moved.get("transfer_out", 0),
+                          printed=used.get("printed", 0),
+                          # a blank damaged outside printing is a "spoil" movement
+                          spoiled=used.get("spoiled", 0) + moved.get("spoil", 0),
+                          unknown=used.get("unknown", 0), in_flight=used.get("printing", 0),
+                          destroyed=moved.get("destroy", 0))

@@ -41,7 +41,6 @@ from ..model import (
     NewRecord,
     RecordState,
     RecordView,
-    SiteBlanks,
 )
 from .common import ATTEMPT_COLUMNS as _ATTEMPT_COLUMNS
 from .common import SqlStore
@@ -268,7 +267,8 @@ class PostgresStore(SqlStore):
         """While an import writes (SQLite enlarges its page cache; the server has its own)."""
         yield
 
-    def queue_records(self, campaign_id: str, rows: list[tuple[str, str, str, str, str, bytes]],
+    def queue_records(self, campaign_id: str,
+                      rows: list[tuple[str, str, str, str, str, bytes, int]],
                       now_ms: int) -> int:
         """Queue new records of one campaign, in import order: rows of (record_id, nik,
         site_code, kategori, alasan, payload, person_key). The same rows as insert_records
@@ -321,12 +321,6 @@ class PostgresStore(SqlStore):
         return [v for (rid,) in self._q(sql + " ORDER BY imported_ms, prr_seq", args)
                 if (v := self.get_record(rid)) is not None]
 
-    def record_payload(self, record_id: str) -> bytes:
-        rows = self._q("SELECT payload FROM records WHERE record_id=%s", (record_id,))
-        if not rows:
-            raise StoreError(f"no record {record_id}")
-        return bytes(rows[0][0])
-
     def next_queued(self, site_code: str, limit: int, *, exclude_kategori: Iterable[str] = (),
                     new_first: bool = False) -> list[tuple]:
         """Queued records of a site in scheduling order: (record_id, campaign_id, kategori,
@@ -343,14 +337,6 @@ class PostgresStore(SqlStore):
                        f"FROM records WHERE {where} ORDER BY {order} LIMIT %s"
                        + self._for_update(skip_locked=True), (*args, limit))
         return [(*r[:5], bytes(r[5])) for r in rows]
-
-    def count_queued(self, site_code: str, limit: int | None = None) -> int:
-        """Queued records of a site; with `limit`, counting stops there (a bounded read)."""
-        if limit is None:
-            return self._q("SELECT COUNT(*) FROM records WHERE site_code=%s AND "
-                           "state='queued'", (site_code,))[0][0]
-        return self._q("SELECT COUNT(*) FROM (SELECT 1 FROM records WHERE site_code=%s AND "
-                       "state='queued' LIMIT %s) q", (site_code, limit))[0][0]
 
     def move_queued(self, campaign_id: str, from_site: str, to_site: str,
                     record_ids: list[str]) -> int:
@@ -474,23 +460,6 @@ class PostgresStore(SqlStore):
         return applied, leases
 
     # -- inventory ---------------------------------------------------------------------------
-
-    def site_blanks(self, site_code: str) -> SiteBlanks:
-        # SUM(bigint) is numeric in PostgreSQL: cast back so callers get ints, as from SQLite.
-        moved = dict(self._q("SELECT kind, COALESCE(SUM(quantity), 0)::bigint FROM "
-                             "inventory_movements WHERE site_code=%s AND item='blank' "
-                             "GROUP BY kind", (site_code,)))
-        used = dict(self._q("SELECT state, COUNT(*) FROM attempts WHERE site_code=%s AND state "
-                            "IN ('printing','printed','spoiled','unknown') GROUP BY state",
-                            (site_code,)))
-        return SiteBlanks(site_code=site_code, received=moved.get("receive", 0),
-                          transferred_in=moved.get("transfer_in", 0),
-                          transferred_out=moved.get("transfer_out", 0),
-                          printed=used.get("printed", 0),
-                          # a blank damaged outside printing is a "spoil" movement
-                          spoiled=used.get("spoiled", 0) + moved.get("spoil", 0),
-                          unknown=used.get("unknown", 0), in_flight=used.get("printing", 0),
-                          destroyed=moved.get("destroy", 0))
 
     # -- agents and printers -----------------------------------------------------------------
 

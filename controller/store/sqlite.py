@@ -22,7 +22,6 @@ from ..model import (
     NewRecord,
     RecordState,
     RecordView,
-    SiteBlanks,
 )
 from .common import ATTEMPT_COLUMNS as _ATTEMPT_COLUMNS
 from .common import SqlStore, qmark
@@ -252,7 +251,8 @@ class SqliteStore(SqlStore):
             with self._lock:
                 self._conn.execute(f"PRAGMA cache_size={int(before)}")
 
-    def queue_records(self, campaign_id: str, rows: list[tuple[str, str, str, str, str, bytes]],
+    def queue_records(self, campaign_id: str,
+                      rows: list[tuple[str, str, str, str, str, bytes, int]],
                       now_ms: int) -> int:
         """Queue new records of one campaign, in import order: rows of (record_id, nik,
         site_code, kategori, alasan, payload, person_key). The same rows as insert_records with
@@ -320,12 +320,6 @@ class SqliteStore(SqlStore):
         return [v for (rid,) in self._q(sql + " ORDER BY imported_ms", args)
                 if (v := self.get_record(rid)) is not None]
 
-    def record_payload(self, record_id: str) -> bytes:
-        rows = self._q("SELECT payload FROM records WHERE record_id=?", (record_id,))
-        if not rows:
-            raise StoreError(f"no record {record_id}")
-        return rows[0][0]
-
     def next_queued(self, site_code: str, limit: int, *, exclude_kategori: Iterable[str] = (),
                     new_first: bool = False) -> list[tuple]:
         """Queued records of a site in scheduling order: (record_id, campaign_id, kategori,
@@ -338,14 +332,6 @@ class SqliteStore(SqlStore):
         return self._q(f"SELECT record_id, campaign_id, kategori, epoch, priority, payload "
                        f"FROM records WHERE {where} ORDER BY {order} LIMIT ?",
                        (site_code, *excluded, limit))
-
-    def count_queued(self, site_code: str, limit: int | None = None) -> int:
-        """Queued records of a site; with `limit`, counting stops there (a bounded read)."""
-        if limit is None:
-            return self._q("SELECT COUNT(*) FROM records WHERE site_code=? AND state='queued'",
-                           (site_code,))[0][0]
-        return self._q("SELECT COUNT(*) FROM (SELECT 1 FROM records WHERE site_code=? AND "
-                       "state='queued' LIMIT ?)", (site_code, limit))[0][0]
 
     def move_queued(self, campaign_id: str, from_site: str, to_site: str,
                     record_ids: list[str]) -> int:
@@ -457,21 +443,6 @@ class SqliteStore(SqlStore):
         return applied, leases
 
     # -- inventory ---------------------------------------------------------------------------
-
-    def site_blanks(self, site_code: str) -> SiteBlanks:
-        moved = dict(self._q("SELECT kind, COALESCE(SUM(quantity),0) FROM inventory_movements "
-                             "WHERE site_code=? AND item='blank' GROUP BY kind", (site_code,)))
-        used = dict(self._q("SELECT state, COUNT(*) FROM attempts WHERE site_code=? AND state IN "
-                            "('printing','printed','spoiled','unknown') GROUP BY state",
-                            (site_code,)))
-        return SiteBlanks(site_code=site_code, received=moved.get("receive", 0),
-                          transferred_in=moved.get("transfer_in", 0),
-                          transferred_out=moved.get("transfer_out", 0),
-                          printed=used.get("printed", 0),
-                          # a blank damaged outside printing is a "spoil" movement
-                          spoiled=used.get("spoiled", 0) + moved.get("spoil", 0),
-                          unknown=used.get("unknown", 0), in_flight=used.get("printing", 0),
-                          destroyed=moved.get("destroy", 0))
 
     # -- agents and printers -----------------------------------------------------------------
 
