@@ -86,11 +86,8 @@ class Session:
                     return
                 raise SessionEnded("controller closed the stream")
             kind = msg.WhichOneof("body")
-            if kind == "lease":
-                if a.on_lease(msg.lease):
-                    self._credit_view = max(0, self._credit_view - 1)
-            elif kind == "leases":
-                for lease in msg.leases.leases:
+            if kind in ("lease", "leases"):
+                for lease in [msg.lease] if kind == "lease" else msg.leases.leases:
                     if a.on_lease(lease):
                         self._credit_view = max(0, self._credit_view - 1)
             elif kind == "ack":

@@ -219,10 +219,9 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
 
     async def _handle(self, session: AgentSession, message: agent_pb2.AgentMessage) -> None:
         kind = message.WhichOneof("body")
-        if kind == "event":
-            await self._events(session, [message.event])
-        elif kind == "events":
-            await self._events(session, list(message.events.events))
+        if kind in ("event", "events"):
+            await self._events(session, [message.event] if kind == "event"
+                               else list(message.events.events))
         elif kind == "credit":
             session.credit = max(0, message.credit.slots)
             await self._grant(session)
