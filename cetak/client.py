@@ -55,5 +55,12 @@ def admin_call(args: argparse.Namespace, command: str, method: str, request: obj
     try:
         return getattr(stub, method)(request, timeout=timeout)
     except grpc.RpcError as exc:
-        print(f"cetak {command}: {exc.code().name}: {exc.details()}", file=sys.stderr)
+        rpc_failure(command, exc)
         return None
+
+
+def rpc_failure(command: str, exc: grpc.RpcError) -> int:
+    """Say on stderr that the controller refused `cetak COMMAND` (code and its reason);
+    the exit code for it, 1."""
+    print(f"cetak {command}: {exc.code().name}: {exc.details()}", file=sys.stderr)
+    return 1

@@ -8,7 +8,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from cetak.client import add_connection_options, channel_from_args
+from cetak.client import add_connection_options, channel_from_args, rpc_failure
 
 CHUNK = 1024 * 1024
 
@@ -60,7 +60,7 @@ def _fail(message: str, code: int = 2) -> int:
 
 
 def _rpc_error(exc) -> int:
-    return _fail(f"{exc.code().name}: {exc.details()}", 1)
+    return rpc_failure("campaign", exc)
 
 
 def _create(args: argparse.Namespace) -> int:

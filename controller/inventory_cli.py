@@ -19,7 +19,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from cetak.client import add_connection_options, channel_from_args
+from cetak.client import add_connection_options, channel_from_args, rpc_failure
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -103,7 +103,7 @@ def _fail(message: str, code: int = 2) -> int:
 
 
 def _rpc_error(exc) -> int:
-    return _fail(f"{exc.code().name}: {exc.details()}", 1)
+    return rpc_failure("inventory", exc)
 
 
 def _range(text: str) -> tuple[str, str]:
