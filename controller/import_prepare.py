@@ -39,9 +39,8 @@ PIPE_BYTES = 1024 * 1024  # Linux's default pipe-max-size for unprivileged proce
 @dataclass(slots=True)
 class Prepared:
     """One batch: `rows` (record_id, nik, site_code, kategori, alasan, payload, person_key)
-    in file order,
-    `lines` their physical lines, `errors` (line, field, reason), `invalid` the lines in error,
-    `media` image content (sha256, bytes) not seen before in this import."""
+    in file order, `lines` their physical lines, `errors` (line, field, reason), `invalid` the
+    lines in error, `media` image content (sha256, bytes) not seen before in this import."""
 
     rows: list[tuple[str, str, str, str, str, bytes, int]] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
