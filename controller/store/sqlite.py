@@ -149,6 +149,10 @@ class SqliteStore(SqlStore):
         c.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
         c.execute("PRAGMA foreign_keys=ON")
         c.execute("PRAGMA busy_timeout=30000")
+        # Savepoints and statements that may abort (the attempt-state trigger, UNIQUE checks)
+        # keep the pages they change in a sub-journal; in a temporary file that was a write
+        # and a read syscall per page, a sixth of the dispatch path's store time.
+        c.execute("PRAGMA temp_store=MEMORY")
         apply_migrations(c)
         self._checkpointer: _Checkpointer | None = None
         if self.path != ":memory:":
