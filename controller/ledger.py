@@ -366,7 +366,7 @@ class Ledger:
                  for lease_id, (state, f) in batch.attempt_writes.items()],
                 [(record_id, str(state), f.get("hold_reason", ""), f.get("printed_ms"))
                  for record_id, (state, f) in batch.record_writes.items()],
-                batch.event_rows)
+                batch.event_rows, [batch.leases[lease_id] for lease_id in batch.attempt_writes])
             self.audit(f"agent:{agent_id}", "agent.report", events=[
                 [e.event_id, e.lease_id, e.epoch, str(e.state), e.reason, e.blank_serial,
                  str(r.status)] for e, r in zip(events, results, strict=True)])

@@ -18,8 +18,8 @@ _BUDGET_STATES = (AttemptState.LEASED, AttemptState.PRINTING, AttemptState.PRINT
 
 @dataclass
 class LeaseBudget:
+    site_code: str
     blanks_available: int          # in stock at the site and not yet reserved by a lease
-    queued_at_site: int            # counted up to blanks_available + 1 (enough for blanks_short)
     # (campaign_id, kategori) -> blanks left in that category budget; absent = no budget
     category_left: dict[tuple[str, str], int] = field(default_factory=dict)
 
@@ -35,24 +35,27 @@ class LeaseBudget:
                     used = store.count_attempts(campaign_id=c.campaign_id, kategori=kategori,
                                                 states=_BUDGET_STATES)
                     left[(c.campaign_id, kategori)] = max(0, budget - used)
-        available = max(0, blanks.in_stock - leased)
-        # Only "more queued than blanks?" is asked of this count: stop counting one past the
-        # blanks, so a grant's cost does not grow with the site's queue.
-        return cls(blanks_available=available,
-                   queued_at_site=store.count_queued(site_code, limit=available + 1),
+        return cls(site_code=site_code, blanks_available=max(0, blanks.in_stock - leased),
                    category_left=left)
 
-    @property
-    def blanks_short(self) -> bool:
-        return self.blanks_available < self.queued_at_site
+    def blanks_short(self, store) -> bool:
+        """More queued at the site than blanks to print them. Counted only up to one past
+        the blanks: the answer needs no more, and the cost stays bounded."""
+        available = self.blanks_available
+        return available < store.count_queued(self.site_code, limit=available + 1)
 
 
 def choose_records(store, site_code: str, wanted: int, budget: LeaseBudget) -> list[tuple]:
     """Up to `wanted` queued records of the site, best first, within the category budgets."""
     exhausted = [k for k, n in budget.category_left.items() if n <= 0]
     # Ask for a few more rows than wanted so budget skips do not starve the grant.
-    rows = store.next_queued(site_code, wanted * (2 if budget.category_left else 1),
-                             new_first=budget.blanks_short)
+    limit = wanted * (2 if budget.category_left else 1)
+    rows = store.next_queued(site_code, limit)
+    # New cards go first only when blanks are short, and that reorders only replacements:
+    # when the first rows in plain order hold none, they are the first rows in either order,
+    # and the queue need not be counted.
+    if any(row[2] == "PENGGANTIAN" for row in rows) and budget.blanks_short(store):
+        rows = store.next_queued(site_code, limit, new_first=True)
     left = dict(budget.category_left)
     chosen = []
     for row in rows:

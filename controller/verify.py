@@ -39,6 +39,10 @@ def verify_store(store) -> VerifyReport:
     for record_id, state, problem in store.inconsistent_records():
         report.violations.append(Violation("no_record_lost", record_id,
                                            f"{problem} (state {state})"))
+    for site, campaign, kategori, state, kept, counted in store.attempt_totals_drift():
+        report.violations.append(Violation(
+            "attempt_totals", site,
+            f"{campaign}/{kategori}/{state}: the store keeps {kept}, attempts counted {counted}"))
     for site in store.inventory_sites():
         b = store.site_blanks(site)
         report.sites[site] = {"received": b.received, "transferred_in": b.transferred_in,

@@ -37,6 +37,52 @@ HOLD_PERSON_DUPLICATES = (
     "AND MIN(CASE WHEN substr(record_id, 1, %s)=%s THEN 1 ELSE 0 END) = 0)")
 
 
+# Totals of attempts per (site, campaign, category, state), kept by the store as it writes
+# attempts: what a grant checks (the blanks a site has used, a category's budget spent) is a
+# few rows read instead of every attempt counted, which grew with every card printed.
+ADD_ATTEMPT_TOTALS = (
+    "INSERT INTO attempt_totals (site_code, campaign_id, kategori, state, n) "
+    "VALUES (%s,%s,%s,%s,%s) ON CONFLICT (site_code, campaign_id, kategori, state) "
+    "DO UPDATE SET n = attempt_totals.n + excluded.n")
+
+
+class PendingTotals:
+    """The open transaction's changes to the attempt totals, written just before it commits,
+    in key order: replicas on one database then lock the same rows in the same order (no
+    deadlock), and the hot path writes one row per key per commit, not one per attempt.
+    A savepoint rolled back takes its changes with it (`mark`, `rollback_to`)."""
+
+    def __init__(self) -> None:
+        self._log: list[tuple[str, str, str, str, int]] = []
+        # site -> (campaign, kategori, state) -> change: what reads in the transaction add
+        self.by_site: dict[str, dict[tuple[str, str, str], int]] = {}
+
+    def add(self, site_code: str, campaign_id: str, kategori: str, state: str, n: int) -> None:
+        self._log.append((site_code, campaign_id, kategori, state, n))
+        per_site = self.by_site.setdefault(site_code, {})
+        key = (campaign_id, kategori, state)
+        per_site[key] = per_site.get(key, 0) + n
+
+    def mark(self) -> int:
+        return len(self._log)
+
+    def rollback_to(self, mark: int) -> None:
+        for site_code, campaign_id, kategori, state, n in self._log[mark:]:
+            self.by_site[site_code][(campaign_id, kategori, state)] -= n
+        del self._log[mark:]
+
+    def take(self) -> list[tuple[str, str, str, str, int]]:
+        """The net changes, in key order, and forget them."""
+        rows = sorted((site, *key, n) for site, per_site in self.by_site.items()
+                      for key, n in per_site.items() if n)
+        self.clear()
+        return rows
+
+    def clear(self) -> None:
+        self._log.clear()
+        self.by_site.clear()
+
+
 @functools.lru_cache(maxsize=1024)
 def qmark(sql: str) -> str:
     """`sql` with `%s` placeholders as SQLite's `?` (the texts are the code's, a few hundred)."""
@@ -45,10 +91,14 @@ def qmark(sql: str) -> str:
 
 class SqlStore:
     """Shared methods; a store provides `_q(sql, args)`, `_x(sql, args)`, `get_record`,
-    `_depth` and `_commit_hooks`."""
+    `_depth`, `_commit_hooks`, `_totals` and `_xmany(sql, rows)`."""
 
     _depth: int
     _commit_hooks: list[tuple[Callable[[], None], Callable[[], None]]]
+    _totals: PendingTotals
+
+    def _xmany(self, sql: str, rows: list[tuple]) -> None:
+        raise NotImplementedError
 
     def _q(self, sql: str, args: Iterable = ()) -> list[tuple]:
         raise NotImplementedError
@@ -130,6 +180,7 @@ class SqlStore:
                 (a.lease_id, a.record_id, a.campaign_id, a.site_code, a.agent_id, a.epoch,
                  a.expires_ms, str(a.state), a.reason, a.attempt_id, a.printer_id,
                  a.blank_serial, a.kategori, a.updated_ms, leased_ms))
+        self._leased([a])
 
     def update_attempt(self, lease_id: str, state: AttemptState, now_ms: int, *,
                        reason: str | None = None, attempt_id: str | None = None,
@@ -142,7 +193,76 @@ class SqlStore:
             if value is not None:
                 sets.append(f"{column}=%s")
                 args.append(value)
-        self._x(f"UPDATE attempts SET {', '.join(sets)} WHERE lease_id=%s", (*args, lease_id))
+        was = self._q("SELECT site_code, campaign_id, kategori, state FROM attempts "
+                      "WHERE lease_id=%s", (lease_id,))
+        if self._x(f"UPDATE attempts SET {', '.join(sets)} WHERE lease_id=%s",
+                   (*args, lease_id)) and was:
+            self._moved([(*was[0], str(state))])
+
+    def _moved(self, moves: Iterable[tuple[str, str, str, str, str]]) -> None:
+        """Attempts written from one state to another: (site, campaign, kategori, old, new)."""
+        add = self._totals.add
+        for site_code, campaign_id, kategori, old, new in moves:
+            if old != new:
+                add(site_code, campaign_id, kategori, old, -1)
+                add(site_code, campaign_id, kategori, new, 1)
+        if not self._depth:  # written outside a transaction: the totals at once, too
+            self._write_totals()
+
+    def _leased(self, attempts: Iterable[Attempt]) -> None:
+        """Attempts inserted (called after the insert succeeded, like `_moved`)."""
+        add = self._totals.add
+        for a in attempts:
+            add(a.site_code, a.campaign_id, a.kategori, str(a.state), 1)
+        if not self._depth:
+            self._write_totals()
+
+    def _write_totals(self) -> None:
+        """The transaction's changes to the attempt totals (called just before COMMIT)."""
+        rows = self._totals.take()
+        if rows:
+            self._xmany(ADD_ATTEMPT_TOTALS, rows)
+
+    def count_attempts(self, *, site_code: str | None = None, campaign_id: str | None = None,
+                       states: Iterable[AttemptState], kategori: str | None = None) -> int:
+        """Attempts in `states`, optionally of one site, campaign and category: from the
+        totals (a few rows), with this transaction's own changes."""
+        wanted = [str(s) for s in states]
+        if not wanted:
+            return 0
+        sql = ("SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM attempt_totals WHERE state IN "
+               f"({','.join(['%s'] * len(wanted))})")
+        args: list = list(wanted)
+        for column, value in (("site_code", site_code), ("campaign_id", campaign_id),
+                              ("kategori", kategori)):
+            if value is not None:
+                sql += f" AND {column}=%s"
+                args.append(value)
+        total = self._q(sql, args)[0][0]
+        for site, per_site in self._totals.by_site.items():
+            if site_code is not None and site != site_code:
+                continue
+            for (campaign, kat, state), n in per_site.items():
+                if state in wanted and campaign_id in (None, campaign) and \
+                        kategori in (None, kat):
+                    total += n
+        return total
+
+    def attempt_totals_drift(self) -> list[tuple[str, str, str, str, int, int]]:
+        """(site, campaign, kategori, state, kept total, attempts counted) where they differ:
+        must be empty (`cetak campaign verify`)."""
+        counted = {tuple(r[:4]): r[4] for r in self._q(
+            "SELECT site_code, campaign_id, kategori, state, COUNT(*) FROM attempts "
+            "GROUP BY site_code, campaign_id, kategori, state")}
+        kept = {tuple(r[:4]): r[4] for r in self._q(
+            "SELECT site_code, campaign_id, kategori, state, n FROM attempt_totals")}
+        for site, per_site in self._totals.by_site.items():
+            for (campaign, kat, state), n in per_site.items():
+                key = (site, campaign, kat, state)
+                kept[key] = kept.get(key, 0) + n
+        return sorted((*key, kept.get(key, 0), counted.get(key, 0))
+                      for key in set(counted) | set(kept)
+                      if kept.get(key, 0) != counted.get(key, 0))
 
     def count_active(self, agent_id: str) -> int:
         """Leases an agent holds (leased or printing): a count, not rows."""
@@ -365,9 +485,11 @@ class SqlStore:
         moved = dict(self._q("SELECT kind, CAST(COALESCE(SUM(quantity), 0) AS BIGINT) FROM "
                              "inventory_movements WHERE site_code=%s AND item='blank' "
                              "GROUP BY kind", (site_code,)))
-        used = dict(self._q("SELECT state, COUNT(*) FROM attempts WHERE site_code=%s AND state "
-                            "IN ('printing','printed','spoiled','unknown') GROUP BY state",
-                            (site_code,)))
+        used = dict(self._q("SELECT state, CAST(SUM(n) AS BIGINT) FROM attempt_totals WHERE "
+                            "site_code=%s AND state IN ('printing','printed','spoiled','unknown') "
+                            "GROUP BY state", (site_code,)))
+        for (_campaign, _kategori, state), n in self._totals.by_site.get(site_code, {}).items():
+            used[state] = used.get(state, 0) + n
         return SiteBlanks(site_code=site_code, received=moved.get("receive", 0),
                           transferred_in=moved.get("transfer_in", 0),
                           transferred_out=moved.get("transfer_out", 0),

@@ -43,7 +43,7 @@ from ..model import (
     RecordView,
 )
 from .common import ATTEMPT_COLUMNS as _ATTEMPT_COLUMNS
-from .common import SqlStore
+from .common import PendingTotals, SqlStore
 from .errors import StoreConflict, StoreError
 
 log = logging.getLogger(__name__)
@@ -131,6 +131,7 @@ class PostgresStore(SqlStore):
         self._lock = threading.RLock()
         self._depth = 0
         self._commit_hooks: list[tuple[Callable[[], None], Callable[[], None]]] = []
+        self._totals = PendingTotals()
         self._listeners: list[_Listener] = []
         self._conn = self._connect()
         apply_migrations(self._conn)
@@ -169,10 +170,14 @@ class PostgresStore(SqlStore):
             name = f"sp{depth}"
             self._run("BEGIN" if depth == 0 else f"SAVEPOINT {name}")
             self._depth += 1
+            mark = self._totals.mark()
             try:
                 yield
+                if depth == 0:
+                    self._write_totals()
             except BaseException:
                 self._depth -= 1
+                self._totals.rollback_to(mark)
                 if depth == 0:
                     _drop_commit_hooks(self._commit_hooks)
                 if not self._conn.broken:
@@ -218,6 +223,13 @@ class PostgresStore(SqlStore):
 
     def _x(self, sql: str, args: Iterable = ()) -> int:
         return self._run(sql, args).rowcount
+
+    def _xmany(self, sql: str, rows: list[tuple]) -> None:
+        try:
+            with self._conn.cursor() as cur:
+                cur.executemany(sql, rows)
+        except psycopg.errors.IntegrityError as exc:
+            raise StoreError(str(exc.diag.message_primary or exc)) from exc
 
     def _for_update(self, skip_locked: bool = False) -> str:
         """Row locks only make sense inside a transaction; outside one they would end at once."""
@@ -378,25 +390,15 @@ class PostgresStore(SqlStore):
             "ORDER BY expires_ms LIMIT %s" + self._for_update(skip_locked=True),
             (cutoff_ms, limit))]
 
-    def count_attempts(self, *, site_code: str | None = None, campaign_id: str | None = None,
-                       states: Iterable[AttemptState], kategori: str | None = None) -> int:
-        sql = "SELECT COUNT(*) FROM attempts WHERE state = ANY(%s)"
-        args: list = [[str(s) for s in states]]
-        for column, value in (("site_code", site_code), ("campaign_id", campaign_id),
-                              ("kategori", kategori)):
-            if value is not None:
-                sql += f" AND {column}=%s"
-                args.append(value)
-        return self._q(sql, args)[0][0]
-
     # -- events ----------------------------------------------------------------------------
 
     def write_reports(self, attempts: list[tuple], records: list[tuple],
-                      events: list[tuple[str, str, str, str, int]]) -> None:
+                      events: list[tuple[str, str, str, str, int]], was: list[Attempt]) -> None:
         """The writes a batch of reports ends with, pipelined (one round trip): attempts
         (lease_id, state, updated_ms, reason, attempt_id, printer_id, blank_serial; None
         keeps a column), records (record_id, state, hold_reason, printed_ms or None), events
-        as for record_events."""
+        as for record_events; `was`: each attempt as read in this transaction, in the order
+        of `attempts` (its totals move from that state to the new one)."""
         try:
             with self._conn.pipeline(), self._conn.cursor() as cur:
                 if attempts:
@@ -408,6 +410,8 @@ class PostgresStore(SqlStore):
                                     events)
         except psycopg.errors.IntegrityError as exc:
             raise StoreError(str(exc.diag.message_primary or exc)) from exc
+        self._moved((a.site_code, a.campaign_id, a.kategori, str(a.state), row[1])
+                    for a, row in zip(was, attempts, strict=True))
 
     def lease_records(self, attempts: list[Attempt], leased_ms: int) -> None:
         """Lease records: each record leased under its attempt's epoch, each attempt inserted
@@ -424,6 +428,7 @@ class PostgresStore(SqlStore):
                       a.blank_serial, a.kategori, a.updated_ms, leased_ms) for a in attempts])
         except psycopg.errors.IntegrityError as exc:
             raise StoreError(str(exc.diag.message_primary or exc)) from exc
+        self._leased(attempts)
 
     def record_events(self, rows: list[tuple[str, str, str, str, int]]) -> None:
         """Many (agent_id, event_id, status, detail, applied_ms), pipelined."""

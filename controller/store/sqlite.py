@@ -24,7 +24,7 @@ from ..model import (
     RecordView,
 )
 from .common import ATTEMPT_COLUMNS as _ATTEMPT_COLUMNS
-from .common import SqlStore, qmark
+from .common import PendingTotals, SqlStore, qmark
 from .errors import StoreError
 from .migrations import apply_migrations
 
@@ -144,6 +144,7 @@ class SqliteStore(SqlStore):
         self._lock = threading.RLock()
         self._depth = 0
         self._commit_hooks: list[tuple[Callable[[], None], Callable[[], None]]] = []
+        self._totals = PendingTotals()
         c = self._conn
         c.execute("PRAGMA journal_mode=WAL")
         c.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
@@ -182,10 +183,14 @@ class SqliteStore(SqlStore):
             name = f"sp{depth}"
             c.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT {name}")
             self._depth += 1
+            mark = self._totals.mark()
             try:
                 yield
+                if depth == 0:
+                    self._write_totals()
             except BaseException:
                 self._depth -= 1
+                self._totals.rollback_to(mark)
                 if depth == 0:
                     c.execute("ROLLBACK")
                     _drop_commit_hooks(self._commit_hooks)
@@ -219,6 +224,12 @@ class SqliteStore(SqlStore):
     def _x(self, sql: str, args: Iterable = ()) -> int:
         try:
             return self._conn.execute(qmark(sql), tuple(args)).rowcount
+        except sqlite3.IntegrityError as exc:
+            raise StoreError(str(exc)) from exc
+
+    def _xmany(self, sql: str, rows: list[tuple]) -> None:
+        try:
+            self._conn.executemany(qmark(sql), rows)
         except sqlite3.IntegrityError as exc:
             raise StoreError(str(exc)) from exc
 
@@ -375,26 +386,15 @@ class SqliteStore(SqlStore):
             f"SELECT {_ATTEMPT_COLUMNS} FROM attempts WHERE state='leased' AND expires_ms<? "
             "LIMIT ?", (cutoff_ms, limit))]
 
-    def count_attempts(self, *, site_code: str | None = None, campaign_id: str | None = None,
-                       states: Iterable[AttemptState], kategori: str | None = None) -> int:
-        st = tuple(str(s) for s in states)
-        sql = f"SELECT COUNT(*) FROM attempts WHERE state IN ({','.join('?' * len(st))})"
-        args: list = list(st)
-        for column, value in (("site_code", site_code), ("campaign_id", campaign_id),
-                              ("kategori", kategori)):
-            if value is not None:
-                sql += f" AND {column}=?"
-                args.append(value)
-        return self._q(sql, args)[0][0]
-
     # -- events ----------------------------------------------------------------------------
 
     def write_reports(self, attempts: list[tuple], records: list[tuple],
-                      events: list[tuple[str, str, str, str, int]]) -> None:
+                      events: list[tuple[str, str, str, str, int]], was: list[Attempt]) -> None:
         """The writes a batch of reports ends with, one statement shape per table:
         attempts (lease_id, state, updated_ms, reason, attempt_id, printer_id, blank_serial;
         None keeps a column), records (record_id, state, hold_reason, printed_ms or None),
-        events as for record_events."""
+        events as for record_events; `was`: each attempt as read in this transaction, in the
+        order of `attempts` (its totals move from that state to the new one)."""
         try:
             if attempts:
                 self._conn.executemany(_WRITE_ATTEMPT, [(*a[1:], a[0]) for a in attempts])
@@ -403,6 +403,8 @@ class SqliteStore(SqlStore):
         except sqlite3.IntegrityError as exc:
             raise StoreError(str(exc)) from exc
         self.record_events(events)
+        self._moved((a.site_code, a.campaign_id, a.kategori, str(a.state), row[1])
+                    for a, row in zip(was, attempts, strict=True))
 
     def lease_records(self, attempts: list[Attempt], leased_ms: int) -> None:
         """Lease records: each record leased under its attempt's epoch, each attempt inserted."""
@@ -418,6 +420,7 @@ class SqliteStore(SqlStore):
                   a.blank_serial, a.kategori, a.updated_ms, leased_ms) for a in attempts])
         except sqlite3.IntegrityError as exc:
             raise StoreError(str(exc)) from exc
+        self._leased(attempts)
 
     def record_events(self, rows: list[tuple[str, str, str, str, int]]) -> None:
         """Many (agent_id, event_id, status, detail, applied_ms) in one statement."""

@@ -145,6 +145,27 @@ def test_category_budget(ledger, store):
     assert kinds == ["BARU", "BARU", "PENGGANTIAN"]
 
 
+def test_new_cards_first_only_when_blanks_are_short(ledger, store):
+    # In PRR order: replacements first, then new cards, at two sites.
+    for site, start in ((SITE, 0), (OTHER_SITE, 100)):
+        ledger.add_records(make_records("c1", 2, site=site, start=start,
+                                        kategori="PENGGANTIAN")
+                           + make_records("c1", 3, site=site, start=start + 10,
+                                          kategori="BARU"), 1)
+    receive_blanks(ledger, SITE, 3)         # 5 queued, 3 blanks: short
+    receive_blanks(ledger, OTHER_SITE, 5)   # 5 queued, 5 blanks: enough
+    hello(ledger)
+    hello(ledger, agent="a2", site=OTHER_SITE)
+
+    def kinds(grants):
+        return [store.get_record(g.record_id).kategori for g in grants]
+
+    assert kinds(ledger.grant("a1", SITE, 2, 10)) == ["BARU", "BARU"]
+    assert kinds(ledger.grant("a2", OTHER_SITE, 2, 10)) == ["PENGGANTIAN", "PENGGANTIAN"]
+    # Short, and the plain order's first rows are all new cards: the same rows either way.
+    assert kinds(ledger.grant("a1", SITE, 1, 10)) == ["BARU"]
+
+
 def test_duplicate_nik_in_campaign_refuses_batch(ledger, store):
     ledger.add_records(make_records("c1", 2), 1)
     with pytest.raises(LedgerError):

@@ -265,6 +265,62 @@ def test_attempts_read_and_update(store):
         lease(store, ids[0], "L1")
 
 
+def test_attempt_totals_follow_every_write(store):
+    """The totals a grant reads (site_blanks, count_attempts) move with each attempt written,
+    inside the transaction before its commit, and not with a savepoint rolled back."""
+    ids = setup_records(store, 4)
+    blanks_used = lambda: (lambda b: (b.in_flight, b.printed, b.spoiled))(  # noqa: E731
+        store.site_blanks(SITE))
+    with store.transaction():
+        lease(store, ids[0], "L1")
+        store.lease_records([Attempt(lease_id=f"L{i + 2}", record_id=rid, campaign_id="c1",
+                                     site_code=SITE, agent_id="a1", epoch=1, expires_ms=99,
+                                     state=A.LEASED, kategori="BARU", updated_ms=10)
+                             for i, rid in enumerate(ids[1:])], 10)
+        assert store.count_attempts(site_code=SITE, states=[A.LEASED]) == 4  # not yet committed
+        was = [store.get_attempt("L1"), store.get_attempt("L2")]
+        store.write_reports([("L1", "printed", 20, None, "t1", "p1", "B1"),
+                             ("L2", "printing", 20, None, "t2", "p1", "B2")],
+                            [(ids[0], "printed", "", 20)], [], was)
+        assert blanks_used() == (1, 1, 0)
+        with pytest.raises(StoreError):
+            with store.transaction():  # a refused call takes its changes to the totals along
+                store.update_attempt("L3", A.SPOILED, 30, reason="jam")
+                assert blanks_used() == (1, 1, 1)
+                lease(store, ids[0], "L1")  # duplicate lease id: refused
+        assert blanks_used() == (1, 1, 0)
+    assert blanks_used() == (1, 1, 0)
+    store.update_attempt("L2", A.SPOILED, 40, reason="jam")
+    store.update_attempt("L3", A.FAILED_BEFORE_CARD, 40, reason="offline")
+    assert blanks_used() == (0, 1, 1)
+    assert store.count_attempts(site_code=SITE, states=[A.LEASED]) == 1
+    assert store.count_attempts(campaign_id="c1", kategori="BARU",
+                                states=[A.PRINTED, A.SPOILED, A.LEASED]) == 3
+    assert store.count_attempts(campaign_id="c1", kategori="PENGGANTIAN",
+                                states=[A.PRINTED]) == 0
+    with pytest.raises(RuntimeError):
+        with store.transaction():  # a whole transaction rolled back: nothing kept
+            store.update_attempt("L4", A.PRINTING, 50)
+            raise RuntimeError("boom")
+    assert store.count_attempts(states=[A.PRINTING]) == 0
+    assert store.attempt_totals_drift() == []
+
+
+def test_attempt_totals_drift_is_reported(store):
+    from cetak.controller.verify import verify_store
+
+    ids = setup_records(store, 2)
+    lease(store, ids[0], "L1")
+    lease(store, ids[1], "L2")
+    assert verify_store(store).ok
+    with store.transaction():  # a hand edit of the file
+        store.connection.execute("UPDATE attempt_totals SET n = n + 5 WHERE state = 'leased'")
+    assert store.attempt_totals_drift() == [(SITE, "c1", "BARU", "leased", 7, 2)]
+    report = verify_store(store)
+    assert [(v.invariant, v.subject) for v in report.violations] == [("attempt_totals", SITE)]
+    assert "keeps 7, attempts counted 2" in report.violations[0].detail
+
+
 def test_one_printed_attempt_per_record(store):
     (rid,) = setup_records(store, 1)
     lease(store, rid, "L1", epoch=1)
@@ -530,3 +586,33 @@ def test_audit_log_in_the_store(store):
         entry = log.record("ledger", "records.add", detail={"count": 3})
     assert entry.seq == 2 and log.verify() == []
     assert refused(store, "DELETE FROM audit_log")
+
+
+def test_migration_0007_counts_the_attempts_already_there(tmp_path, monkeypatch):
+    """A store written before the totals existed gets them from its attempts."""
+    import sqlite3 as sq
+
+    from cetak.controller.store import SqliteStore, migrations
+
+    every = migrations.migration_files()
+    monkeypatch.setattr(migrations, "migration_files", lambda: [m for m in every if m[0] < 7])
+    conn = sq.connect(tmp_path / "old.sqlite", isolation_level=None)
+    migrations.apply_migrations(conn)
+    conn.execute("INSERT INTO campaigns (campaign_id, name, created_ms) VALUES ('c1', 'x', 1)")
+    for i, state in enumerate(("printed", "printed", "leased")):
+        conn.execute("INSERT INTO records (record_id, campaign_id, nik, site_code, kategori, "
+                     "prr_seq, state, payload, imported_ms) VALUES (?, 'c1', ?, ?, 'BARU', ?, "
+                     "'leased', x'00', 1)", (f"r{i}", f"{i:016d}", SITE, i))
+        conn.execute("INSERT INTO attempts (lease_id, record_id, campaign_id, site_code, "
+                     "agent_id, epoch, expires_ms, state, kategori, leased_ms, updated_ms) "
+                     "VALUES (?, ?, 'c1', ?, 'a1', 1, 9, ?, 'BARU', 1, 1)",
+                     (f"L{i}", f"r{i}", SITE, state))
+    conn.close()
+    monkeypatch.setattr(migrations, "migration_files", lambda: every)
+    store = SqliteStore(tmp_path / "old.sqlite")
+    try:
+        assert store.site_blanks(SITE).printed == 2
+        assert store.count_attempts(site_code=SITE, states=[A.LEASED]) == 1
+        assert store.attempt_totals_drift() == []
+    finally:
+        store.close()
