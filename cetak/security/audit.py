@@ -124,6 +124,9 @@ def _clean(value: Any) -> bool:
     if kind in _SCALARS:
         return True
     if kind is list or kind is tuple:
+        # A list of scalars (most of what the dispatch path audits) in one C-level pass.
+        if _SCALARS.issuperset(map(type, value)):
+            return True
         return all(type(sub) in _SCALARS or _clean(sub) for sub in value)
     if isinstance(value, Mapping):
         for key, sub in value.items():
