@@ -61,13 +61,17 @@ def attempt_state_to_pb(state: AttemptState) -> int:
 
 
 def event_from_pb(e: agent_pb2.JobEvent) -> AgentEvent:
-    for name in ("event_id", "lease_id", "record_id"):
-        if not getattr(e, name):
-            raise BadMessage(f"{name}: required")
-    return AgentEvent(event_id=e.event_id, lease_id=e.lease_id, epoch=e.epoch,
-                      record_id=e.record_id, state=attempt_state_from_pb(e.state),
-                      attempt_id=e.attempt_id, reason=e.reason, printer_id=e.printer_id,
-                      blank_serial=e.blank_serial, occurred_ms=e.occurred_at_ms)
+    # Two per printed card: each field read once, positionally (AgentEvent's field order).
+    event_id, lease_id, record_id = e.event_id, e.lease_id, e.record_id
+    if not (event_id and lease_id and record_id):
+        missing = next(n for n, v in (("event_id", event_id), ("lease_id", lease_id),
+                                      ("record_id", record_id)) if not v)
+        raise BadMessage(f"{missing}: required")
+    state = _ATTEMPT_FROM_PB.get(e.state)
+    if state is None:
+        raise BadMessage(f"state: not an attempt state ({e.state})")
+    return AgentEvent(event_id, lease_id, e.epoch, record_id, state, e.attempt_id, e.reason,
+                      e.printer_id, e.blank_serial, e.occurred_at_ms)
 
 
 def ack_to_pb(results: list[EventResult]) -> agent_pb2.ControllerMessage:
