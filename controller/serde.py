@@ -81,10 +81,11 @@ def ack_to_pb(results: list[EventResult]) -> agent_pb2.ControllerMessage:
 
 
 def lease_pb(g: LeaseGrant) -> agent_pb2.Lease:
-    record = common_pb2.CardRecord.FromString(g.payload)
-    return agent_pb2.Lease(
+    lease = agent_pb2.Lease(
         lease_id=g.lease_id, campaign_id=g.campaign_id, record_id=g.record_id, epoch=g.epoch,
-        expires_at_ms=g.expires_ms, record=record, priority=g.priority)
+        expires_at_ms=g.expires_ms, priority=g.priority)
+    lease.record.MergeFromString(g.payload)  # parsed in place: no second copy of the record
+    return lease
 
 
 def attempt_to_pb(a: Attempt) -> admin_pb2.AttemptSummary:
