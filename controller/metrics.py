@@ -209,6 +209,7 @@ def _code_name(code) -> str:
 def _read_only_store(path: str):
     """A SqliteStore over a read-only connection, to reuse the store's query methods (and
     campaign_status) without taking its writer lock or running migrations."""
+    from .store.common import PendingTotals
     from .store.sqlite import SqliteStore
 
     # as_uri() percent-encodes, so a path with "?" or "#" cannot turn into URI parameters.
@@ -222,6 +223,7 @@ def _read_only_store(path: str):
     store._conn = conn
     store._lock = threading.RLock()
     store._depth = 0
+    store._totals = PendingTotals()  # never written: this store only reads
     return store
 
 
