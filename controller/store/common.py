@@ -47,10 +47,11 @@ ADD_ATTEMPT_TOTALS = (
 
 
 class PendingTotals:
-    """The open transaction's changes to the attempt totals, written just before it commits,
-    in key order: replicas on one database then lock the same rows in the same order (no
-    deadlock), and the hot path writes one row per key per commit, not one per attempt.
-    A savepoint rolled back takes its changes with it (`mark`, `rollback_to`)."""
+    """The open transaction's changes to the attempt totals, written as its last statements
+    before COMMIT (after the commit hooks), in key order: a transaction holding their row
+    locks then waits only for other totals, taken in the same order by every replica, so no
+    deadlock runs through them; and the hot path writes one row per key per commit, not one
+    per attempt. A savepoint rolled back takes its changes with it (`mark`, `rollback_to`)."""
 
     def __init__(self) -> None:
         self._log: list[tuple[str, str, str, str, int]] = []

@@ -173,8 +173,6 @@ class PostgresStore(SqlStore):
             mark = self._totals.mark()
             try:
                 yield
-                if depth == 0:
-                    self._write_totals()
             except BaseException:
                 self._depth -= 1
                 self._totals.rollback_to(mark)
@@ -187,11 +185,17 @@ class PostgresStore(SqlStore):
                         self._conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
                         self._conn.execute(f"RELEASE SAVEPOINT {name}")
                 raise
-            if depth == 0 and self._commit_hooks:
+            if depth == 0:
                 try:
                     _run_commit_hooks(self._commit_hooks)
+                    # The attempt totals' row locks are the last this transaction takes (after
+                    # the audit chain's lock, taken by a hook or earlier): holding them, it
+                    # waits for nothing but other totals, taken in key order by every replica,
+                    # so no lock cycle can run through them.
+                    self._write_totals()
                 except BaseException:
                     self._depth -= 1
+                    self._totals.clear()
                     _drop_commit_hooks(self._commit_hooks)
                     if not self._conn.broken:
                         self._conn.execute("ROLLBACK")

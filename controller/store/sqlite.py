@@ -186,8 +186,6 @@ class SqliteStore(SqlStore):
             mark = self._totals.mark()
             try:
                 yield
-                if depth == 0:
-                    self._write_totals()
             except BaseException:
                 self._depth -= 1
                 self._totals.rollback_to(mark)
@@ -198,11 +196,13 @@ class SqliteStore(SqlStore):
                     c.execute(f"ROLLBACK TO {name}")
                     c.execute(f"RELEASE {name}")
                 raise
-            if depth == 0 and self._commit_hooks:
+            if depth == 0:
                 try:
                     _run_commit_hooks(self._commit_hooks)
+                    self._write_totals()  # last, as on PostgreSQL (see PostgresStore)
                 except BaseException:
                     self._depth -= 1
+                    self._totals.clear()
                     c.execute("ROLLBACK")
                     _drop_commit_hooks(self._commit_hooks)
                     raise

@@ -92,3 +92,63 @@ def test_listen_hears_queued_sites(pg_schemas):
     finally:
         store.close()  # stops the second listener too
     assert store._listeners == []
+
+
+@pytest.mark.postgres
+def test_attempt_totals_and_the_audit_lock_cannot_deadlock(pg_schemas):
+    """Replica 1 writes an audit entry mid-transaction (it holds the chain's lock), replica 2
+    commits a batch whose audit entry is written by a commit hook; both changed the same
+    attempt totals. The totals are locked last, so replica 2 waits for the chain's lock
+    without holding them, and both commit (written before the hooks, they made a lock cycle
+    that PostgreSQL broke by aborting one of them)."""
+    from cetak.controller.audit import audit_log_for
+    from cetak.controller.model import Attempt, AttemptState
+    from cetak.controller.store.postgres import PostgresStore
+
+    url = pg_schemas.new()
+    first, second = PostgresStore(url), PostgresStore(url)
+    try:
+        first.create_campaign(Campaign("c1", "x", created_ms=1))
+        ids = [r.record_id for r in make_records("c1", 2)]
+        first.insert_records(make_records("c1", 2), 1)
+        for i, rid in enumerate(ids):
+            first.insert_attempt(Attempt(lease_id=f"L{i}", record_id=rid, campaign_id="c1",
+                                         site_code=SITE, agent_id="a1", epoch=1,
+                                         expires_ms=99, state=AttemptState.LEASED,
+                                         updated_ms=1), 1)
+        ledgers = [Ledger(store, audit=audit_log_for(store)) for store in (first, second)]
+        holds_chain = threading.Event()
+        errors: list[BaseException] = []
+
+        def replica_1() -> None:
+            try:
+                with first.transaction():
+                    ledgers[0].audit("admin", "agent.release", agent_id="a1")  # at once
+                    first.update_attempt("L0", AttemptState.PRINTING, 2)
+                    holds_chain.set()
+                    # Replica 2 commits meanwhile and waits for the chain's lock.
+                    threading.Event().wait(1.0)
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        def replica_2() -> None:
+            try:
+                with second.transaction():
+                    second.update_attempt("L1", AttemptState.PRINTING, 2)
+                    ledgers[1].audit("agent:a1", "agent.report", events=[])  # at commit
+                    assert holds_chain.wait(10)
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=replica_1), threading.Thread(target=replica_2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        assert not errors, errors
+        assert first.count_attempts(site_code=SITE, states=[AttemptState.PRINTING]) == 2
+        assert first.attempt_totals_drift() == []
+        assert ledgers[0]._audit_log.verify() == []
+    finally:
+        first.close()
+        second.close()
