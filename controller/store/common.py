@@ -84,6 +84,20 @@ class PendingTotals:
         self.by_site.clear()
 
 
+def run_commit_hooks(hooks: list) -> None:
+    # A hook may register another (an audit entry written by a hook): run until none is new.
+    done = 0
+    while done < len(hooks):
+        hooks[done][0]()
+        done += 1
+
+
+def drop_commit_hooks(hooks: list) -> None:
+    pending, hooks[:] = list(hooks), []
+    for _before, rollback in pending:
+        rollback()
+
+
 @functools.lru_cache(maxsize=1024)
 def qmark(sql: str) -> str:
     """`sql` with `%s` placeholders as SQLite's `?` (the texts are the code's, a few hundred)."""

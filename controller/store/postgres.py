@@ -43,7 +43,7 @@ from ..model import (
     RecordView,
 )
 from .common import ATTEMPT_COLUMNS as _ATTEMPT_COLUMNS
-from .common import PendingTotals, SqlStore
+from .common import PendingTotals, SqlStore, drop_commit_hooks, run_commit_hooks
 from .errors import StoreConflict, StoreError
 
 log = logging.getLogger(__name__)
@@ -101,20 +101,6 @@ def apply_migrations(conn: psycopg.Connection) -> list[int]:
                 conn.execute("INSERT INTO schema_migrations VALUES (%s, %s)", (version, name))
             applied.append(version)
     return applied
-
-
-def _run_commit_hooks(hooks: list) -> None:
-    # A hook may register another (an audit entry written by a hook): run until none is new.
-    done = 0
-    while done < len(hooks):
-        hooks[done][0]()
-        done += 1
-
-
-def _drop_commit_hooks(hooks: list) -> None:
-    pending, hooks[:] = list(hooks), []
-    for _before, rollback in pending:
-        rollback()
 
 
 class PostgresStore(SqlStore):
@@ -177,7 +163,7 @@ class PostgresStore(SqlStore):
                 self._depth -= 1
                 self._totals.rollback_to(mark)
                 if depth == 0:
-                    _drop_commit_hooks(self._commit_hooks)
+                    drop_commit_hooks(self._commit_hooks)
                 if not self._conn.broken:
                     if depth == 0:
                         self._conn.execute("ROLLBACK")
@@ -187,7 +173,7 @@ class PostgresStore(SqlStore):
                 raise
             if depth == 0:
                 try:
-                    _run_commit_hooks(self._commit_hooks)
+                    run_commit_hooks(self._commit_hooks)
                     # The attempt totals' row locks are the last this transaction takes (after
                     # the audit chain's lock, taken by a hook or earlier): holding them, it
                     # waits for nothing but other totals, taken in key order by every replica,
@@ -196,7 +182,7 @@ class PostgresStore(SqlStore):
                 except BaseException:
                     self._depth -= 1
                     self._totals.clear()
-                    _drop_commit_hooks(self._commit_hooks)
+                    drop_commit_hooks(self._commit_hooks)
                     if not self._conn.broken:
                         self._conn.execute("ROLLBACK")
                     raise

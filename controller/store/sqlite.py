@@ -24,7 +24,7 @@ from ..model import (
     RecordView,
 )
 from .common import ATTEMPT_COLUMNS as _ATTEMPT_COLUMNS
-from .common import PendingTotals, SqlStore, qmark
+from .common import PendingTotals, SqlStore, drop_commit_hooks, qmark, run_commit_hooks
 from .errors import StoreError
 from .migrations import apply_migrations
 
@@ -113,20 +113,6 @@ def _attempt(row: tuple) -> Attempt:
                    kategori=row[12], updated_ms=row[13])
 
 
-def _run_commit_hooks(hooks: list) -> None:
-    # A hook may register another (an audit entry written by a hook): run until none is new.
-    done = 0
-    while done < len(hooks):
-        hooks[done][0]()
-        done += 1
-
-
-def _drop_commit_hooks(hooks: list) -> None:
-    pending, hooks[:] = list(hooks), []
-    for _before, rollback in pending:
-        rollback()
-
-
 class SqliteStore(SqlStore):
     """Controller state in one SQLite file. Durable commits (WAL, synchronous=FULL)."""
 
@@ -191,20 +177,20 @@ class SqliteStore(SqlStore):
                 self._totals.rollback_to(mark)
                 if depth == 0:
                     c.execute("ROLLBACK")
-                    _drop_commit_hooks(self._commit_hooks)
+                    drop_commit_hooks(self._commit_hooks)
                 else:
                     c.execute(f"ROLLBACK TO {name}")
                     c.execute(f"RELEASE {name}")
                 raise
             if depth == 0:
                 try:
-                    _run_commit_hooks(self._commit_hooks)
+                    run_commit_hooks(self._commit_hooks)
                     self._write_totals()  # last, as on PostgreSQL (see PostgresStore)
                 except BaseException:
                     self._depth -= 1
                     self._totals.clear()
                     c.execute("ROLLBACK")
-                    _drop_commit_hooks(self._commit_hooks)
+                    drop_commit_hooks(self._commit_hooks)
                     raise
                 self._commit_hooks.clear()
             self._depth -= 1
