@@ -51,6 +51,9 @@ def register(parser: argparse.ArgumentParser) -> None:
     verify = sub.add_parser("verify", help="check every ledger invariant in the store")
     verify.add_argument("--store", required=True, help="store URL or SQLite file")
     verify.add_argument("--json", action="store_true")
+    verify.add_argument("--recount-totals", action="store_true",
+                        help="first set the attempt totals to a recount of the attempts (the "
+                             "repair for an attempt_totals violation; audited)")
     verify.set_defaults(handler=_verify)
 
 
@@ -232,6 +235,20 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _recount_totals(store) -> int:
+    """Repair the attempt totals from the attempts, on record: how many keys differed."""
+    from .audit import audit_log_for
+
+    drift = store.attempt_totals_drift()
+    if drift:
+        store.recount_attempt_totals()
+        audit_log_for(store).record("admin", "attempt_totals.recount", detail={
+            "differed": [[site, campaign, kategori, state, kept, counted]
+                         for site, campaign, kategori, state, kept, counted in drift[:50]],
+            "count": len(drift)})
+    return len(drift)
+
+
 def _verify(args: argparse.Namespace) -> int:
     from .store import StoreError, open_store
     from .verify import verify_store
@@ -243,14 +260,19 @@ def _verify(args: argparse.Namespace) -> int:
         store = open_store(path)
     except (StoreError, OSError) as exc:
         return _fail(f"cannot open store: {exc}")
+    recounted = 0
     try:
         with store.transaction():
+            if args.recount_totals:
+                recounted = _recount_totals(store)
             report = verify_store(store)
     finally:
         store.close()
     if args.json:
-        print(json.dumps(report.to_dict()))
+        print(json.dumps({**report.to_dict(), "totals_recounted": recounted}))
     else:
+        if args.recount_totals:
+            print(f"attempt totals recounted: {recounted} differed", file=sys.stderr)
         for v in report.violations:
             print(f"VIOLATION {v.invariant}: {v.subject}: {v.detail}", file=sys.stderr)
         for a in report.attention:

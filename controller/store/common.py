@@ -279,6 +279,14 @@ class SqlStore:
                       for key in set(counted) | set(kept)
                       if kept.get(key, 0) != counted.get(key, 0))
 
+    def recount_attempt_totals(self) -> None:
+        """Set the attempt totals to a recount of the attempts (an admin's repair after
+        `attempt_totals_drift` found a difference)."""
+        self._totals.clear()
+        self._x("DELETE FROM attempt_totals")
+        self._x("INSERT INTO attempt_totals SELECT site_code, campaign_id, kategori, state, "
+                "COUNT(*) FROM attempts GROUP BY site_code, campaign_id, kategori, state")
+
     def count_active(self, agent_id: str) -> int:
         """Leases an agent holds (leased or printing): a count, not rows."""
         return self._q("SELECT COUNT(*) FROM attempts WHERE agent_id=%s AND "

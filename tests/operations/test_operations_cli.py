@@ -110,3 +110,40 @@ def test_operations_end_to_end(tmp_path):
     actions = {a for (a,) in sqlite3.connect(db).execute("SELECT action FROM audit_log")}
     assert {"record.adjudicate", "inventory.transfer_out", "inventory.transfer_in",
             "inventory.destroy", "inventory.destruction_record"} <= actions
+
+
+def test_verify_reports_and_recounts_damaged_attempt_totals(tmp_path):
+    from cetak.controller.audit import audit_log_for
+    from cetak.controller.ledger import Ledger
+    from cetak.controller.model import Campaign
+    from cetak.controller.store import SqliteStore
+    from tests.controller.conftest import make_records, receive_blanks
+
+    db = tmp_path / "controller.db"
+    store = SqliteStore(db)
+    ledger = Ledger(store, audit=audit_log_for(store))
+    ledger.create_campaign(Campaign("c1", "x", created_ms=1))
+    ledger.add_records(make_records("c1", 4), 1)
+    receive_blanks(ledger, SITE, 4)
+    ledger.hello("a1", SITE, [("p1", b"", 100.0)], [], "test", 0.0, 10)
+    assert len(ledger.grant("a1", SITE, 3, 10)) == 3
+    store.close()
+    with sqlite3.connect(db) as conn:  # a hand edit of the file
+        conn.execute("UPDATE attempt_totals SET n = 1 WHERE state = 'leased'")
+
+    r = run("campaign", "verify", "--store", str(db), "--json")
+    assert r.returncode == 1, r.stdout + r.stderr
+    violations = json.loads(r.stdout)["violations"]
+    assert [(v["invariant"], v["subject"]) for v in violations] == [("attempt_totals", SITE)]
+    assert "keeps 1, attempts counted 3" in violations[0]["detail"]
+
+    r = run("campaign", "verify", "--store", str(db), "--recount-totals", "--json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    out = json.loads(r.stdout)
+    assert out["ok"] is True and out["totals_recounted"] == 1
+    r = run("campaign", "verify", "--store", str(db), "--recount-totals")
+    assert r.returncode == 0 and "0 differed" in r.stderr  # nothing left to repair
+    actions = [a for (a,) in sqlite3.connect(db).execute(
+        "SELECT action FROM audit_log ORDER BY seq")]
+    assert actions.count("attempt_totals.recount") == 1
+    assert run("audit", "verify", "--store", str(db)).returncode == 0

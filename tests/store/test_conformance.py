@@ -319,6 +319,10 @@ def test_attempt_totals_drift_is_reported(store):
     report = verify_store(store)
     assert [(v.invariant, v.subject) for v in report.violations] == [("attempt_totals", SITE)]
     assert "keeps 7, attempts counted 2" in report.violations[0].detail
+    with store.transaction():  # the admin's repair (campaign verify --recount-totals)
+        store.recount_attempt_totals()
+    assert store.attempt_totals_drift() == [] and verify_store(store).ok
+    assert store.count_attempts(site_code=SITE, states=[A.LEASED]) == 2
 
 
 def test_one_printed_attempt_per_record(store):
