@@ -246,8 +246,8 @@ class Ledger:
                 return []
             if window is None:
                 window = self._window(agent_id, site_code, 0.0)
-            outstanding = self.store.count_active(agent_id)
-            budget = LeaseBudget.measure(self.store, site_code)
+            blanks, leased, outstanding = self.store.grant_inputs(site_code, agent_id)
+            budget = LeaseBudget.measure(self.store, site_code, blanks, leased)
             if budget.category_left and not self.store.try_lock("grant:category-budgets"):
                 return []
             wanted = min(slots, window - outstanding, budget.blanks_available)

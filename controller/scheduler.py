@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .model import AttemptState
+from .model import AttemptState, SiteBlanks
 
 # Attempts that hold a blank of a category's budget (reserved or consumed).
 _BUDGET_STATES = (AttemptState.LEASED, AttemptState.PRINTING, AttemptState.PRINTED,
@@ -24,9 +24,9 @@ class LeaseBudget:
     category_left: dict[tuple[str, str], int] = field(default_factory=dict)
 
     @classmethod
-    def measure(cls, store, site_code: str) -> LeaseBudget:
-        blanks = store.site_blanks(site_code)
-        leased = store.count_attempts(site_code=site_code, states=[AttemptState.LEASED])
+    def measure(cls, store, site_code: str, blanks: SiteBlanks, leased: int) -> LeaseBudget:
+        """The budget of a grant at `site_code`, which holds `blanks` and has `leased` of them
+        reserved by leases (both from store.grant_inputs)."""
         left = {}
         for c in store.list_campaigns():
             for kategori, budget in (("BARU", c.budget_baru),

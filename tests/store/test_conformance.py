@@ -294,6 +294,9 @@ def test_attempt_totals_follow_every_write(store):
     store.update_attempt("L3", A.FAILED_BEFORE_CARD, 40, reason="offline")
     assert blanks_used() == (0, 1, 1)
     assert store.count_attempts(site_code=SITE, states=[A.LEASED]) == 1
+    blanks, leased, held_by_agent = store.grant_inputs(SITE, "a1")  # the same in one read
+    assert blanks == store.site_blanks(SITE) and (leased, held_by_agent) == (1, 1)
+    assert store.grant_inputs(SITE, "nobody")[2] == 0
     assert store.count_attempts(campaign_id="c1", kategori="BARU",
                                 states=[A.PRINTED, A.SPOILED, A.LEASED]) == 3
     assert store.count_attempts(campaign_id="c1", kategori="PENGGANTIAN",
