@@ -56,11 +56,38 @@ _MIGRATION_LOCK = 0x636574616B00  # "cetak\0"
 _AUDIT_LOCK = 0x636574616B01
 
 
-_WRITE_ATTEMPT = ("UPDATE attempts SET state=%s, updated_ms=%s, reason=COALESCE(%s, reason), "
-                  "attempt_id=COALESCE(%s, attempt_id), printer_id=COALESCE(%s, printer_id), "
-                  "blank_serial=COALESCE(%s, blank_serial) WHERE lease_id=%s")
-_WRITE_RECORD = ("UPDATE records SET state=%s, hold_reason=%s, "
-                 "printed_ms=COALESCE(%s, printed_ms) WHERE record_id=%s")
+# The hot path's writes, each one statement over arrays (one column an array), not one per
+# row: the server's work per statement (executor start, trigger set-up) was most of a
+# replica's PostgreSQL time. None in an attempt column keeps what the row has.
+_WRITE_ATTEMPTS = (
+    "UPDATE attempts a SET state=v.state, updated_ms=v.updated_ms, "
+    "reason=COALESCE(v.reason, a.reason), attempt_id=COALESCE(v.attempt_id, a.attempt_id), "
+    "printer_id=COALESCE(v.printer_id, a.printer_id), "
+    "blank_serial=COALESCE(v.blank_serial, a.blank_serial) "
+    "FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::text[], %s::text[], %s::text[], "
+    "%s::text[]) AS v(lease_id, state, updated_ms, reason, attempt_id, printer_id, "
+    "blank_serial) WHERE a.lease_id = v.lease_id")
+_WRITE_RECORDS = (
+    "UPDATE records r SET state=v.state, hold_reason=v.hold_reason, "
+    "printed_ms=COALESCE(v.printed_ms, r.printed_ms) "
+    "FROM unnest(%s::text[], %s::text[], %s::text[], %s::bigint[]) "
+    "AS v(record_id, state, hold_reason, printed_ms) WHERE r.record_id = v.record_id")
+_INSERT_EVENTS = (
+    "INSERT INTO applied_events (agent_id, event_id, status, detail, applied_ms) "
+    "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[])")
+_LEASE_RECORDS = (
+    "UPDATE records r SET state='leased', hold_reason='', epoch=v.epoch "
+    "FROM unnest(%s::text[], %s::bigint[]) AS v(record_id, epoch) WHERE r.record_id = v.record_id")
+_INSERT_ATTEMPTS = (
+    f"INSERT INTO attempts ({_ATTEMPT_COLUMNS}, leased_ms) SELECT * FROM unnest("
+    "%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[], %s::bigint[], "
+    "%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[], "
+    "%s::bigint[])")
+
+
+def _columns(rows: list[tuple]) -> list[list]:
+    """Rows as one list per column (the arguments of an unnest)."""
+    return [list(column) for column in zip(*rows, strict=True)]
 _ATTEMPT_COLUMNS_A = ", ".join(f"a.{c.strip()}" for c in _ATTEMPT_COLUMNS.split(","))
 
 
@@ -392,12 +419,11 @@ class PostgresStore(SqlStore):
         try:
             with self._conn.pipeline(), self._conn.cursor() as cur:
                 if attempts:
-                    cur.executemany(_WRITE_ATTEMPT, [(*a[1:], a[0]) for a in attempts])
+                    cur.execute(_WRITE_ATTEMPTS, _columns(attempts))
                 if records:
-                    cur.executemany(_WRITE_RECORD, [(*r[1:], r[0]) for r in records])
+                    cur.execute(_WRITE_RECORDS, _columns(records))
                 if events:
-                    cur.executemany("INSERT INTO applied_events VALUES (%s,%s,%s,%s,%s)",
-                                    events)
+                    cur.execute(_INSERT_EVENTS, _columns(events))
         except psycopg.errors.IntegrityError as exc:
             raise StoreError(str(exc.diag.message_primary or exc)) from exc
         self._moved((a.site_code, a.campaign_id, a.kategori, str(a.state), row[1])
@@ -406,29 +432,23 @@ class PostgresStore(SqlStore):
     def lease_records(self, attempts: list[Attempt], leased_ms: int) -> None:
         """Lease records: each record leased under its attempt's epoch, each attempt inserted
         (pipelined: one round trip)."""
+        if not attempts:
+            return
         try:
             with self._conn.pipeline(), self._conn.cursor() as cur:
-                cur.executemany("UPDATE records SET state='leased', hold_reason='', epoch=%s "
-                                "WHERE record_id=%s", [(a.epoch, a.record_id) for a in attempts])
-                cur.executemany(
-                    f"INSERT INTO attempts ({_ATTEMPT_COLUMNS}, leased_ms) "
-                    "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                cur.execute(_LEASE_RECORDS, _columns([(a.record_id, a.epoch) for a in attempts]))
+                cur.execute(_INSERT_ATTEMPTS, _columns(
                     [(a.lease_id, a.record_id, a.campaign_id, a.site_code, a.agent_id, a.epoch,
                       a.expires_ms, str(a.state), a.reason, a.attempt_id, a.printer_id,
-                      a.blank_serial, a.kategori, a.updated_ms, leased_ms) for a in attempts])
+                      a.blank_serial, a.kategori, a.updated_ms, leased_ms) for a in attempts]))
         except psycopg.errors.IntegrityError as exc:
             raise StoreError(str(exc.diag.message_primary or exc)) from exc
         self._leased(attempts)
 
     def record_events(self, rows: list[tuple[str, str, str, str, int]]) -> None:
-        """Many (agent_id, event_id, status, detail, applied_ms), pipelined."""
-        if not rows:
-            return
-        try:
-            with self._conn.cursor() as cur:
-                cur.executemany("INSERT INTO applied_events VALUES (%s,%s,%s,%s,%s)", rows)
-        except psycopg.errors.IntegrityError as exc:
-            raise StoreError(str(exc.diag.message_primary or exc)) from exc
+        """Many (agent_id, event_id, status, detail, applied_ms) in one statement."""
+        if rows:
+            self._run(_INSERT_EVENTS, _columns(rows))
 
     def report_context(self, agent_id: str, event_ids: list[str], lease_ids: list[str],
                        ) -> tuple[dict[str, tuple[str, str]],
