@@ -623,3 +623,16 @@ def test_migration_0007_counts_the_attempts_already_there(tmp_path, monkeypatch)
         assert store.attempt_totals_drift() == []
     finally:
         store.close()
+
+
+def test_sqlite_too_old_for_the_hot_path_is_refused_by_name(tmp_path, monkeypatch):
+    import sqlite3 as sq
+
+    from cetak.controller.store import SqliteStore
+
+    monkeypatch.setattr(sq, "sqlite_version_info", (3, 31, 1))
+    monkeypatch.setattr(sq, "sqlite_version", "3.31.1")
+    with pytest.raises(StoreError, match=r"SQLite 3\.33\.0 or newer is needed; this Python "
+                                         r"has 3\.31\.1"):
+        SqliteStore(tmp_path / "x.sqlite")
+    assert not (tmp_path / "x.sqlite").exists()  # nothing written
