@@ -67,9 +67,8 @@ def event_from_pb(e: agent_pb2.JobEvent) -> AgentEvent:
         missing = next(n for n, v in (("event_id", event_id), ("lease_id", lease_id),
                                       ("record_id", record_id)) if not v)
         raise BadMessage(f"{missing}: required")
-    state = _ATTEMPT_FROM_PB.get(e.state)
-    if state is None:
-        raise BadMessage(f"state: not an attempt state ({e.state})")
+    # The dict first (states are truthy); the function only to name a bad one.
+    state = _ATTEMPT_FROM_PB.get(e.state) or attempt_state_from_pb(e.state)
     return AgentEvent(event_id, lease_id, e.epoch, record_id, state, e.attempt_id, e.reason,
                       e.printer_id, e.blank_serial, e.occurred_at_ms)
 
