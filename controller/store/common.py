@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from ..model import (
     Attempt,
@@ -46,6 +46,18 @@ ADD_ATTEMPT_TOTALS = (
     "DO UPDATE SET n = attempt_totals.n + excluded.n")
 
 
+# What the totals must equal (verify recounts with it, the repair writes it).
+COUNT_ATTEMPTS_BY_KEY = ("SELECT site_code, campaign_id, kategori, state, COUNT(*) FROM attempts "
+                         "GROUP BY site_code, campaign_id, kategori, state")
+
+
+def attempt_row(a: Attempt, leased_ms: int) -> tuple:
+    """An attempt as inserted: ATTEMPT_COLUMNS, then leased_ms."""
+    return (a.lease_id, a.record_id, a.campaign_id, a.site_code, a.agent_id, a.epoch,
+            a.expires_ms, str(a.state), a.reason, a.attempt_id, a.printer_id, a.blank_serial,
+            a.kategori, a.updated_ms, leased_ms)
+
+
 class PendingTotals:
     """The open transaction's changes to the attempt totals, written as its last statements
     before COMMIT (after the commit hooks), in key order: a transaction holding their row
@@ -72,10 +84,16 @@ class PendingTotals:
             self.by_site[site_code][(campaign_id, kategori, state)] -= n
         del self._log[mark:]
 
+    def rows(self) -> Iterator[tuple[str, str, str, str, int]]:
+        """The net changes: (site, campaign, kategori, state, change), none of them 0."""
+        for site, per_site in self.by_site.items():
+            for (campaign, kategori, state), n in per_site.items():
+                if n:
+                    yield site, campaign, kategori, state, n
+
     def take(self) -> list[tuple[str, str, str, str, int]]:
         """The net changes, in key order, and forget them."""
-        rows = sorted((site, *key, n) for site, per_site in self.by_site.items()
-                      for key, n in per_site.items() if n)
+        rows = sorted(self.rows())
         self.clear()
         return rows
 
@@ -191,10 +209,7 @@ class SqlStore:
 
     def insert_attempt(self, a: Attempt, leased_ms: int) -> None:
         self._x(f"INSERT INTO attempts ({ATTEMPT_COLUMNS}, leased_ms) "
-                "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-                (a.lease_id, a.record_id, a.campaign_id, a.site_code, a.agent_id, a.epoch,
-                 a.expires_ms, str(a.state), a.reason, a.attempt_id, a.printer_id,
-                 a.blank_serial, a.kategori, a.updated_ms, leased_ms))
+                "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)", attempt_row(a, leased_ms))
         self._leased([a])
 
     def update_attempt(self, lease_id: str, state: AttemptState, now_ms: int, *,
@@ -223,6 +238,11 @@ class SqlStore:
                 add(site_code, campaign_id, kategori, new, 1)
         if not self._depth:  # written outside a transaction: the totals at once, too
             self._write_totals()
+
+    def _reported(self, attempts: list[tuple], was: list[Attempt]) -> None:
+        """write_reports' attempt rows (lease_id, new state, ...) written over `was`."""
+        self._moved((a.site_code, a.campaign_id, a.kategori, str(a.state), row[1])
+                    for a, row in zip(was, attempts, strict=True))
 
     def _leased(self, attempts: Iterable[Attempt]) -> None:
         """Attempts inserted (called after the insert succeeded, like `_moved`)."""
@@ -253,28 +273,19 @@ class SqlStore:
             if value is not None:
                 sql += f" AND {column}=%s"
                 args.append(value)
-        total = self._q(sql, args)[0][0]
-        for site, per_site in self._totals.by_site.items():
-            if site_code is not None and site != site_code:
-                continue
-            for (campaign, kat, state), n in per_site.items():
-                if state in wanted and campaign_id in (None, campaign) and \
-                        kategori in (None, kat):
-                    total += n
-        return total
+        return self._q(sql, args)[0][0] + sum(
+            n for site, campaign, kat, state, n in self._totals.rows()
+            if state in wanted and site_code in (None, site) and campaign_id in (None, campaign)
+            and kategori in (None, kat))
 
     def attempt_totals_drift(self) -> list[tuple[str, str, str, str, int, int]]:
         """(site, campaign, kategori, state, kept total, attempts counted) where they differ:
         must be empty (`cetak campaign verify`)."""
-        counted = {tuple(r[:4]): r[4] for r in self._q(
-            "SELECT site_code, campaign_id, kategori, state, COUNT(*) FROM attempts "
-            "GROUP BY site_code, campaign_id, kategori, state")}
+        counted = {tuple(r[:4]): r[4] for r in self._q(COUNT_ATTEMPTS_BY_KEY)}
         kept = {tuple(r[:4]): r[4] for r in self._q(
             "SELECT site_code, campaign_id, kategori, state, n FROM attempt_totals")}
-        for site, per_site in self._totals.by_site.items():
-            for (campaign, kat, state), n in per_site.items():
-                key = (site, campaign, kat, state)
-                kept[key] = kept.get(key, 0) + n
+        for *key, n in self._totals.rows():
+            kept[tuple(key)] = kept.get(tuple(key), 0) + n
         return sorted((*key, kept.get(key, 0), counted.get(key, 0))
                       for key in set(counted) | set(kept)
                       if kept.get(key, 0) != counted.get(key, 0))
@@ -284,8 +295,7 @@ class SqlStore:
         `attempt_totals_drift` found a difference)."""
         self._totals.clear()
         self._x("DELETE FROM attempt_totals")
-        self._x("INSERT INTO attempt_totals SELECT site_code, campaign_id, kategori, state, "
-                "COUNT(*) FROM attempts GROUP BY site_code, campaign_id, kategori, state")
+        self._x("INSERT INTO attempt_totals " + COUNT_ATTEMPTS_BY_KEY)
 
     def count_active(self, agent_id: str) -> int:
         """Leases an agent holds (leased or printing): a count, not rows."""

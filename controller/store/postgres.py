@@ -43,7 +43,13 @@ from ..model import (
     RecordView,
 )
 from .common import ATTEMPT_COLUMNS as _ATTEMPT_COLUMNS
-from .common import PendingTotals, SqlStore, drop_commit_hooks, run_commit_hooks
+from .common import (
+    PendingTotals,
+    SqlStore,
+    attempt_row,
+    drop_commit_hooks,
+    run_commit_hooks,
+)
 from .errors import StoreConflict, StoreError
 
 log = logging.getLogger(__name__)
@@ -426,8 +432,7 @@ class PostgresStore(SqlStore):
                     cur.execute(_INSERT_EVENTS, _columns(events))
         except psycopg.errors.IntegrityError as exc:
             raise StoreError(str(exc.diag.message_primary or exc)) from exc
-        self._moved((a.site_code, a.campaign_id, a.kategori, str(a.state), row[1])
-                    for a, row in zip(was, attempts, strict=True))
+        self._reported(attempts, was)
 
     def lease_records(self, attempts: list[Attempt], leased_ms: int) -> None:
         """Lease records: each record leased under its attempt's epoch, each attempt inserted
@@ -437,10 +442,8 @@ class PostgresStore(SqlStore):
         try:
             with self._conn.pipeline(), self._conn.cursor() as cur:
                 cur.execute(_LEASE_RECORDS, _columns([(a.record_id, a.epoch) for a in attempts]))
-                cur.execute(_INSERT_ATTEMPTS, _columns(
-                    [(a.lease_id, a.record_id, a.campaign_id, a.site_code, a.agent_id, a.epoch,
-                      a.expires_ms, str(a.state), a.reason, a.attempt_id, a.printer_id,
-                      a.blank_serial, a.kategori, a.updated_ms, leased_ms) for a in attempts]))
+                cur.execute(_INSERT_ATTEMPTS,
+                            _columns([attempt_row(a, leased_ms) for a in attempts]))
         except psycopg.errors.IntegrityError as exc:
             raise StoreError(str(exc.diag.message_primary or exc)) from exc
         self._leased(attempts)

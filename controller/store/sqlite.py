@@ -24,49 +24,56 @@ from ..model import (
     RecordView,
 )
 from .common import ATTEMPT_COLUMNS as _ATTEMPT_COLUMNS
-from .common import PendingTotals, SqlStore, drop_commit_hooks, qmark, run_commit_hooks
+from .common import (
+    PendingTotals,
+    SqlStore,
+    attempt_row,
+    drop_commit_hooks,
+    qmark,
+    run_commit_hooks,
+)
 from .errors import StoreError
 from .migrations import apply_migrations
 
 _ATTEMPT_COLUMNS_A = ", ".join(f"a.{c.strip()}" for c in _ATTEMPT_COLUMNS.split(","))
 
 
-# The hot path's writes: one statement of many rows per table (UPDATE ... FROM VALUES, needs
-# SQLite 3.33), not a step per row: 11% less store time per job, and the store thread lets
-# go of the interpreter lock once per statement instead of once per row. A VALUES row is
-# (key, new values...); None in an attempt column keeps what the row has.
-_HOT_SQL = {
+# Statements of many rows (multi-row VALUES), not a step per row: (SQL, one row's VALUES).
+# The hot path's writes (UPDATE ... FROM VALUES, needs SQLite 3.33): 11% less store time per
+# job, and the store thread lets go of the interpreter lock once per statement instead of once
+# per row; an update's row is (key, new values...), None in an attempt column keeps what the
+# row has. An import's records: half the time of executemany for a million records.
+_MULTI_ROW = {
     "attempts": ("UPDATE attempts SET state=v.column2, updated_ms=v.column3, "
                  "reason=COALESCE(v.column4, reason), attempt_id=COALESCE(v.column5, attempt_id), "
                  "printer_id=COALESCE(v.column6, printer_id), "
                  "blank_serial=COALESCE(v.column7, blank_serial) FROM (VALUES {}) AS v "
-                 "WHERE attempts.lease_id = v.column1", 7),
+                 "WHERE attempts.lease_id = v.column1", "(?,?,?,?,?,?,?)"),
     "records": ("UPDATE records SET state=v.column2, hold_reason=v.column3, "
                 "printed_ms=COALESCE(v.column4, printed_ms) FROM (VALUES {}) AS v "
-                "WHERE records.record_id = v.column1", 4),
+                "WHERE records.record_id = v.column1", "(?,?,?,?)"),
     "leased": ("UPDATE records SET state='leased', hold_reason='', epoch=v.column2 "
-               "FROM (VALUES {}) AS v WHERE records.record_id = v.column1", 2),
-    "events": ("INSERT INTO applied_events VALUES {}", 5),
-    "new_attempts": (f"INSERT INTO attempts ({_ATTEMPT_COLUMNS}, leased_ms) VALUES {{}}", 15),
+               "FROM (VALUES {}) AS v WHERE records.record_id = v.column1", "(?,?)"),
+    "events": ("INSERT INTO applied_events VALUES {}", "(?,?,?,?,?)"),
+    "new_attempts": (f"INSERT INTO attempts ({_ATTEMPT_COLUMNS}, leased_ms) VALUES {{}}",
+                     "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
+    "queued": ("INSERT INTO records (record_id, campaign_id, nik, site_code, kategori, alasan, "
+               "priority, prr_seq, state, hold_reason, payload, imported_ms, person_key) "
+               "VALUES {}", "(?,?,?,?,?,?,0,?,'queued','',?,?,?)"),
 }
 MIN_SQLITE = (3, 33, 0)
 
 
 @functools.lru_cache(maxsize=1024)
-def _hot_sql(kind: str, rows: int) -> str:
-    sql, width = _HOT_SQL[kind]
-    return sql.format(",".join(["(" + ",".join("?" * width) + ")"] * rows))
+def _multi_row_sql(kind: str, rows: int) -> str:
+    sql, values = _MULTI_ROW[kind]
+    return sql.format(",".join([values] * rows))
 
 
 # Page cache of an import (KiB): the knee of bench/import.py at a million records (32 MB
 # still spilled, 128 MB bought nothing more); the process stays well under the 500 MB target.
 BULK_CACHE_KIB = 64 * 1024
 WAL_SIZE_LIMIT = 64 * 1024 * 1024
-
-
-# Rows per INSERT of queue_records: 10 parameters each, within SQLite's default limit of 32766
-# (older builds allow 999: queue_records asks the connection).
-_QUEUE_ROWS = 3000
 
 
 class _Checkpointer:
@@ -98,13 +105,6 @@ class _Checkpointer:
         self._stop.set()
         self._thread.join()
         self._conn.close()
-
-
-@functools.lru_cache(maxsize=8)
-def _queue_sql(rows: int) -> str:
-    return ("INSERT INTO records (record_id, campaign_id, nik, site_code, kategori, alasan, "
-            "priority, prr_seq, state, hold_reason, payload, imported_ms, person_key) VALUES "
-            + ",".join(["(?,?,?,?,?,?,0,?,'queued','',?,?,?)"] * rows))
 
 
 def _chunks(items: list[str], size: int = 400) -> list[list[str]]:
@@ -280,23 +280,13 @@ class SqliteStore(SqlStore):
                       now_ms: int) -> int:
         """Queue new records of one campaign, in import order: rows of (record_id, nik,
         site_code, kategori, alasan, payload, person_key). The same rows as insert_records with
-        default priority, state and hold reason.
-
-        A few statements of many rows each (multi-row VALUES): half the time of executemany's
-        one step per row for a million-record import."""
+        default priority, state and hold reason, in a few statements of many rows each."""
         if not rows:
             return 0
         (start,) = self._q("SELECT COALESCE(MAX(prr_seq), 0) FROM records")[0]
-        per = min(_QUEUE_ROWS, self._conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // 10)
-        try:
-            for first in range(0, len(rows), per):
-                chunk = rows[first:first + per]
-                seq = start + first
-                self._conn.execute(_queue_sql(len(chunk)), list(itertools.chain.from_iterable(
-                    (r[0], campaign_id, r[1], r[2], r[3], r[4], seq + i, r[5], now_ms, r[6])
-                    for i, r in enumerate(chunk, 1))))
-        except sqlite3.IntegrityError as exc:
-            raise StoreError(str(exc)) from exc
+        self._write_rows("queued", [
+            (r[0], campaign_id, r[1], r[2], r[3], r[4], start + i, r[5], now_ms, r[6])
+            for i, r in enumerate(rows, 1)])
         return len(rows)
 
     def niks_in_campaign(self, campaign_id: str, niks: list[str]) -> set[str]:
@@ -407,16 +397,12 @@ class SqliteStore(SqlStore):
         self._write_rows("attempts", attempts)
         self._write_rows("records", records)
         self._write_rows("events", events)
-        self._moved((a.site_code, a.campaign_id, a.kategori, str(a.state), row[1])
-                    for a, row in zip(was, attempts, strict=True))
+        self._reported(attempts, was)
 
     def lease_records(self, attempts: list[Attempt], leased_ms: int) -> None:
         """Lease records: each record leased under its attempt's epoch, each attempt inserted."""
         self._write_rows("leased", [(a.record_id, a.epoch) for a in attempts])
-        self._write_rows("new_attempts", [
-            (a.lease_id, a.record_id, a.campaign_id, a.site_code, a.agent_id, a.epoch,
-             a.expires_ms, str(a.state), a.reason, a.attempt_id, a.printer_id, a.blank_serial,
-             a.kategori, a.updated_ms, leased_ms) for a in attempts])
+        self._write_rows("new_attempts", [attempt_row(a, leased_ms) for a in attempts])
         self._leased(attempts)
 
     def record_events(self, rows: list[tuple[str, str, str, str, int]]) -> None:
@@ -424,15 +410,16 @@ class SqliteStore(SqlStore):
         self._write_rows("events", rows)
 
     def _write_rows(self, kind: str, rows: list[tuple]) -> None:
-        """`rows` in one statement of _HOT_SQL (a few for very many: host parameters are
-        limited); rows of one call are distinct keys."""
+        """`rows` in one statement of _MULTI_ROW (a few for very many: host parameters are
+        limited, 999 in older builds); rows of one call are distinct keys."""
         if not rows:
             return
-        per = self._conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // _HOT_SQL[kind][1]
+        per = (self._conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+               // _MULTI_ROW[kind][1].count("?"))
         try:
             for first in range(0, len(rows), per):
                 chunk = rows[first:first + per]
-                self._conn.execute(_hot_sql(kind, len(chunk)),
+                self._conn.execute(_multi_row_sql(kind, len(chunk)),
                                    list(itertools.chain.from_iterable(chunk)))
         except sqlite3.IntegrityError as exc:
             raise StoreError(str(exc)) from exc
