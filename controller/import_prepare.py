@@ -27,8 +27,13 @@ import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .media import sha256_hex
+
+if TYPE_CHECKING:
+    from cetak.prr.cardrecord import CardRecordEncoder
+    from cetak.prr.validate import NativeRows, ValidationRun
 
 # Files from this size on are prepared in a worker process; below it the process start
 # (~0.2 s) costs more than the overlap saves.
@@ -65,8 +70,13 @@ class WorkerFailed(Exception):
     """The worker process stopped without finishing (a crash, a kill, out of memory)."""
 
 
-def prepared(path: Path, id_prefix: str, batch_size: int) -> Iterator[Prepared | End]:
+def prepared(path: Path, id_prefix: str, batch_size: int, *, native: bool = True
+             ) -> Iterator[Prepared | End]:
     """Validate `path` and build the store rows of its valid records, batch by batch.
+
+    With `native` (the default) the C core checks and encodes plainly valid rows (nearly all
+    of a real export) and the rules and CardRecordEncoder take the rest; the rows are the same
+    either way (tests/controller compare them).
 
     Record ids are `id_prefix` and a counter: in import order, they append to the primary key
     index instead of landing at random pages (uuid4 ids made the insert the slowest step).
@@ -82,7 +92,7 @@ def prepared(path: Path, id_prefix: str, batch_size: int) -> Iterator[Prepared |
     known = images.known
     sequence = itertools.count()
     try:
-        run = open_prr(path, regions=regions, batch_size=batch_size)
+        run = open_prr(path, regions=regions, batch_size=batch_size, native=native)
     except InputUnusable as exc:
         raise Unusable(str(exc)) from None
     with run:
@@ -109,12 +119,58 @@ def prepared(path: Path, id_prefix: str, batch_size: int) -> Iterator[Prepared |
                     rows.append((record_id, rec.nik, rec.kelurahan_kode, rec.kategori,
                                  rec.alasan, payload, person_key))
                     lines.append(rec.line)
+                if batch.native:
+                    sequence = itertools.count(_add_native(
+                        batch.native, run, out, encoder, images, id_prefix, next(sequence)))
                 out.media = images.take_new()
                 yield out
         except InputUnusable as exc:
             raise Unusable(str(exc)) from None
         holds = [hold.niks for hold in run.holds]
     yield End(holds)
+
+
+def _add_native(native: NativeRows, run: ValidationRun, out: Prepared,
+                encoder: CardRecordEncoder, images: _Images, id_prefix: str,
+                first_seq: int) -> int:
+    """The rows of the records the native fast path vouched for, merged into `out` in line
+    order; returns the next free record number. Row j of the C batch is numbered
+    first_seq + j: unique, and in import order batch by batch (what the primary key needs)."""
+    from cetak.prr.errors import PrrError
+
+    checked = native.checked
+    data, spans = run.fast_path.encode(checked, id_prefix, first_seq)
+    known = images.known
+    tails: dict[tuple[str, str], bytes] = {}
+    rows, lines = out.rows, out.lines
+    merge = bool(rows)
+    for j, line, values, keys, person_key in zip(
+            native.rows, native.lines, native.values, native.images, native.person_keys,
+            strict=True):
+        tail = tails.get(keys)
+        if tail is None:
+            foto, ttd = known.get(keys[0]), known.get(keys[1])
+            if foto is None or ttd is None:
+                # Found valid by the rules on an earlier line whose record was not imported
+                # (a duplicate NIK): not read yet.
+                rec = run.record(line, values)
+                try:
+                    foto = images.sha(rec, rec.foto, "foto")
+                    ttd = images.sha(rec, rec.tanda_tangan, "tanda_tangan")
+                except PrrError as exc:
+                    out.invalid += 1
+                    out.errors.append((line, "foto", str(exc)))
+                    continue
+            tail = tails[keys] = encoder.image_fields(foto, ttd)
+        start = spans[2 * j]
+        rows.append((f"{id_prefix}{first_seq + j:07x}", values[0], values[9], values[14],
+                     values[15], data[start:start + spans[2 * j + 1]] + tail, person_key))
+        lines.append(line)
+    if merge and native.rows:
+        order = sorted(range(len(rows)), key=lines.__getitem__)
+        out.rows[:] = [rows[i] for i in order]
+        out.lines[:] = [lines[i] for i in order]
+    return first_seq + len(checked.kel)
 
 
 class _Images:

@@ -128,3 +128,34 @@ typedef struct {
 
 int cetak_tlv_encode(const cetak_tlv_in *nodes, size_t n, const uint8_t *values, size_t values_len,
                      uint8_t *out, size_t cap, size_t *out_len, cetak_error *err);
+
+#define CETAK_PRR_FIELDS 19
+#define CETAK_PRR_BARU 1
+#define CETAK_PRR_PENGGANTIAN 2
+
+typedef struct {
+    const uint32_t *kec;
+    size_t n_kec;
+    const uint64_t *kel;
+    size_t n_kel;
+    int64_t today;
+    int64_t earliest_year;
+    int32_t nama_max, tempat_max, alamat_max, kerja_max;
+} cetak_prr_rules;
+
+int cetak_prr_check(const uint8_t *buf, size_t len, size_t n_rows, const cetak_prr_rules *rules,
+                    int32_t *kel, int64_t *nik, int64_t *person_key, cetak_error *err);
+
+typedef struct {
+    const uint8_t *pieces;
+    size_t pieces_len;
+    const uint32_t *site_span;
+    size_t n_kel;
+    const char *id_prefix;
+    size_t id_prefix_len;
+    uint64_t first_seq;
+} cetak_prr_encoding;
+
+int cetak_prr_encode(const uint8_t *buf, size_t len, const int32_t *kel, size_t n_rows,
+                     const cetak_prr_encoding *enc, uint8_t *out, size_t cap, uint32_t *spans,
+                     size_t *out_len, cetak_error *err);

@@ -195,15 +195,29 @@ class CardRecordEncoder:
         return piece
 
     def _site(self, rec: PrrRecord) -> tuple[bytes, bytes]:
-        place = _place(self._regions, rec.kelurahan_kode)
-        if place is None:
+        site = site_fields(self._regions, rec.kelurahan_kode)
+        if site is None:
             raise RegionDataError(f"line {rec.line}: kelurahan_kode not in the region table")
-        # Fields 11-15 come before agama (16), issue_city (24) after alasan (21).
-        site = self._sites[rec.kelurahan_kode] = (
-            _text(11, rec.kelurahan_kode) + _text(12, place["kelurahan"])
-            + _text(13, place["kecamatan"]) + _text(14, place["kabupaten_kota"])
-            + _text(15, place["provinsi"]), _text(24, place["issue_city"]))
+        self._sites[rec.kelurahan_kode] = site
         return site
+
+    def image_fields(self, foto_sha256: str, tanda_tangan_sha256: str) -> bytes:
+        """Fields 26 and 27 (the images' hashes), the last ones of a payload."""
+        foto, ttd = self._by_field[-2:]
+        return (foto.get(foto_sha256) or self._piece(26, foto_sha256)) + (
+            (ttd.get(tanda_tangan_sha256) or self._piece(27, tanda_tangan_sha256))
+            if tanda_tangan_sha256 else b"")
+
+
+def site_fields(regions: RegionTable, code: str) -> tuple[bytes, bytes] | None:
+    """A kelurahan's CardRecord fields as serialised: 11-15 (code and names, before agama),
+    and 24 (issue_city, after alasan); None when the code is not in `regions`."""
+    place = _place(regions, code)
+    if place is None:
+        return None
+    return (_text(11, code) + _text(12, place["kelurahan"]) + _text(13, place["kecamatan"])
+            + _text(14, place["kabupaten_kota"]) + _text(15, place["provinsi"]),
+            _text(24, place["issue_city"]))
 
 
 _PIECES_MAX = 50_000

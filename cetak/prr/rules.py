@@ -119,6 +119,12 @@ class RecordRules:
                                  foto_key, ttd_key, self._media), []
         return self._check_full(line, v)
 
+    @property
+    def known_images(self) -> tuple[dict[str, str], dict[str, str]]:
+        """Image paths as written that were already found valid in this input -> their keys
+        (foto, tanda_tangan): a row whose other values are plainly valid needs no more."""
+        return self._fast_foto, self._fast_ttd
+
     def _check_full(self, line: int, v: tuple[str, ...]
                     ) -> tuple[PrrRecord | None, list[FieldError]]:
         v = tuple([s.strip(" ") for s in v])

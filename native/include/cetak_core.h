@@ -1,5 +1,6 @@
 /*
- * cetak native card core: panels, Evolis and Magicard command streams, stream decoder, BER-TLV.
+ * cetak native card core: panels, Evolis and Magicard command streams, stream decoder, BER-TLV,
+ * and the PRR import's fast path (check and encode plainly valid rows).
  *
  * Rules kept by every function here (DESIGN.md section 7):
  *  - every buffer comes with its length; nothing is read or written outside it;
@@ -172,5 +173,45 @@ typedef struct {
 /* nodes in pre-order; out == NULL: only compute *out_len. */
 int cetak_tlv_encode(const cetak_tlv_in *nodes, size_t n, const uint8_t *values, size_t values_len,
                      uint8_t *out, size_t cap, size_t *out_len, cetak_error *err);
+
+/* ---- PRR import fast path (prr.c) --------------------------------------------------------- */
+/* A batch is the rows' values in cetak.prr.schema.FIELDS order, fields separated by 0x1F and
+ * every row ended by 0x1E. Rows the fast path cannot vouch for get kel = -1: the Python rules
+ * decide those. */
+#define CETAK_PRR_FIELDS 19
+#define CETAK_PRR_BARU 1        /* cetak.api.v1.Kategori */
+#define CETAK_PRR_PENGGANTIAN 2
+
+typedef struct {
+    const uint32_t *kec;    /* sorted NIK prefixes PPRRSS of existing kecamatan */
+    size_t n_kec;
+    const uint64_t *kel;    /* sorted kelurahan codes PP.RR.SS.NNNN as the numbers PPRRSSNNNN */
+    size_t n_kel;
+    int64_t today;          /* YYYYMMDD: later birth dates are refused */
+    int64_t earliest_year;  /* earlier birth years are refused */
+    int32_t nama_max, tempat_max, alamat_max, kerja_max; /* lengths in characters */
+} cetak_prr_rules;
+
+/* Check n_rows rows: per row its kelurahan index (or -1), NIK as a number and person key.
+ * CETAK_E_LENGTH when the batch holds another number of rows (a separator inside a value). */
+int cetak_prr_check(const uint8_t *buf, size_t len, size_t n_rows, const cetak_prr_rules *rules,
+                    int32_t *kel, int64_t *nik, int64_t *person_key, cetak_error *err);
+
+typedef struct {
+    const uint8_t *pieces;  /* encoded site fields */
+    size_t pieces_len;
+    const uint32_t *site_span; /* per kelurahan index: offset and length of fields 11-15, then
+                                  of field 24, in pieces (length 0: not given) */
+    size_t n_kel;
+    const char *id_prefix;  /* record id of row r: id_prefix + hex(first_seq + r), 7+ digits */
+    size_t id_prefix_len;
+    uint64_t first_seq;
+} cetak_prr_encoding;
+
+/* The CardRecord bytes (without fields 26 and 27, which come last) of every row with kel >= 0:
+ * row r's at out[spans[2r] : spans[2r] + spans[2r + 1]]; 0, 0 for rows left to Python. */
+int cetak_prr_encode(const uint8_t *buf, size_t len, const int32_t *kel, size_t n_rows,
+                     const cetak_prr_encoding *enc, uint8_t *out, size_t cap, uint32_t *spans,
+                     size_t *out_len, cetak_error *err);
 
 #endif
