@@ -1,7 +1,8 @@
-"""Native card core: panels, Evolis and Magicard command streams, stream decoder, BER-TLV.
+"""Native card core: panels, Evolis and Magicard command streams, stream decoder, BER-TLV, and
+the PRR import's fast path (prr.py, imported by its users: it is not part of the card API).
 
 The work is done in C (`_core`, built by cffi in API mode at `pip install`); `core` is the one
-typed doorway to it; `reference` is the pure NumPy oracle the tests compare it with.
+typed doorway to its card functions; `reference` is the pure NumPy oracle the tests compare it with.
 """
 
 from . import tlv

@@ -1,4 +1,5 @@
-"""The one doorway to the C core: every ffi.new, buffer hand-over and return-code check is here.
+"""The doorway to the C core's card functions: every ffi.new, buffer hand-over and return-code
+check of them is here (the PRR import's fast path has its own, prr.py).
 
 C return codes become the exceptions of errors.py with the C message and byte offset. cffi
 releases the GIL around every lib call (API mode), so encodes on several threads run in parallel.
