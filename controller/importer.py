@@ -72,6 +72,8 @@ def import_file(ledger: Ledger, campaign_id: str, path: Path, skip_invalid: bool
               else contextlib.closing(prepared(path, id_prefix, BATCH)))
     holds: list[tuple[str, ...]] = []
     with source as batches, store.bulk_load(), store.transaction():
+        if store.get_campaign(campaign_id) is None:  # again, inside: the rows reference it
+            raise LedgerError(f"no campaign {campaign_id!r}")
         try:
             for item in batches:
                 if isinstance(item, End):

@@ -18,7 +18,7 @@ from typing import Any
 from ._core import ffi, lib
 from .errors import NativeError
 
-_KELURAHAN = re.compile(r"([0-9]{2})\.([0-9]{2})\.([0-9]{2})\.([0-9]{4})")
+_KELURAHAN = re.compile(r"[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}").fullmatch
 _alloc = ffi.new_allocator(should_clear_after_alloc=False)
 _ROW_END, _FIELD_END = "\x1e", "\x1f"
 
@@ -61,10 +61,10 @@ class FastPath:
     def __init__(self, kecamatan_prefixes: Iterable[str], kelurahan_codes: Iterable[str],
                  limits: Limits, site_fields: Callable[[str], tuple[bytes, bytes]]) -> None:
         kec = sorted(int(p) for p in kecamatan_prefixes if len(p) == 6 and p.isdigit())
-        kel = sorted((int("".join(m.groups())), code) for code in kelurahan_codes
-                     if (m := _KELURAHAN.fullmatch(code)))
-        self.kelurahan_codes = [code for _, code in kel]
-        self._keep = (ffi.new("uint32_t[]", kec), ffi.new("uint64_t[]", [n for n, _ in kel]))
+        # Fixed width: sorted as text is sorted as numbers.
+        self.kelurahan_codes = sorted(filter(_KELURAHAN, kelurahan_codes))
+        kel = [int(code.replace(".", "")) for code in self.kelurahan_codes]
+        self._keep = (ffi.new("uint32_t[]", kec), ffi.new("uint64_t[]", kel))
         self._rules = ffi.new("cetak_prr_rules *", {
             "kec": self._keep[0], "n_kec": len(kec), "kel": self._keep[1], "n_kel": len(kel),
             "today": int(limits.today.strftime("%Y%m%d")),

@@ -160,3 +160,24 @@ def test_a_worker_that_dies_changes_nothing(ledger, store, tmp_path, monkeypatch
     with pytest.raises(import_prepare.WorkerFailed, match="exit code 3"):
         importer.import_file(ledger, "c1", path, True, 1, worker=True)
     assert store.record_counts("c1") == [] and not store.in_transaction
+
+
+def test_foreign_keys_are_checked_again_after_an_import(ledger, store, tmp_path):
+    # The store turns the per-row foreign-key probe off while an import writes (bulk_load):
+    # whatever the import's end, the connection checks them again after.
+    import sqlite3
+
+    import pytest
+
+    path = write_prr(tmp_path / "prr", 10, seed=9)
+    assert import_or_report(ledger, "c1", path, False, 1).imported == 10
+    rows = _rows(path)
+    rows[2][rows[0].index("nik")] = "12345"
+    _write(path, rows)
+    assert import_or_report(ledger, "c1", path, False, 1).imported == 0  # refused
+    assert store.connection.execute("PRAGMA foreign_keys").fetchone() == (1,)
+    with pytest.raises(sqlite3.IntegrityError), store.transaction():  # and they hold
+        store.connection.execute("INSERT INTO records (record_id, campaign_id, nik, site_code, "
+                                 "kategori, prr_seq, state, payload, imported_ms) VALUES "
+                                 "('x', 'no-such-campaign', '1', 's', 'BARU', 1, 'queued', "
+                                 "x'', 1)")
