@@ -1,7 +1,8 @@
 /* libFuzzer entry point for the card core's decoders: stream decoder (both dialects, both
- * passes), the two framers fed byte-stream style, and the BER-TLV decoder with a re-encode
- * round trip.  Build with clang -fsanitize=fuzzer,address,undefined (see README.md), or with
- * driver_main.c for the gcc mutation loop the tests run under AddressSanitizer. */
+ * passes), the two framers fed byte-stream style, the BER-TLV decoder with a re-encode
+ * round trip, and the PRR fast path (check and encode). Build with clang
+ * -fsanitize=fuzzer,address,undefined (see README.md), or with driver_main.c for the gcc
+ * mutation loop the tests run under AddressSanitizer. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,10 +84,75 @@ static void fuzz_tlv(const uint8_t *data, size_t size) {
     free(kids);
 }
 
+/* The PRR fast path: the input as a batch as it comes, then as one field of a plainly valid
+ * row (so the checks past the first fields run too). Whatever it takes must encode, inside the
+ * output bound the Python side allocates, with every span inside what was written. */
+static void prr_batch(const uint8_t *data, size_t size) {
+    static const uint32_t kec[] = {327601, 327602};
+    static const uint64_t kel[] = {3276011006ULL, 3276011007ULL};
+    static const uint32_t site[] = {0, 4, 4, 2, 0, 4, 4, 2};
+    static const uint8_t pieces[] = {0x5A, 0x02, 'a', 'b', 0xC2, 0x01};
+    const cetak_prr_rules rules = {kec, 2, kel, 2, 20250601, 1900, 60, 40, 100, 40};
+    const cetak_prr_encoding enc = {pieces, sizeof pieces, site, 2, "rfuzz", 5, 1};
+    size_t n = 0, i, out_len = 0;
+    int32_t *kel_out;
+    int64_t *nik, *key;
+    uint32_t *spans;
+    uint8_t *out;
+    cetak_error err;
+    for (i = 0; i < size; i++) n += data[i] == 0x1E;
+    kel_out = malloc((n ? n : 1) * sizeof *kel_out);
+    nik = malloc((n ? n : 1) * sizeof *nik);
+    key = malloc((n ? n : 1) * sizeof *key);
+    spans = malloc((n ? n : 1) * 2 * sizeof *spans);
+    out = malloc(n * 1024 + 1);
+    if (kel_out && nik && key && spans && out &&
+        cetak_prr_check(data, size, n, &rules, kel_out, nik, key, &err) == CETAK_OK) {
+        if (cetak_prr_encode(data, size, kel_out, n, &enc, out, n * 1024, spans, &out_len,
+                             &err) != CETAK_OK)
+            abort();
+        for (i = 0; i < n; i++)
+            if (spans[2 * i] + (size_t)spans[2 * i + 1] > out_len || (kel_out[i] >= 0) != (spans[2 * i + 1] > 0))
+                abort();
+    }
+    free(kel_out);
+    free(nik);
+    free(key);
+    free(spans);
+    free(out);
+}
+
+static void fuzz_prr(const uint8_t *data, size_t size) {
+    static const char *const good[CETAK_PRR_FIELDS] = {
+        "3276011708990001", "Budi Santoso", "Depok", "1999-08-17", "LAKI-LAKI", "O",
+        "Jl. Margonda Raya No. 100", "7", "007", "32.76.01.1007", "ISLAM", "BELUM KAWIN",
+        "KARYAWAN SWASTA", "WNI", "BARU", "", "PRR", "foto/p000.jpg", "ttd/s000.png"};
+    uint8_t *row;
+    size_t len = 0, k, field;
+    prr_batch(data, size);
+    if (size == 0) return;
+    field = data[0] % CETAK_PRR_FIELDS;
+    row = malloc(size + 512);
+    if (!row) return;
+    for (k = 0; k < CETAK_PRR_FIELDS; k++) {
+        if (k == field) {
+            memcpy(row + len, data + 1, size - 1);
+            len += size - 1;
+        } else {
+            memcpy(row + len, good[k], strlen(good[k]));
+            len += strlen(good[k]);
+        }
+        row[len++] = k + 1 < CETAK_PRR_FIELDS ? 0x1F : 0x1E;
+    }
+    prr_batch(row, len);
+    free(row);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fuzz_decode(data, size);
     fuzz_frame(data, size);
     fuzz_tlv(data, size);
+    fuzz_prr(data, size);
     return 0;
 }

@@ -27,6 +27,10 @@ def seeds() -> dict[str, bytes]:
     out["tlv-dg1"] = tlv.encode([tlv.Tlv(0x61, (tlv.Tlv(0x5F1F, b"I<IDN" + b"<" * 25),))])
     out["tlv-long"] = tlv.encode([tlv.Tlv(0x7F61, (tlv.Tlv(0x02, b"\x01"),
                                                    tlv.Tlv(0x5F2E, b"\x00" * 300)))])
+    row = ("3276011708990001", "Budi Santoso", "Depok", "1999-08-17", "LAKI-LAKI", "O",
+           "Jl. Margonda Raya No. 100", "7", "007", "32.76.01.1007", "ISLAM", "BELUM KAWIN",
+           "KARYAWAN SWASTA", "WNI", "BARU", "", "PRR", "foto/p000.jpg", "ttd/s000.png")
+    out["prr-batch"] = ("\x1f".join(row) + "\x1e").encode() * 2
     return out
 
 

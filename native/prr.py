@@ -71,6 +71,8 @@ class FastPath:
             "earliest_year": limits.earliest_year, "nama_max": limits.nama_max,
             "tempat_max": limits.tempat_max, "alamat_max": limits.alamat_max,
             "kerja_max": limits.kerja_max})
+        self._row_max = 256 + (limits.nama_max + limits.tempat_max + limits.alamat_max
+                               + limits.kerja_max) * 2
         self._site_fields = site_fields
         self._pieces = bytearray()
         self._site_span = ffi.new("uint32_t[]", 4 * max(1, len(kel)))  # zeroed: none built
@@ -105,7 +107,9 @@ class FastPath:
             if k >= 0 and not self._site_span[4 * k + 1]:
                 self._add_site(k)
         prefix = id_prefix.encode()
-        cap = len(checked.data) * 2 + n * (self._longest_site + len(prefix) + 64)
+        # Bounded by the fast path's limits, not by the rows' length (a hostile file's long
+        # rows are never plain): record id, the four limited texts, the fixed ones, the tags.
+        cap = n * (self._row_max + len(prefix) + self._longest_site)
         if self._out is None or len(self._out) < cap:
             self._out = _alloc("uint8_t[]", cap)
         spans = ffi.new("uint32_t[]", 2 * n)

@@ -20,6 +20,13 @@ DRIVER = [str(FUZZ / "fuzz_native.c"), str(FUZZ / "driver_main.c")]
 WARNINGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", f"-I{NATIVE / 'include'}"]
 
 
+_PRR_ROW = ("3276011708990001", "Budi Santoso", "Depok", "1999-08-17", "LAKI-LAKI", "O",
+            "Jl. Margonda Raya No. 100", "7", "007", "32.76.01.1007", "ISLAM", "BELUM KAWIN",
+            "KARYAWAN SWASTA", "WNI", "BARU", "", "PRR", "foto/p000.jpg", "ttd/s000.png")
+PRR_BATCH = ("\x1f".join(_PRR_ROW) + "\x1e" + "\x1f".join(_PRR_ROW[:18]) + "\x1e"
+             + "\x1f".join(_PRR_ROW) + "\x1e").encode()
+
+
 def _cc() -> str:
     cc = shutil.which("gcc") or shutil.which("cc")
     if cc is None:
@@ -48,15 +55,18 @@ def test_core_compiles_without_warnings(tmp_path: Path, opt: str) -> None:
 
 
 def test_asan_ubsan_driver(tmp_path: Path) -> None:
-    """Vendor captures, our own streams (both dialects, SIMD and scalar encoders) and thousands
-    of mutations of them through decoder, framers and TLV, under ASan + UBSan."""
+    """Vendor captures, our own streams (both dialects, SIMD and scalar encoders), PRR rows and
+    thousands of mutations of them through decoder, framers, TLV and the PRR fast path, under
+    ASan + UBSan."""
     exe = _build(tmp_path, "driver-asan", ["-O1", "-g", "-fno-omit-frame-pointer",
                                            "-fsanitize=address,undefined",
                                            "-fno-sanitize-recover=all"])
     env = {**os.environ, "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=1",
            "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1"}
-    result = subprocess.run([str(exe), "-n", "3000", "-s", "7", *_vectors()], capture_output=True,
-                            text=True, timeout=240, env=env)
+    prr = tmp_path / "prr-batch"  # a seed for the PRR fast path: plain rows and a broken one
+    prr.write_bytes(PRR_BATCH)
+    result = subprocess.run([str(exe), "-n", "3000", "-s", "7", *_vectors(), str(prr)],
+                            capture_output=True, text=True, timeout=240, env=env)
     assert result.returncode == 0, result.stderr[-4000:]
     assert result.stdout.startswith("ok:")
 
