@@ -88,7 +88,7 @@ static void fuzz_tlv(const uint8_t *data, size_t size) {
  * row (so the checks past the first fields run too). Whatever it takes must encode, inside the
  * output bound the Python side allocates, with every span inside what was written. */
 static void prr_batch(const uint8_t *data, size_t size) {
-    static const uint32_t kec[] = {327601, 327602};
+    static const uint64_t kec[] = {327601, 327602};
     static const uint64_t kel[] = {3276011006ULL, 3276011007ULL};
     static const uint32_t site[] = {0, 4, 4, 2, 0, 4, 4, 2};
     static const uint8_t pieces[] = {0x5A, 0x02, 'a', 'b', 0xC2, 0x01};

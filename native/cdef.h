@@ -134,7 +134,7 @@ int cetak_tlv_encode(const cetak_tlv_in *nodes, size_t n, const uint8_t *values,
 #define CETAK_PRR_PENGGANTIAN 2
 
 typedef struct {
-    const uint32_t *kec;
+    const uint64_t *kec;
     size_t n_kec;
     const uint64_t *kel;
     size_t n_kel;

@@ -64,7 +64,7 @@ class FastPath:
         # Fixed width: sorted as text is sorted as numbers.
         self.kelurahan_codes = sorted(filter(_KELURAHAN, kelurahan_codes))
         kel = [int(code.replace(".", "")) for code in self.kelurahan_codes]
-        self._keep = (ffi.new("uint32_t[]", kec), ffi.new("uint64_t[]", kel))
+        self._keep = (ffi.new("uint64_t[]", kec), ffi.new("uint64_t[]", kel))
         self._rules = ffi.new("cetak_prr_rules *", {
             "kec": self._keep[0], "n_kec": len(kec), "kel": self._keep[1], "n_kel": len(kel),
             "today": int(limits.today.strftime("%Y%m%d")),

@@ -183,7 +183,7 @@ int cetak_tlv_encode(const cetak_tlv_in *nodes, size_t n, const uint8_t *values,
 #define CETAK_PRR_PENGGANTIAN 2
 
 typedef struct {
-    const uint32_t *kec;    /* sorted NIK prefixes PPRRSS of existing kecamatan */
+    const uint64_t *kec;    /* sorted NIK prefixes PPRRSS of existing kecamatan */
     size_t n_kec;
     const uint64_t *kel;    /* sorted kelurahan codes PP.RR.SS.NNNN as the numbers PPRRSSNNNN */
     size_t n_kel;

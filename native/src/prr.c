@@ -107,17 +107,8 @@ static uint32_t name_crc(const uint32_t *table, span name) {
     return crc ^ 0xFFFFFFFFu;
 }
 
-static int find_u32(const uint32_t *a, size_t n, uint32_t key) {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (a[mid] < key) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo < n && a[lo] == key;
-}
-
-static int32_t find_u64(const uint64_t *a, size_t n, uint64_t key) {
+/* The index of key in the sorted a[0..n), or -1. */
+static int32_t find(const uint64_t *a, size_t n, uint64_t key) {
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -164,7 +155,7 @@ static int32_t check_row(const span *f, const cetak_prr_rules *rules, const uint
     if (nikf.n != 16 || !digits(nikf, 0, 16, &nik)) return -1;
     prefix = nik / 10000000000ULL;
     serial = nik % 10000;
-    if (serial == 0 || !find_u32(rules->kec, rules->n_kec, (uint32_t)prefix)) return -1;
+    if (serial == 0 || find(rules->kec, rules->n_kec, prefix) < 0) return -1;
     /* tanggal_lahir: YYYY-MM-DD, a real day, not in the future, not before earliest_year */
     if (tgl.n != 10 || tgl.p[4] != '-' || tgl.p[7] != '-' || !digits(tgl, 0, 4, &y) ||
         !digits(tgl, 5, 2, &m) || !digits(tgl, 8, 2, &d))
@@ -191,7 +182,7 @@ static int32_t check_row(const span *f, const cetak_prr_rules *rules, const uint
     } else if (!eq(f[F_KATEGORI], "PENGGANTIAN") || !one_of(f[F_ALASAN], ALASAN)) {
         return -1;
     }
-    kel = find_u64(rules->kel, rules->n_kel, kelurahan_number(f[F_KEL]));
+    kel = find(rules->kel, rules->n_kel, kelurahan_number(f[F_KEL]));
     if (kel < 0) return -1;
     *nik_out = (int64_t)nik;
     *key_out = (ordinal((int)y, (int)m, (int)d) << 32) | (int64_t)name_crc(crc_table, f[F_NAMA]);
