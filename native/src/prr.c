@@ -147,7 +147,7 @@ static int split_row(const uint8_t *p, size_t n, span *f) {
 /* The checks of one row: its kelurahan's index (rules->kel), or -1 to leave it to Python. */
 static int32_t check_row(const span *f, const cetak_prr_rules *rules, const uint32_t *crc_table,
                          int64_t *nik_out, int64_t *key_out) {
-    uint64_t nik, y, m, d, rt, prefix, serial;
+    uint64_t nik, y, m, d, rt, prefix, serial, number;
     int female, day_code;
     int32_t kel;
     span nikf = f[F_NIK], tgl = f[F_TANGGAL];
@@ -182,7 +182,8 @@ static int32_t check_row(const span *f, const cetak_prr_rules *rules, const uint
     } else if (!eq(f[F_KATEGORI], "PENGGANTIAN") || !one_of(f[F_ALASAN], ALASAN)) {
         return -1;
     }
-    kel = find(rules->kel, rules->n_kel, kelurahan_number(f[F_KEL]));
+    number = kelurahan_number(f[F_KEL]);
+    kel = number ? find(rules->kel, rules->n_kel, number) : -1;
     if (kel < 0) return -1;
     *nik_out = (int64_t)nik;
     *key_out = (ordinal((int)y, (int)m, (int)d) << 32) | (int64_t)name_crc(crc_table, f[F_NAMA]);
