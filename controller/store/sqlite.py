@@ -247,7 +247,8 @@ class SqliteStore(SqlStore):
     # -- records ---------------------------------------------------------------------------
 
     def insert_records(self, records: Iterable[NewRecord], now_ms: int) -> int:
-        (start,) = self._q("SELECT COALESCE(MAX(prr_seq), 0) FROM records")[0]
+        records = list(records)
+        start = self._take_prr_seq(len(records))
         rows = [(r.record_id, r.campaign_id, r.nik, r.site_code, r.kategori, r.alasan,
                  r.priority, start + i + 1, str(r.state), r.hold_reason, r.payload, now_ms,
                  r.person_key) for i, r in enumerate(records)]
@@ -293,11 +294,18 @@ class SqliteStore(SqlStore):
         default priority, state and hold reason, in a few statements of many rows each."""
         if not rows:
             return 0
-        (start,) = self._q("SELECT COALESCE(MAX(prr_seq), 0) FROM records")[0]
+        start = self._take_prr_seq(len(rows))
         self._write_rows("queued", [
             (r[0], campaign_id, r[1], r[2], r[3], r[4], start + i, r[5], now_ms, r[6])
             for i, r in enumerate(rows, 1)])
         return len(rows)
+
+    def _take_prr_seq(self, n: int) -> int:
+        """Import numbers for n new records: they are start + 1 .. start + n (migration 0008)."""
+        with self._lock:
+            self._conn.execute("UPDATE record_seq SET last = last + ?", (n,))
+            (last,) = self._conn.execute("SELECT last FROM record_seq").fetchone()
+        return last - n
 
     def niks_in_campaign(self, campaign_id: str, niks: list[str]) -> set[str]:
         found: set[str] = set()

@@ -625,6 +625,39 @@ def test_migration_0007_counts_the_attempts_already_there(tmp_path, monkeypatch)
         store.close()
 
 
+def test_migration_0008_numbers_new_records_after_the_old_ones(tmp_path, monkeypatch):
+    """The import-order counter starts after the records already there."""
+    import sqlite3 as sq
+
+    from cetak.controller.store import SqliteStore, migrations
+
+    every = migrations.migration_files()
+    monkeypatch.setattr(migrations, "migration_files", lambda: [m for m in every if m[0] < 8])
+    conn = sq.connect(tmp_path / "old.sqlite", isolation_level=None)
+    migrations.apply_migrations(conn)
+    conn.execute("INSERT INTO campaigns (campaign_id, name, created_ms) VALUES ('c1', 'x', 1)")
+    for seq in (3, 41):
+        conn.execute("INSERT INTO records (record_id, campaign_id, nik, site_code, kategori, "
+                     "prr_seq, state, payload, imported_ms) VALUES (?, 'c1', ?, ?, 'BARU', ?, "
+                     "'queued', x'00', 1)", (f"r{seq}", f"{seq:016d}", SITE, seq))
+    conn.close()
+    monkeypatch.setattr(migrations, "migration_files", lambda: every)
+    store = SqliteStore(tmp_path / "old.sqlite")
+    try:
+        with store.transaction():
+            store.queue_records("c1", [(f"n{i}", f"{100 + i:016d}", SITE, "BARU", "", b"x", 0)
+                                       for i in range(3)], 2)
+            store.insert_records(make_records("c1", 2, start=500), 2)
+        seqs = [r for (r,) in store.connection.execute(
+            "SELECT prr_seq FROM records ORDER BY prr_seq")]
+        assert seqs == [3, 41, 42, 43, 44, 45, 46]
+        names = {n for (n,) in store.connection.execute(
+            "SELECT name FROM sqlite_master WHERE type='index'")}
+        assert "records_seq" not in names
+    finally:
+        store.close()
+
+
 def test_sqlite_too_old_for_the_hot_path_is_refused_by_name(tmp_path, monkeypatch):
     import sqlite3 as sq
 
