@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._core import ffi, lib
+from .core import _raise
 from .errors import NativeError
 
 _KELURAHAN = re.compile(r"[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}").fullmatch
@@ -135,6 +136,4 @@ class FastPath:
 
     def _raise_if(self, rc: int) -> None:
         if rc != lib.CETAK_OK:
-            err = self._err
-            raise FastPathError(ffi.string(err.message).decode("utf-8", "replace"),
-                                int(err.offset))
+            _raise(FastPathError, self._err)

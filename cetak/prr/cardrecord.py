@@ -145,8 +145,8 @@ class CardRecordEncoder:
 
     def encode(self, rec: PrrRecord, record_id: str, foto_sha256: str,
                tanda_tangan_sha256: str) -> bytes:
-        (tempat, tanggal, jk, goldar, rt, rw, agama, kawin, kerja, wn, kategori, foto,
-         ttd) = self._by_field
+        (tempat, tanggal, jk, goldar, rt, rw, agama, kawin, kerja, wn, kategori, _,
+         _) = self._by_field
         site = self._sites.get(rec.kelurahan_kode) or self._site(rec)
         # The four fields that differ per record, inline: a call per field was a fifth of
         # encode's time. Below 128 bytes a length is one varint byte (empty: left out).
@@ -173,9 +173,7 @@ class CardRecordEncoder:
             wn.get(rec.kewarganegaraan) or self._piece(19, rec.kewarganegaraan),
             kategori.get((rec.kategori, rec.alasan)) or self._kategori(rec.kategori, rec.alasan),
             site[1],
-            foto.get(foto_sha256) or self._piece(26, foto_sha256),
-            (ttd.get(tanda_tangan_sha256) or self._piece(27, tanda_tangan_sha256))
-            if tanda_tangan_sha256 else b"",
+            self.image_fields(foto_sha256, tanda_tangan_sha256),
         ))
 
     def _piece(self, field_number: int, value, shown=str) -> bytes:  # noqa: ANN001
