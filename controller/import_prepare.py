@@ -106,11 +106,9 @@ def prepared(path: Path, id_prefix: str, batch_size: int, *, native: bool = True
                     try:
                         # Known paths (nearly all) without a call: see _Images.known.
                         foto = known.get(rec.foto)
-                        if foto is None:
-                            foto = images.sha(rec, rec.foto, "foto")
                         ttd = known.get(rec.tanda_tangan)
-                        if ttd is None:
-                            ttd = images.sha(rec, rec.tanda_tangan, "tanda_tangan")
+                        if foto is None or ttd is None:
+                            foto, ttd = images.shas(rec)
                         payload = encoder.encode(rec, record_id, foto, ttd)
                     except PrrError as exc:
                         out.invalid += 1
@@ -153,10 +151,8 @@ def _add_native(native: NativeRows, run: ValidationRun, out: Prepared,
             if foto is None or ttd is None:
                 # Found valid by the rules on an earlier line whose record was not imported
                 # (a duplicate NIK): not read yet.
-                rec = run.record(line, values)
                 try:
-                    foto = images.sha(rec, rec.foto, "foto")
-                    ttd = images.sha(rec, rec.tanda_tangan, "tanda_tangan")
+                    foto, ttd = images.shas(run.record(line, values))
                 except PrrError as exc:
                     out.invalid += 1
                     out.errors.append((line, "foto", str(exc)))
@@ -196,6 +192,10 @@ class _Images:
             self.known[key] = sha
             self._new.setdefault(sha, data)
         return sha
+
+    def shas(self, rec) -> tuple[str, str]:  # noqa: ANN001 - a PrrRecord
+        """The hashes of a record's foto and tanda_tangan (read now if not seen yet)."""
+        return self.sha(rec, rec.foto, "foto"), self.sha(rec, rec.tanda_tangan, "tanda_tangan")
 
     def take_new(self) -> list[tuple[str, bytes]]:
         new, self._new = list(self._new.items()), {}
