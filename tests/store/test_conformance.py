@@ -595,28 +595,40 @@ def test_audit_log_in_the_store(store):
     assert refused(store, "DELETE FROM audit_log")
 
 
-def test_migration_0007_counts_the_attempts_already_there(tmp_path, monkeypatch):
-    """A store written before the totals existed gets them from its attempts."""
+def _store_written_before(version, tmp_path, monkeypatch, rows):
+    """A SqliteStore over a file first migrated only below `version`, given campaign 'c1' and
+    `rows` (sql, args) there, then opened with every migration."""
     import sqlite3 as sq
 
     from cetak.controller.store import SqliteStore, migrations
 
     every = migrations.migration_files()
-    monkeypatch.setattr(migrations, "migration_files", lambda: [m for m in every if m[0] < 7])
+    monkeypatch.setattr(migrations, "migration_files",
+                        lambda: [m for m in every if m[0] < version])
     conn = sq.connect(tmp_path / "old.sqlite", isolation_level=None)
     migrations.apply_migrations(conn)
     conn.execute("INSERT INTO campaigns (campaign_id, name, created_ms) VALUES ('c1', 'x', 1)")
-    for i, state in enumerate(("printed", "printed", "leased")):
-        conn.execute("INSERT INTO records (record_id, campaign_id, nik, site_code, kategori, "
-                     "prr_seq, state, payload, imported_ms) VALUES (?, 'c1', ?, ?, 'BARU', ?, "
-                     "'leased', x'00', 1)", (f"r{i}", f"{i:016d}", SITE, i))
-        conn.execute("INSERT INTO attempts (lease_id, record_id, campaign_id, site_code, "
-                     "agent_id, epoch, expires_ms, state, kategori, leased_ms, updated_ms) "
-                     "VALUES (?, ?, 'c1', ?, 'a1', 1, 9, ?, 'BARU', 1, 1)",
-                     (f"L{i}", f"r{i}", SITE, state))
+    for sql, args in rows:
+        conn.execute(sql, args)
     conn.close()
     monkeypatch.setattr(migrations, "migration_files", lambda: every)
-    store = SqliteStore(tmp_path / "old.sqlite")
+    return SqliteStore(tmp_path / "old.sqlite")
+
+
+_OLD_RECORD = ("INSERT INTO records (record_id, campaign_id, nik, site_code, kategori, prr_seq, "
+               "state, payload, imported_ms) VALUES (?, 'c1', ?, ?, 'BARU', ?, ?, x'00', 1)")
+
+
+def test_migration_0007_counts_the_attempts_already_there(tmp_path, monkeypatch):
+    """A store written before the totals existed gets them from its attempts."""
+    rows = []
+    for i, state in enumerate(("printed", "printed", "leased")):
+        rows.append((_OLD_RECORD, (f"r{i}", f"{i:016d}", SITE, i, "leased")))
+        rows.append(("INSERT INTO attempts (lease_id, record_id, campaign_id, site_code, "
+                     "agent_id, epoch, expires_ms, state, kategori, leased_ms, updated_ms) "
+                     "VALUES (?, ?, 'c1', ?, 'a1', 1, 9, ?, 'BARU', 1, 1)",
+                     (f"L{i}", f"r{i}", SITE, state)))
+    store = _store_written_before(7, tmp_path, monkeypatch, rows)
     try:
         assert store.site_blanks(SITE).printed == 2
         assert store.count_attempts(site_code=SITE, states=[A.LEASED]) == 1
@@ -627,22 +639,8 @@ def test_migration_0007_counts_the_attempts_already_there(tmp_path, monkeypatch)
 
 def test_migration_0008_numbers_new_records_after_the_old_ones(tmp_path, monkeypatch):
     """The import-order counter starts after the records already there."""
-    import sqlite3 as sq
-
-    from cetak.controller.store import SqliteStore, migrations
-
-    every = migrations.migration_files()
-    monkeypatch.setattr(migrations, "migration_files", lambda: [m for m in every if m[0] < 8])
-    conn = sq.connect(tmp_path / "old.sqlite", isolation_level=None)
-    migrations.apply_migrations(conn)
-    conn.execute("INSERT INTO campaigns (campaign_id, name, created_ms) VALUES ('c1', 'x', 1)")
-    for seq in (3, 41):
-        conn.execute("INSERT INTO records (record_id, campaign_id, nik, site_code, kategori, "
-                     "prr_seq, state, payload, imported_ms) VALUES (?, 'c1', ?, ?, 'BARU', ?, "
-                     "'queued', x'00', 1)", (f"r{seq}", f"{seq:016d}", SITE, seq))
-    conn.close()
-    monkeypatch.setattr(migrations, "migration_files", lambda: every)
-    store = SqliteStore(tmp_path / "old.sqlite")
+    store = _store_written_before(8, tmp_path, monkeypatch, [
+        (_OLD_RECORD, (f"r{seq}", f"{seq:016d}", SITE, seq, "queued")) for seq in (3, 41)])
     try:
         with store.transaction():
             store.queue_records("c1", [(f"n{i}", f"{100 + i:016d}", SITE, "BARU", "", b"x", 0)
