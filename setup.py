@@ -5,12 +5,18 @@ from setuptools import find_packages, setup
 # Each component keeps its own top-level folder (DESIGN.md section 2) and installs as a
 # subpackage of `cetak`, so no generic top-level names (controller, agent, proto) are claimed.
 PACKAGE_ROOTS = {
-    "cetak": "cetak",
+    # The ground floor lives under src/ so that no folder at the repository root is named
+    # `cetak`: `python -m cetak` run from the root would import it instead of the installed
+    # package (the current directory comes first on sys.path).
+    "cetak": "src/cetak",
     "cetak.controller": "controller",
     "cetak.agent": "agent",
     "cetak.native": "native",
     "cetak.printers": "printers",
     "cetak.card": "card",
+    # The top floor: they start and watch every other component.
+    "cetak.demo": "demo",
+    "cetak.drills": "drills",
 }
 
 

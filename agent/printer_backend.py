@@ -1,6 +1,6 @@
 """The production PrinterBackend: card renderer + dialect job builder + printer driver.
 
-Built from one `[[printers]]` entry: a transport (cetak.agent.transports), the dialect (from the
+Built from one `[[printers]]` entry: a transport (cetak.printers.transports), the dialect (from the
 configuration, else from the printer's IEEE 1284 device id), the model (configuration, device
 id, or the dialect's default) and, with `contactless`, a chip encoder plus the document signer.
 Heavy and optional imports (Pillow, the native core, pyusb, pyscard) happen here, lazily, so the
@@ -105,11 +105,11 @@ def _load_signer(config: AgentConfig) -> Any:
 
 
 def _build(index: int, p: PrinterConfig, signer: Any) -> DriverBackend:
-    from cetak.agent.transports import make_transport
     from cetak.printers.dialects import get_dialect
     from cetak.printers.driver import PrinterDriver
     from cetak.printers.errors import PrinterError
     from cetak.printers.models import default_model, get_model
+    from cetak.printers.transports import make_transport
 
     key = f"printers[{index}]"
     try:
@@ -142,7 +142,7 @@ def _build(index: int, p: PrinterConfig, signer: Any) -> DriverBackend:
 
 def _device_id(transport: Any) -> str:
     """The IEEE 1284 id, where the transport can tell it (USB printer class, virtual)."""
-    from cetak.agent.transports.errors import TransportError
+    from cetak.printers.transports.errors import TransportError
 
     try:
         if hasattr(transport, "device_id"):
@@ -170,7 +170,7 @@ def _encoder(p: PrinterConfig, transport: Any, key: str) -> Any:
     if station == "virtual":
         if getattr(transport, "kind", "") != "virtual":
             raise ConfigError(f"{key}.contactless", '"virtual" needs transport = "virtual"')
-        from cetak.agent.transports.errors import TransportError
+        from cetak.printers.transports.errors import TransportError
 
         try:
             return transport.chip_encoder

@@ -340,8 +340,7 @@ def _wait_port(path: Path, child: Child, timeout: float = 60.0) -> int:
 
 def _run_workers(specs: list[dict]) -> list[dict]:
     """Start every worker, wait until all are connected, release them together."""
-    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    children = [Child([sys.executable, __file__, "--_worker", json.dumps(s)], pipe=True, env=env)
+    children = [Child([sys.executable, __file__, "--_worker", json.dumps(s)], pipe=True)
                 for s in specs]
     try:
         for c in children:

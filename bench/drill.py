@@ -23,8 +23,6 @@ import shutil
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
-
 
 def main(argv: list[str] | None = None) -> int:
     from cetak.drills.campaign import QUICK, DrillOptions, passed, run_drill

@@ -41,8 +41,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
-
 log = logging.getLogger("bench.load")
 
 CAMPAIGN = "load"
@@ -356,7 +354,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "--metrics-port", str(metrics_port)), work / "controller.log", name="controller")
         procs.append(controller)
         port = int(wait_for_file(port_file, controller, timeout=60))
-        env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}
         for w in range(args.workers):
             spec = {"worker": w, "address": f"127.0.0.1:{port}", "agents": agents[w::args.workers],
                     "inflight": args.inflight, "card_s": args.card_seconds,
@@ -366,7 +363,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             (work / f"spec-{w}.json").write_text(json.dumps(spec))
             procs.append(ManagedProcess([sys.executable, __file__, "--_worker",
                                          str(work / f"spec-{w}.json")],
-                                        work / f"worker-{w}.log", env=env, name=f"worker {w}"))
+                                        work / f"worker-{w}.log", name=f"worker {w}"))
         ready = _wait_all(work, "ready", args.workers, procs, timeout=args.ramp + 180)
         connected_at_go = sum(r["connected"] for r in ready)
         log.info("%d of %d agents connected; sustained period of %.0f s", connected_at_go,

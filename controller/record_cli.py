@@ -1,7 +1,8 @@
 """`cetak record status NIK`, `record adjudicate RECORD_ID`, `record held` and
 `record resolve ATTEMPT_ID`, over the admin API.
 
-Added to the one `record` group (cetak/prr/cli.py) by `add_subcommands`. Output names the
+This module builds the `record` group: the file commands (`validate`, `generate`) come from
+cetak.prr.cli, the lookups below go over the admin API. Output names the
 record, its kelurahan and state, never the citizen's name: a NIK is all the caller gave.
 """
 
@@ -24,7 +25,22 @@ _HELD_WHY = {
 }
 
 
-def add_subcommands(sub) -> None:
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add the `record` subcommands to `parser`."""
+    from cetak.prr.cli import add_subcommands as add_file_subcommands
+
+    sub = parser.add_subparsers(dest="record_command", metavar="SUBCOMMAND")
+    add_file_subcommands(sub)
+    add_subcommands(sub)
+    parser.set_defaults(handler=lambda args: _usage(parser))
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def add_subcommands(sub: argparse._SubParsersAction) -> None:
     status = sub.add_parser("status", help="where a citizen's card is (by NIK)",
                             description="Where a citizen's card is: queued at which "
                                         "kelurahan, printed when, ready for pickup, or held "

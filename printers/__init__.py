@@ -9,5 +9,5 @@ card and maps what happens to an attempt outcome, and the virtual printer.
     cli.py             `cetak printer emulate` (and `decode`, from decode_cli.py)
     errors.py          the package's exceptions
 
-Transports (USB, TCP, in-process) live in cetak.agent.transports.
+Transports (USB, TCP, in-process) live in cetak.printers.transports.
 """

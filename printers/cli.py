@@ -67,8 +67,8 @@ def _register_emulate(sub: Any) -> None:
 
 
 def _emulate(args: argparse.Namespace) -> int:
-    from cetak.agent.transports.tcp import parse_address
     from cetak.printers.errors import PrinterError
+    from cetak.printers.transports.tcp import parse_address
     from cetak.printers.virtual import VirtualPrinter
     from cetak.printers.virtual.service import create_service_server
     from cetak.printers.virtual.tcp_server import create_server, serve_in_thread

@@ -21,13 +21,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from cetak.agent.transports.base import Transport
-from cetak.agent.transports.errors import TransportError
 from cetak.api.v1 import common_pb2
 from cetak.card.errors import CardError
 from cetak.printers.dialects import Dialect, get_dialect
 from cetak.printers.errors import PrinterLost
 from cetak.printers.status import Condition, Position, PrinterStatus, State, outcome_for
+from cetak.printers.transports.base import Transport
+from cetak.printers.transports.errors import TransportError
 
 log = logging.getLogger(__name__)
 

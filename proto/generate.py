@@ -1,4 +1,4 @@
-"""Regenerate cetak/api/v1 (protobuf and gRPC modules) from the .proto files beside this script.
+"""Regenerate src/cetak/api/v1 (protobuf and gRPC modules) from the .proto files beside this script.
 
     python proto/generate.py            # rewrite the generated modules
     python proto/generate.py --check    # exit 1 if the checked-in modules are stale
@@ -15,7 +15,7 @@ from pathlib import Path
 
 PROTO_ROOT = Path(__file__).resolve().parent
 REPO = PROTO_ROOT.parent
-GENERATED = REPO / "cetak" / "api" / "v1"
+GENERATED = REPO / "src" / "cetak" / "api" / "v1"
 
 
 def generate(out_root: Path) -> Path:

@@ -98,7 +98,7 @@ class ServiceClient:
     """Talks to a service port; one connection, reopened after a failure."""
 
     def __init__(self, address: str, timeout: float = 10.0) -> None:
-        from cetak.agent.transports.tcp import parse_address
+        from cetak.printers.transports.tcp import parse_address
         self.host, self.port = parse_address(address)
         self.timeout = timeout
         self._sock: socket.socket | None = None

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from cetak.agent.transports.virtual import VirtualTransport
 from cetak.api.v1 import common_pb2
 from cetak.native import JobOptions
 from cetak.printers.dialects import get_dialect
 from cetak.printers.driver import PrinterDriver
+from cetak.printers.transports.virtual import VirtualTransport
 from cetak.printers.virtual.output import read_log
 
 DIALECTS = ["evolis", "magicard"]
@@ -145,7 +145,7 @@ def test_without_fed_counter_the_printed_counter_confirms_the_card(make_printer,
 def test_printer_offline_before_feed_is_failed_before_card(card):
     import socket
 
-    from cetak.agent.transports.tcp import TcpTransport
+    from cetak.printers.transports.tcp import TcpTransport
     with socket.create_server(("127.0.0.1", 0)) as listener:
         port = listener.getsockname()[1]  # closed again: nobody answers there
     driver = PrinterDriver(TcpTransport(f"127.0.0.1:{port}", timeout=1), "evolis")

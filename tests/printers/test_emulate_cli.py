@@ -11,11 +11,11 @@ import sys
 
 import pytest
 
-from cetak.agent.transports.tcp import TcpTransport
 from cetak.api.v1 import common_pb2
 from cetak.native import JobOptions
 from cetak.printers.dialects import get_dialect
 from cetak.printers.driver import PrinterDriver
+from cetak.printers.transports.tcp import TcpTransport
 from cetak.printers.virtual.output import read_log
 from cetak.printers.virtual.service import ServiceClient, TcpChipEncoder
 

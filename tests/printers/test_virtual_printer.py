@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from cetak.agent.transports.virtual import VirtualTransport
 from cetak.api.v1 import common_pb2
 from cetak.native import JobOptions
 from cetak.printers.dialects import get_dialect
 from cetak.printers.driver import PrinterDriver
 from cetak.printers.errors import EmulatorError
 from cetak.printers.status import Condition, State
+from cetak.printers.transports.virtual import VirtualTransport
 from cetak.printers.virtual import VirtualPrinter
 from cetak.printers.virtual.output import read_log, safe_name
 

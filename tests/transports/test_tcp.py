@@ -8,15 +8,15 @@ import threading
 
 import pytest
 
-from cetak.agent.transports import make_transport
-from cetak.agent.transports.errors import TransportClosed, TransportTimeout
-from cetak.agent.transports.tcp import TcpTransport, parse_address
 from cetak.api.v1 import common_pb2
 from cetak.card.errors import ChipWriteError
 from cetak.native import JobOptions
 from cetak.printers.dialects import get_dialect
 from cetak.printers.driver import PrinterDriver
 from cetak.printers.errors import EmulatorError
+from cetak.printers.transports import make_transport
+from cetak.printers.transports.errors import TransportClosed, TransportTimeout
+from cetak.printers.transports.tcp import TcpTransport, parse_address
 from cetak.printers.virtual.output import read_log
 from cetak.printers.virtual.service import (
     ServiceClient,

@@ -6,19 +6,19 @@ import pytest
 import usb.core
 import usb.util
 
-from cetak.agent.transports.errors import DeviceNotFound, TransportClosed, TransportTimeout
-from cetak.agent.transports.usb import (
+from cetak.api.v1 import common_pb2
+from cetak.native import JobOptions
+from cetak.printers import models
+from cetak.printers.dialects import get_dialect
+from cetak.printers.driver import PrinterDriver
+from cetak.printers.transports.errors import DeviceNotFound, TransportClosed, TransportTimeout
+from cetak.printers.transports.usb import (
     PORT_NOT_ERROR,
     PORT_PAPER_EMPTY,
     PORT_SELECTED,
     UsbTransport,
     list_printers,
 )
-from cetak.api.v1 import common_pb2
-from cetak.native import JobOptions
-from cetak.printers import models
-from cetak.printers.dialects import get_dialect
-from cetak.printers.driver import PrinterDriver
 from cetak.printers.virtual.output import read_log
 from cetak.printers.virtual.usb_backend import VirtualUsbBackend
 

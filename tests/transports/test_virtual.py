@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from cetak.agent.transports import make_transport
-from cetak.agent.transports.errors import DeviceNotFound, TransportClosed, TransportTimeout
-from cetak.agent.transports.tcp import TcpTransport
-from cetak.agent.transports.usb import UsbTransport
-from cetak.agent.transports.virtual import VirtualTransport
+from cetak.printers.transports import make_transport
+from cetak.printers.transports.errors import DeviceNotFound, TransportClosed, TransportTimeout
+from cetak.printers.transports.tcp import TcpTransport
+from cetak.printers.transports.usb import UsbTransport
+from cetak.printers.transports.virtual import VirtualTransport
 from cetak.printers.virtual import registry
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import socket
 
-from cetak.agent.transports.base import DEFAULT_TIMEOUT_S, Transport
-from cetak.agent.transports.errors import TransportClosed, TransportTimeout
+from cetak.printers.transports.base import DEFAULT_TIMEOUT_S, Transport
+from cetak.printers.transports.errors import TransportClosed, TransportTimeout
 
 
 def parse_address(address: str, default_port: int = 9100) -> tuple[str, int]:

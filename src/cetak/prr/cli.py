@@ -17,9 +17,12 @@ EXIT_VALID, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
 _PROGRESS_MIN_BYTES = 4 * 1024 * 1024
 
 
-def register(parser: argparse.ArgumentParser) -> None:
-    """Add the `record` subcommands to `parser`."""
-    sub = parser.add_subparsers(dest="record_command", metavar="SUBCOMMAND")
+def add_subcommands(sub: argparse._SubParsersAction) -> None:
+    """Add the file subcommands (`validate`, `generate`) to the `record` group's `sub`.
+
+    The group itself is built by cetak.controller.record_cli, which adds the lookups over the
+    admin API: the controller sits above the PRR format, not the other way round.
+    """
 
     validate = sub.add_parser(
         "validate", help="check a PRR file (.csv, .jsonl or .zip) against every rule",
@@ -42,16 +45,6 @@ def register(parser: argparse.ArgumentParser) -> None:
     generate.add_argument("--format", choices=("csv", "jsonl"), default="csv")
     generate.add_argument("--json", action="store_true", help="print {path, count} as JSON")
     generate.set_defaults(handler=_generate)
-    # Lookups and decisions over the controller's admin API live with the controller.
-    from cetak.controller.record_cli import add_subcommands
-
-    add_subcommands(sub)
-    parser.set_defaults(handler=lambda args: _usage(parser))
-
-
-def _usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_help(sys.stderr)
-    return EXIT_UNUSABLE
 
 
 class _JsonOut:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cetak.agent.transports.base import DEFAULT_TIMEOUT_S, Transport
-from cetak.agent.transports.errors import DeviceNotFound, TransportClosed, TransportTimeout
+from cetak.printers.transports.base import DEFAULT_TIMEOUT_S, Transport
+from cetak.printers.transports.errors import DeviceNotFound, TransportClosed, TransportTimeout
 
 
 class VirtualTransport(Transport):

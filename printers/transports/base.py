@@ -2,7 +2,7 @@
 
 Everything else (dialects, status polling, outcome mapping) lives above it, in
 `cetak.printers.driver`. Implementations translate their foreign errors (OSError, usb.core.USBError)
-into `cetak.agent.transports.errors` with `raise ... from exc`.
+into `cetak.printers.transports.errors` with `raise ... from exc`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Exceptions of `cetak.agent.transports`: foreign errors (socket, pyusb) become these.
+"""Exceptions of `cetak.printers.transports`: foreign errors (socket, pyusb) become these.
 
     TransportError          base, never raised directly
     ├── TransportUnavailable  the transport cannot be used here (pyusb or libusb missing)
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 
 class TransportError(Exception):
-    """Base of every error raised by cetak.agent.transports."""
+    """Base of every error raised by cetak.printers.transports."""
 
 
 class TransportUnavailable(TransportError):

@@ -23,10 +23,23 @@ COMMAND_GROUPS: list[tuple[str, str, str]] = [
     ("printer", "cetak.printers.cli", "decode printer streams, emulate a printer"),
     ("card", "cetak.card.cli", "card layout proofs"),
     ("chip", "cetak.card.chip_cli", "verify chip data"),
-    ("record", "cetak.prr.cli", "validate PRR files, look up records"),
+    ("record", "cetak.controller.record_cli", "validate PRR files, look up records"),
     ("pki", "cetak.security.pki_cli", "create a PKI and issue certificates"),
     ("audit", "cetak.security.audit_cli", "verify the audit log"),
 ]
+
+
+class CommandGroupMissing(Exception):
+    """A command group's module failed to import: the installation is broken."""
+
+    def __init__(self, group: str, module: str, cause: ImportError) -> None:
+        super().__init__(
+            f"the '{group}' commands cannot be loaded: module {module} failed to import "
+            f"({type(cause).__name__}: {cause}). The installation is incomplete or shadowed "
+            f"by another 'cetak' folder on the path; reinstall with `python -m pip install .` "
+            f"and run from a folder without a 'cetak' directory in it.")
+        self.group = group
+        self.module = module
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,19 +47,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
     groups = parser.add_subparsers(dest="group", metavar="COMMAND")
     for name, module_name, help_text in COMMAND_GROUPS:
+        # Every group is part of the one installed package: a group that fails to import is a
+        # broken install, said by name, never a command that silently vanishes.
         try:
             module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue  # a component not present in this build
+        except ImportError as exc:
+            raise CommandGroupMissing(name, module_name, exc) from exc
         sub = groups.add_parser(name, help=help_text, description=help_text)
         module.register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    try:
+        parser = build_parser()
+    except CommandGroupMissing as exc:
+        print(f"cetak: error: {exc}", file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     level = logging.WARNING - 10 * min(args.verbose, 2)
     logging.basicConfig(level=level, stream=sys.stderr,

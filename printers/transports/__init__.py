@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cetak.agent.transports.base import DEFAULT_TIMEOUT_S, Transport
-from cetak.agent.transports.errors import (
+from cetak.printers.transports.base import DEFAULT_TIMEOUT_S, Transport
+from cetak.printers.transports.errors import (
     DeviceNotFound,
     TransportClosed,
     TransportError,
@@ -27,15 +27,15 @@ def make_transport(kind: str, *, address: str | None = None, vendor: int | None 
     """A not-yet-opened transport: "usb" (vendor/product/serial), "tcp" (address host:port),
     "virtual" (address = the in-process printer's registered name)."""
     if kind == "usb":
-        from cetak.agent.transports.usb import UsbTransport
+        from cetak.printers.transports.usb import UsbTransport
         return UsbTransport(vendor, product, serial, timeout=timeout, backend=usb_backend)
     if kind == "tcp":
-        from cetak.agent.transports.tcp import TcpTransport
+        from cetak.printers.transports.tcp import TcpTransport
         if not address:
             raise ValueError("a tcp transport needs an address host:port")
         return TcpTransport(address, timeout=timeout)
     if kind == "virtual":
-        from cetak.agent.transports.virtual import VirtualTransport
+        from cetak.printers.transports.virtual import VirtualTransport
         if not address:
             raise ValueError("a virtual transport needs the printer's name as its address")
         return VirtualTransport(address, timeout=timeout)

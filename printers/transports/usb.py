@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from cetak.agent.transports.base import DEFAULT_TIMEOUT_S, Transport
-from cetak.agent.transports.errors import (
+from cetak.printers.transports.base import DEFAULT_TIMEOUT_S, Transport
+from cetak.printers.transports.errors import (
     DeviceNotFound,
     TransportClosed,
     TransportTimeout,
