@@ -499,4 +499,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from cetak.procs import exit_on_termination
+
+    # SIGTERM unwinds like Ctrl-C, so the finally blocks stop every child by pid.
+    with exit_on_termination():
+        sys.exit(main())

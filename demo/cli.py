@@ -36,6 +36,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from cetak.procs import Terminated, exit_on_termination
+
     from .run import DemoOptions, print_summary, run_demo
 
     if args.cards < 1 or args.printers_per_site < 1:
@@ -50,7 +52,13 @@ def _demo(args: argparse.Namespace) -> int:
                        outage_for=args.outage_for, metrics_port=args.metrics_port,
                        linger=args.linger, timeout=args.timeout)
     try:
-        summary = run_demo(opts)
+        with exit_on_termination():
+            summary = run_demo(opts)
+    except Terminated as exc:
+        print("cetak demo: dihentikan oleh sinyal; semua proses yang dimulainya telah dihentikan"
+              " / stopped by a signal; every process it started has been stopped",
+              file=sys.stderr)
+        return int(exc.code)
     except (RuntimeError, TimeoutError, ValueError) as exc:
         print(f"cetak demo: {exc}", file=sys.stderr)
         return 1

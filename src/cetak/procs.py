@@ -5,17 +5,45 @@ Every process started here is stopped here: SIGTERM, a bounded wait, then SIGKIL
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 
 def cetak_argv(*args: str) -> list[str]:
     """The argv that runs `cetak ARGS` with this interpreter (no PATH lookup)."""
     return [sys.executable, "-m", "cetak.cli", *args]
+
+
+class Terminated(SystemExit):
+    """Raised in the main thread when SIGTERM or SIGHUP arrives inside `exit_on_termination`."""
+
+
+@contextlib.contextmanager
+def exit_on_termination() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into a `Terminated` exception for the block's duration.
+
+    By default SIGTERM (kill, systemd, timeout(1)) ends the interpreter at once, so the
+    `finally` blocks that stop child processes never run and the children live on. Raised as
+    an exception, it unwinds the stack like Ctrl-C does and every child is stopped by pid.
+    A second signal during that cleanup is ignored: the cleanup itself is bounded.
+    """
+    def _raise(signum: int, _frame: object) -> None:
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)
+        raise Terminated(128 + signum)
+
+    previous = {sig: signal.signal(sig, _raise) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 class ManagedProcess:
