@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -54,11 +55,11 @@ def _demo(args: argparse.Namespace) -> int:
     try:
         with exit_on_termination():
             summary = run_demo(opts)
-    except Terminated as exc:
+    except (Terminated, KeyboardInterrupt) as exc:
         print("cetak demo: dihentikan oleh sinyal; semua proses yang dimulainya telah dihentikan"
               " / stopped by a signal; every process it started has been stopped",
               file=sys.stderr)
-        return int(exc.code)
+        return int(exc.code) if isinstance(exc, Terminated) else 128 + signal.SIGINT
     except (RuntimeError, TimeoutError, ValueError) as exc:
         print(f"cetak demo: {exc}", file=sys.stderr)
         return 1
