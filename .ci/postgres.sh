@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A throwaway PostgreSQL 15 server for the `postgres` tests and the dispatch benchmark.
+# A throwaway PostgreSQL server (15 or newer) for the `postgres` tests and the dispatch benchmark.
 #
 #   eval "$(.ci/postgres.sh start)"    # prints: export CETAK_TEST_PG_DSN=... CETAK_TEST_PG_DIR=...
 #   .ci/postgres.sh stop "$CETAK_TEST_PG_DIR"
@@ -10,9 +10,10 @@
 # as durable as in production.
 set -euo pipefail
 
-PG_BIN="${PG_BIN:-$(ls -d /usr/lib/postgresql/15/bin 2>/dev/null || true)}"
+# The newest PostgreSQL installed (Debian keeps each major version in its own folder).
+PG_BIN="${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)}"
 if [[ -z "$PG_BIN" || ! -x "$PG_BIN/initdb" ]]; then
-    echo "postgres.sh: no PostgreSQL 15 binaries (set PG_BIN)" >&2
+    echo "postgres.sh: no PostgreSQL server binaries (apt-get install postgresql, or set PG_BIN)" >&2
     exit 1
 fi
 

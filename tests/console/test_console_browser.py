@@ -43,7 +43,7 @@ def _find(candidates: tuple[str, ...]) -> str | None:
 def _unavailable(why: str) -> None:
     if os.environ.get("CETAK_REQUIRE_ALL") == "1":
         pytest.fail(f"browser test required (CETAK_REQUIRE_ALL=1) but {why}; run .ci/browser.sh")
-    pytest.skip(why)
+    pytest.skip(f"{why} (install them with .ci/browser.sh: Debian chromium and chromium-driver)")
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ def units(tmp_path: Path) -> list[Path]:
     if shutil.which("systemd-analyze") is None:
         if os.environ.get("CETAK_REQUIRE_ALL") == "1":
             pytest.fail("systemd-analyze is required (CETAK_REQUIRE_ALL=1); run .ci/browser.sh")
-        pytest.skip("systemd-analyze not installed")
+        pytest.skip("systemd-analyze not installed (apt-get install systemd)")
     cetak = shutil.which("cetak") or str(Path(sys.executable).with_name("cetak"))
     assert Path(cetak).exists(), "the cetak command is not installed (pip install -e .)"
     out = []

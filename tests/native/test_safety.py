@@ -30,7 +30,7 @@ PRR_BATCH = ("\x1f".join(_PRR_ROW) + "\x1e" + "\x1f".join(_PRR_ROW[:18]) + "\x1e
 def _cc() -> str:
     cc = shutil.which("gcc") or shutil.which("cc")
     if cc is None:
-        pytest.skip("no C compiler on this machine")
+        pytest.skip("no C compiler on this machine (apt-get install gcc)")
     return cc
 
 
@@ -74,7 +74,7 @@ def test_asan_ubsan_driver(tmp_path: Path) -> None:
 def test_valgrind_no_leaks_on_vectors(tmp_path: Path) -> None:
     valgrind = shutil.which("valgrind")
     if valgrind is None:
-        pytest.skip("valgrind is not installed")
+        pytest.skip("valgrind is not installed (apt-get install valgrind)")
     exe = _build(tmp_path, "driver", ["-O1", "-g"])
     result = subprocess.run(
         [valgrind, "-q", "--leak-check=full", "--errors-for-leak-kinds=all", "--error-exitcode=3",
