@@ -2,8 +2,8 @@
 
 The PostgreSQL parameter uses the server named by CETAK_TEST_PG_DSN (tests/conftest.py starts
 a throwaway one when it is unset and PostgreSQL is installed), with a fresh schema per test
-(dropped afterwards). Without a server it skips with the reason, except under CETAK_REQUIRE_POSTGRES=1
-(CI), where a missing server is a failure rather than a silent skip.
+(dropped afterwards). Without a server it skips with the reason, except under
+CETAK_REQUIRE_POSTGRES=1 (CI), where a missing server is a failure rather than a silent skip.
 """
 
 from __future__ import annotations
