@@ -3,7 +3,7 @@
     console.py   what it shows and does, from the agent's own objects (no HTTP)
     server.py    stdlib HTTP server: page, JSON state, POST actions; token, Host check, masking
     hands.py     the operator's physical acts on a virtual printer (training, tests)
-    messages.py  every text, marked for the gettext catalogue (cetak/i18n)
+    messages.py  every text, marked for the gettext catalogue (src/cetak/i18n)
     static/      the page, its script and style
 
 `start_console(agent, address, lang)` is called by the daemon; a console that cannot bind is

@@ -1,4 +1,4 @@
-"""Every text the console shows, marked for the catalogue (cetak/i18n); translated per request.
+"""Every text the console shows, marked for the catalogue (src/cetak/i18n); translated per request.
 
 Alerts say what to do, in the order the operator does it, and end with the button to press.
 """
