@@ -94,6 +94,11 @@ class Session:
                 a.on_ack(msg.ack)
             elif kind == "lease_revoke":
                 a.on_revoke(msg.lease_revoke)
+            elif kind == "window_update":
+                window = max(0, msg.window_update.window)
+                if window != self.window:
+                    log.info("controller window now %d (was %d)", window, self.window)
+                self.window = window  # the writer's next credit follows it
             elif kind == "heartbeat":
                 pass  # any message proves the stream alive
             elif kind == "welcome":
@@ -162,9 +167,9 @@ class Session:
         a = self.agent
         if a.stopping:
             return
-        # Welcome's window is only the value at connect time (0 while the site has no
-        # blanks); the controller re-evaluates it and caps every grant at it. So ask for at
-        # least one card printing plus one prepared per printer, and let the controller decide.
+        # The controller's latest window (Welcome, then every WindowUpdate as blanks arrive
+        # or rates change); it caps every grant at it. At least one card printing plus one
+        # prepared per printer, for a controller that sends no WindowUpdate (older ones).
         window = max(self.window, 2 * len(a.backends))
         wanted = max(0, window - a.journal.outstanding_count())
         # Credit replaces the controller's count, so only ask when we want more than it

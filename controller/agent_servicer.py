@@ -51,6 +51,7 @@ class AgentSession:
     window: int
     window_hours: float
     credit: int = 0
+    told_window: int = 0  # the window the agent was last given (Welcome, WindowUpdate)
     outgoing: asyncio.Queue = field(default_factory=asyncio.Queue)
     cert_serial: int = 0  # the agent's certificate (0: plaintext), watched for revocation
     batches: bool = False  # the agent reads LeaseBatch (its Hello said so)
@@ -128,7 +129,7 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
         self.metrics.session_opened(hello.site_code)
         session = AgentSession(agent_id=hello.agent_id, site_code=hello.site_code,
                                window=result.window, window_hours=hello.window_hours,
-                               batches=hello.batches)
+                               told_window=result.window, batches=hello.batches)
         policy = self.ledger.policy
         session.outgoing.put_nowait(agent_pb2.ControllerMessage(welcome=agent_pb2.Welcome(
             server_time_ms=now_ms(), skew_margin_ms=policy.skew_margin_ms,
@@ -356,7 +357,20 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
                     self.ledger.window_for, session.agent_id, session.site_code,
                     session.window_hours)
                 last_window = time.monotonic()
+                self._tell_window(session)
             await self._grant(session)
+
+    @staticmethod
+    def _tell_window(session: AgentSession) -> None:
+        """Send the agent its window when it changed. The agent asks for credit up to the
+        window it was told, and a grant never exceeds what it asks: without this, an agent
+        that connected before its site's blanks arrived (Welcome's window 0) would go on
+        asking for its floor only, and hold far less than its outage window promises."""
+        if session.window == session.told_window:
+            return
+        session.outgoing.put_nowait(agent_pb2.ControllerMessage(
+            window_update=agent_pb2.WindowUpdate(window=session.window)))
+        session.told_window = session.window
 
 
 def _apply_and_grant(ledger: Ledger, agent_id: str, events: list[AgentEvent], site_code: str,

@@ -196,3 +196,95 @@ def test_controller_outage_and_restart_lose_and_duplicate_nothing(
         virtual.unregister("vp-outage-test")
     counters = printer.snapshot()["counters"]
     assert counters["printed"] == 6 and counters["fed"] == 6  # no card printed twice
+
+
+def test_agent_connected_before_the_delivery_holds_the_whole_window_through_an_outage(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 20: the agent connects while its site has no blanks (Welcome's window is 0), then
+    the blanks are received through the admin API as `cetak inventory receive` does. The
+    agent's lease window must follow the controller's new window, so that it holds every
+    queued record before the centre goes away, and prints them all during the outage. (It
+    used to keep asking for the floor of 2 per printer from that first Welcome.)"""
+    import grpc
+
+    from cetak.api.v1 import admin_pb2, admin_pb2_grpc
+    from cetak.controller.ledger import LeasePolicy
+    from cetak.controller.model import Campaign, NewRecord
+    from cetak.printers.virtual.device import VirtualPrinter
+
+    records = card_records(5)
+    site = records[0].kelurahan_kode
+    printer = VirtualPrinter("evolis", blanks=20, time_scale=2000)
+    virtual.register("vp-window-test", printer)
+    monkeypatch.setenv("CETAK_TEST_KEY", base64.b64encode(os.urandom(32)).decode())
+    store = str(tmp_path / "controller.db")
+    policy = LeasePolicy(lease_ms=600_000, skew_margin_ms=1_000)
+
+    async def wait(predicate, what: str, seconds: float = 60) -> None:
+        try:
+            async with asyncio.timeout(seconds):
+                while not predicate():
+                    await asyncio.sleep(0.02)
+        except TimeoutError:
+            raise AssertionError(f"not within {seconds:g} s: {what}") from None
+
+    async def scenario() -> None:
+        controller = controller_server.create_server("127.0.0.1:0", store, policy=policy)
+        ledger = controller.ledger
+        ledger.create_campaign(Campaign("c1", "test", created_ms=1))
+        ledger.add_records([NewRecord(record_id=r.record_id, campaign_id="c1", nik=r.nik,
+                                      site_code=site, kategori="BARU", alasan="",
+                                      payload=r.SerializeToString()) for r in records], 1)
+        await controller.start()  # the site has no blanks yet
+        port = controller.port
+        config = parse_config({
+            "agent_id": "agent-window", "site_code": site,
+            "controller": {"address": f"127.0.0.1:{port}", "insecure": True},
+            "journal": {"path": "journal.sqlite", "key_env": "CETAK_TEST_KEY"},
+            "printers": [{"id": "p1", "transport": "virtual", "address": "vp-window-test"}],
+            "window_hours": 4,  # 150 cards an hour: far more than the 5 queued
+            "tuning": {"heartbeat_s": 0.5, "silence_s": 2, "reconnect_initial_s": 0.05,
+                       "reconnect_max_s": 0.2},
+        }, base_dir=tmp_path)
+        journal = open_journal(config.journal)
+        agent = Agent(config, journal, build_backends(config), channel_factory(config.controller))
+        task = asyncio.create_task(agent.run())
+        try:
+            await wait(lambda: agent.connected, "the agent connects")
+            assert journal.outstanding_count() == 0  # nothing to lease without blanks
+            # The operator holds the printer, so that nothing prints before the outage and
+            # the leases the agent holds are exactly what it was given.
+            for worker in agent.workers:
+                worker.pause()
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+                await admin_pb2_grpc.AdminServiceStub(channel).RecordInventory(
+                    admin_pb2.InventoryMovement(site_code=site, item="blank", kind="receive",
+                                                quantity=20, reference="DO-1"), timeout=30)
+            await wait(lambda: journal.outstanding_count() == len(records),
+                       "the agent holds every queued record after the delivery", seconds=30)
+            await controller.stop()  # the centre goes away
+            await wait(lambda: not agent.connected, "disconnect")
+            for worker in agent.workers:
+                worker.resume()
+            await wait(lambda: printer.snapshot()["counters"]["printed"] == len(records),
+                       "every queued record printed during the outage")
+            assert not agent.connected
+            controller = controller_server.create_server(f"127.0.0.1:{port}", store,
+                                                         policy=policy)
+            await controller.start()
+            await wait(lambda: all(
+                (v := controller.ledger.store.get_record(r.record_id)) is not None
+                and v.state == "printed" for r in records) and journal.pending_event_count() == 0,
+                "every record printed and acknowledged")
+        finally:
+            agent.request_stop()
+            code = await asyncio.wait_for(task, 30)
+            await controller.stop()
+        assert code == 0
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        virtual.unregister("vp-window-test")
+    counters = printer.snapshot()["counters"]
+    assert counters["printed"] == 5 and counters["fed"] == 5  # no card printed twice

@@ -209,3 +209,36 @@ def test_lease_batches_stay_under_the_size_bound(tmp_path, monkeypatch):
             await controller.stop()
 
     asyncio.run(run())
+
+
+def test_window_update_follows_blanks_delivered_after_connect(tmp_path):
+    """The agent connected while its site had no blanks (Welcome's window 0); once they are
+    received, the controller tells it the new window, and grants that much credit."""
+    from cetak.api.v1 import admin_pb2, admin_pb2_grpc
+
+    async def run():
+        controller = create_server("127.0.0.1:0", str(tmp_path / "c.db"),
+                                   policy=LeasePolicy(lease_ms=60_000, skew_margin_ms=1_000))
+        led = controller.ledger
+        led.create_campaign(Campaign("c1", "demo", created_ms=1))
+        led.add_records(make_records("c1", 6), 1)
+        await controller.start()
+        try:
+            agent = FakeAgent(controller.port)
+            (welcome,) = await agent.expect("welcome")
+            assert welcome.window == 0
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{controller.port}") as channel:
+                await admin_pb2_grpc.AdminServiceStub(channel).RecordInventory(
+                    admin_pb2.InventoryMovement(site_code=SITE, item="blank", kind="receive",
+                                                quantity=6, reference="DO-1"), timeout=10)
+            # 120 cards an hour for the default 4 hours, capped by the 6 blanks.
+            (update,) = await agent.expect("window_update", timeout=30)
+            assert update.window == 6
+            agent.send(credit=agent_pb2.Credit(slots=update.window))
+            leases = await agent.expect("lease", 6)
+            assert len({lease.record_id for lease in leases}) == 6
+            await agent.close()
+        finally:
+            await controller.stop()
+
+    asyncio.run(run())

@@ -25,45 +25,47 @@ _sym_db = _symbol_database.Default()
 from cetak.api.v1 import common_pb2 as cetak_dot_api_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x63\x65tak/api/v1/agent.proto\x12\x0c\x63\x65tak.api.v1\x1a\x19\x63\x65tak/api/v1/common.proto\"\x8a\x03\n\x0c\x41gentMessage\x12$\n\x05hello\x18\x01 \x01(\x0b\x32\x13.cetak.api.v1.HelloH\x00\x12&\n\x06\x63redit\x18\x02 \x01(\x0b\x32\x14.cetak.api.v1.CreditH\x00\x12\'\n\x05\x65vent\x18\x03 \x01(\x0b\x32\x16.cetak.api.v1.JobEventH\x00\x12\x35\n\x0eprinter_status\x18\x04 \x01(\x0b\x32\x1b.cetak.api.v1.PrinterStatusH\x00\x12,\n\theartbeat\x18\x05 \x01(\x0b\x32\x17.cetak.api.v1.HeartbeatH\x00\x12\x31\n\x0clease_return\x18\x06 \x01(\x0b\x32\x19.cetak.api.v1.LeaseReturnH\x00\x12\x37\n\x0foperator_action\x18\x07 \x01(\x0b\x32\x1c.cetak.api.v1.OperatorActionH\x00\x12*\n\x06\x65vents\x18\x08 \x01(\x0b\x32\x18.cetak.api.v1.EventBatchH\x00\x42\x06\n\x04\x62ody\"\x9a\x02\n\x11\x43ontrollerMessage\x12(\n\x07welcome\x18\x01 \x01(\x0b\x32\x15.cetak.api.v1.WelcomeH\x00\x12$\n\x05lease\x18\x02 \x01(\x0b\x32\x13.cetak.api.v1.LeaseH\x00\x12 \n\x03\x61\x63k\x18\x03 \x01(\x0b\x32\x11.cetak.api.v1.AckH\x00\x12\x31\n\x0clease_revoke\x18\x04 \x01(\x0b\x32\x19.cetak.api.v1.LeaseRevokeH\x00\x12,\n\theartbeat\x18\x05 \x01(\x0b\x32\x17.cetak.api.v1.HeartbeatH\x00\x12*\n\x06leases\x18\x06 \x01(\x0b\x32\x18.cetak.api.v1.LeaseBatchH\x00\x42\x06\n\x04\x62ody\"4\n\nEventBatch\x12&\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x16.cetak.api.v1.JobEvent\"1\n\nLeaseBatch\x12#\n\x06leases\x18\x01 \x03(\x0b\x32\x13.cetak.api.v1.Lease\"\xb2\x01\n\x05Hello\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x11\n\tsite_code\x18\x02 \x01(\t\x12+\n\x08printers\x18\x03 \x03(\x0b\x32\x19.cetak.api.v1.PrinterInfo\x12\x18\n\x10software_version\x18\x04 \x01(\t\x12\x16\n\x0eheld_lease_ids\x18\x05 \x03(\t\x12\x14\n\x0cwindow_hours\x18\x06 \x01(\x01\x12\x0f\n\x07\x62\x61tches\x18\x07 \x01(\x08\"\x8c\x01\n\x07Welcome\x12\x16\n\x0eserver_time_ms\x18\x01 \x01(\x03\x12\x16\n\x0eskew_margin_ms\x18\x02 \x01(\x03\x12\x19\n\x11lease_duration_ms\x18\x03 \x01(\x03\x12\x0e\n\x06window\x18\x04 \x01(\x05\x12\x15\n\rcontroller_id\x18\x05 \x01(\t\x12\x0f\n\x07\x62\x61tches\x18\x06 \x01(\x08\"\x17\n\x06\x43redit\x12\r\n\x05slots\x18\x01 \x01(\x05\"\xa3\x01\n\x05Lease\x12\x10\n\x08lease_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63\x61mpaign_id\x18\x02 \x01(\t\x12\x11\n\trecord_id\x18\x03 \x01(\t\x12\r\n\x05\x65poch\x18\x04 \x01(\x03\x12\x15\n\rexpires_at_ms\x18\x05 \x01(\x03\x12(\n\x06record\x18\x06 \x01(\x0b\x32\x18.cetak.api.v1.CardRecord\x12\x10\n\x08priority\x18\x07 \x01(\x05\"0\n\x0bLeaseReturn\x12\x11\n\tlease_ids\x18\x01 \x03(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"0\n\x0bLeaseRevoke\x12\x11\n\tlease_ids\x18\x01 \x03(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"\xf6\x01\n\x08JobEvent\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x10\n\x08lease_id\x18\x02 \x01(\t\x12\r\n\x05\x65poch\x18\x03 \x01(\x03\x12\x11\n\trecord_id\x18\x04 \x01(\t\x12\x12\n\nattempt_id\x18\x05 \x01(\t\x12)\n\x05state\x18\x06 \x01(\x0e\x32\x1a.cetak.api.v1.AttemptState\x12\x0e\n\x06reason\x18\x07 \x01(\t\x12\x12\n\nprinter_id\x18\x08 \x01(\t\x12\x14\n\x0c\x62lank_serial\x18\t \x01(\t\x12\x16\n\x0eoccurred_at_ms\x18\n \x01(\x03\x12\x13\n\x0b\x63\x61mpaign_id\x18\x0b \x01(\t\"U\n\x08\x45ventAck\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\'\n\x06status\x18\x02 \x01(\x0e\x32\x17.cetak.api.v1.AckStatus\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\"-\n\x03\x41\x63k\x12&\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x16.cetak.api.v1.EventAck\"\x1c\n\tHeartbeat\x12\x0f\n\x07time_ms\x18\x01 \x01(\x03\"o\n\x0eOperatorAction\x12\x11\n\taction_id\x18\x01 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x02 \x01(\t\x12\x12\n\nprinter_id\x18\x03 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x04 \x01(\t\x12\x16\n\x0eoccurred_at_ms\x18\x05 \x01(\x03*P\n\tAckStatus\x12\x1a\n\x16\x41\x43K_STATUS_UNSPECIFIED\x10\x00\x12\x0b\n\x07\x41PPLIED\x10\x01\x12\r\n\tDUPLICATE\x10\x02\x12\x0b\n\x07\x46LAGGED\x10\x03\x32Z\n\x0c\x41gentService\x12J\n\x07\x43onnect\x12\x1a.cetak.api.v1.AgentMessage\x1a\x1f.cetak.api.v1.ControllerMessage(\x01\x30\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x63\x65tak/api/v1/agent.proto\x12\x0c\x63\x65tak.api.v1\x1a\x19\x63\x65tak/api/v1/common.proto\"\x8a\x03\n\x0c\x41gentMessage\x12$\n\x05hello\x18\x01 \x01(\x0b\x32\x13.cetak.api.v1.HelloH\x00\x12&\n\x06\x63redit\x18\x02 \x01(\x0b\x32\x14.cetak.api.v1.CreditH\x00\x12\'\n\x05\x65vent\x18\x03 \x01(\x0b\x32\x16.cetak.api.v1.JobEventH\x00\x12\x35\n\x0eprinter_status\x18\x04 \x01(\x0b\x32\x1b.cetak.api.v1.PrinterStatusH\x00\x12,\n\theartbeat\x18\x05 \x01(\x0b\x32\x17.cetak.api.v1.HeartbeatH\x00\x12\x31\n\x0clease_return\x18\x06 \x01(\x0b\x32\x19.cetak.api.v1.LeaseReturnH\x00\x12\x37\n\x0foperator_action\x18\x07 \x01(\x0b\x32\x1c.cetak.api.v1.OperatorActionH\x00\x12*\n\x06\x65vents\x18\x08 \x01(\x0b\x32\x18.cetak.api.v1.EventBatchH\x00\x42\x06\n\x04\x62ody\"\xcf\x02\n\x11\x43ontrollerMessage\x12(\n\x07welcome\x18\x01 \x01(\x0b\x32\x15.cetak.api.v1.WelcomeH\x00\x12$\n\x05lease\x18\x02 \x01(\x0b\x32\x13.cetak.api.v1.LeaseH\x00\x12 \n\x03\x61\x63k\x18\x03 \x01(\x0b\x32\x11.cetak.api.v1.AckH\x00\x12\x31\n\x0clease_revoke\x18\x04 \x01(\x0b\x32\x19.cetak.api.v1.LeaseRevokeH\x00\x12,\n\theartbeat\x18\x05 \x01(\x0b\x32\x17.cetak.api.v1.HeartbeatH\x00\x12*\n\x06leases\x18\x06 \x01(\x0b\x32\x18.cetak.api.v1.LeaseBatchH\x00\x12\x33\n\rwindow_update\x18\x07 \x01(\x0b\x32\x1a.cetak.api.v1.WindowUpdateH\x00\x42\x06\n\x04\x62ody\"4\n\nEventBatch\x12&\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x16.cetak.api.v1.JobEvent\"1\n\nLeaseBatch\x12#\n\x06leases\x18\x01 \x03(\x0b\x32\x13.cetak.api.v1.Lease\"\xb2\x01\n\x05Hello\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x11\n\tsite_code\x18\x02 \x01(\t\x12+\n\x08printers\x18\x03 \x03(\x0b\x32\x19.cetak.api.v1.PrinterInfo\x12\x18\n\x10software_version\x18\x04 \x01(\t\x12\x16\n\x0eheld_lease_ids\x18\x05 \x03(\t\x12\x14\n\x0cwindow_hours\x18\x06 \x01(\x01\x12\x0f\n\x07\x62\x61tches\x18\x07 \x01(\x08\"\x8c\x01\n\x07Welcome\x12\x16\n\x0eserver_time_ms\x18\x01 \x01(\x03\x12\x16\n\x0eskew_margin_ms\x18\x02 \x01(\x03\x12\x19\n\x11lease_duration_ms\x18\x03 \x01(\x03\x12\x0e\n\x06window\x18\x04 \x01(\x05\x12\x15\n\rcontroller_id\x18\x05 \x01(\t\x12\x0f\n\x07\x62\x61tches\x18\x06 \x01(\x08\"\x1e\n\x0cWindowUpdate\x12\x0e\n\x06window\x18\x01 \x01(\x05\"\x17\n\x06\x43redit\x12\r\n\x05slots\x18\x01 \x01(\x05\"\xa3\x01\n\x05Lease\x12\x10\n\x08lease_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63\x61mpaign_id\x18\x02 \x01(\t\x12\x11\n\trecord_id\x18\x03 \x01(\t\x12\r\n\x05\x65poch\x18\x04 \x01(\x03\x12\x15\n\rexpires_at_ms\x18\x05 \x01(\x03\x12(\n\x06record\x18\x06 \x01(\x0b\x32\x18.cetak.api.v1.CardRecord\x12\x10\n\x08priority\x18\x07 \x01(\x05\"0\n\x0bLeaseReturn\x12\x11\n\tlease_ids\x18\x01 \x03(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"0\n\x0bLeaseRevoke\x12\x11\n\tlease_ids\x18\x01 \x03(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"\xf6\x01\n\x08JobEvent\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x10\n\x08lease_id\x18\x02 \x01(\t\x12\r\n\x05\x65poch\x18\x03 \x01(\x03\x12\x11\n\trecord_id\x18\x04 \x01(\t\x12\x12\n\nattempt_id\x18\x05 \x01(\t\x12)\n\x05state\x18\x06 \x01(\x0e\x32\x1a.cetak.api.v1.AttemptState\x12\x0e\n\x06reason\x18\x07 \x01(\t\x12\x12\n\nprinter_id\x18\x08 \x01(\t\x12\x14\n\x0c\x62lank_serial\x18\t \x01(\t\x12\x16\n\x0eoccurred_at_ms\x18\n \x01(\x03\x12\x13\n\x0b\x63\x61mpaign_id\x18\x0b \x01(\t\"U\n\x08\x45ventAck\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\'\n\x06status\x18\x02 \x01(\x0e\x32\x17.cetak.api.v1.AckStatus\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\"-\n\x03\x41\x63k\x12&\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x16.cetak.api.v1.EventAck\"\x1c\n\tHeartbeat\x12\x0f\n\x07time_ms\x18\x01 \x01(\x03\"o\n\x0eOperatorAction\x12\x11\n\taction_id\x18\x01 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x02 \x01(\t\x12\x12\n\nprinter_id\x18\x03 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x04 \x01(\t\x12\x16\n\x0eoccurred_at_ms\x18\x05 \x01(\x03*P\n\tAckStatus\x12\x1a\n\x16\x41\x43K_STATUS_UNSPECIFIED\x10\x00\x12\x0b\n\x07\x41PPLIED\x10\x01\x12\r\n\tDUPLICATE\x10\x02\x12\x0b\n\x07\x46LAGGED\x10\x03\x32Z\n\x0c\x41gentService\x12J\n\x07\x43onnect\x12\x1a.cetak.api.v1.AgentMessage\x1a\x1f.cetak.api.v1.ControllerMessage(\x01\x30\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'cetak.api.v1.agent_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ACKSTATUS']._serialized_start=1997
-  _globals['_ACKSTATUS']._serialized_end=2077
+  _globals['_ACKSTATUS']._serialized_start=2082
+  _globals['_ACKSTATUS']._serialized_end=2162
   _globals['_AGENTMESSAGE']._serialized_start=70
   _globals['_AGENTMESSAGE']._serialized_end=464
   _globals['_CONTROLLERMESSAGE']._serialized_start=467
-  _globals['_CONTROLLERMESSAGE']._serialized_end=749
-  _globals['_EVENTBATCH']._serialized_start=751
-  _globals['_EVENTBATCH']._serialized_end=803
-  _globals['_LEASEBATCH']._serialized_start=805
-  _globals['_LEASEBATCH']._serialized_end=854
-  _globals['_HELLO']._serialized_start=857
-  _globals['_HELLO']._serialized_end=1035
-  _globals['_WELCOME']._serialized_start=1038
-  _globals['_WELCOME']._serialized_end=1178
-  _globals['_CREDIT']._serialized_start=1180
-  _globals['_CREDIT']._serialized_end=1203
-  _globals['_LEASE']._serialized_start=1206
-  _globals['_LEASE']._serialized_end=1369
-  _globals['_LEASERETURN']._serialized_start=1371
-  _globals['_LEASERETURN']._serialized_end=1419
-  _globals['_LEASEREVOKE']._serialized_start=1421
-  _globals['_LEASEREVOKE']._serialized_end=1469
-  _globals['_JOBEVENT']._serialized_start=1472
-  _globals['_JOBEVENT']._serialized_end=1718
-  _globals['_EVENTACK']._serialized_start=1720
-  _globals['_EVENTACK']._serialized_end=1805
-  _globals['_ACK']._serialized_start=1807
-  _globals['_ACK']._serialized_end=1852
-  _globals['_HEARTBEAT']._serialized_start=1854
-  _globals['_HEARTBEAT']._serialized_end=1882
-  _globals['_OPERATORACTION']._serialized_start=1884
-  _globals['_OPERATORACTION']._serialized_end=1995
-  _globals['_AGENTSERVICE']._serialized_start=2079
-  _globals['_AGENTSERVICE']._serialized_end=2169
+  _globals['_CONTROLLERMESSAGE']._serialized_end=802
+  _globals['_EVENTBATCH']._serialized_start=804
+  _globals['_EVENTBATCH']._serialized_end=856
+  _globals['_LEASEBATCH']._serialized_start=858
+  _globals['_LEASEBATCH']._serialized_end=907
+  _globals['_HELLO']._serialized_start=910
+  _globals['_HELLO']._serialized_end=1088
+  _globals['_WELCOME']._serialized_start=1091
+  _globals['_WELCOME']._serialized_end=1231
+  _globals['_WINDOWUPDATE']._serialized_start=1233
+  _globals['_WINDOWUPDATE']._serialized_end=1263
+  _globals['_CREDIT']._serialized_start=1265
+  _globals['_CREDIT']._serialized_end=1288
+  _globals['_LEASE']._serialized_start=1291
+  _globals['_LEASE']._serialized_end=1454
+  _globals['_LEASERETURN']._serialized_start=1456
+  _globals['_LEASERETURN']._serialized_end=1504
+  _globals['_LEASEREVOKE']._serialized_start=1506
+  _globals['_LEASEREVOKE']._serialized_end=1554
+  _globals['_JOBEVENT']._serialized_start=1557
+  _globals['_JOBEVENT']._serialized_end=1803
+  _globals['_EVENTACK']._serialized_start=1805
+  _globals['_EVENTACK']._serialized_end=1890
+  _globals['_ACK']._serialized_start=1892
+  _globals['_ACK']._serialized_end=1937
+  _globals['_HEARTBEAT']._serialized_start=1939
+  _globals['_HEARTBEAT']._serialized_end=1967
+  _globals['_OPERATORACTION']._serialized_start=1969
+  _globals['_OPERATORACTION']._serialized_end=2080
+  _globals['_AGENTSERVICE']._serialized_start=2164
+  _globals['_AGENTSERVICE']._serialized_end=2254
 # @@protoc_insertion_point(module_scope)

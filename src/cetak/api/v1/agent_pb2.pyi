@@ -40,20 +40,22 @@ class AgentMessage(_message.Message):
     def __init__(self, hello: _Optional[_Union[Hello, _Mapping]] = ..., credit: _Optional[_Union[Credit, _Mapping]] = ..., event: _Optional[_Union[JobEvent, _Mapping]] = ..., printer_status: _Optional[_Union[_common_pb2.PrinterStatus, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., lease_return: _Optional[_Union[LeaseReturn, _Mapping]] = ..., operator_action: _Optional[_Union[OperatorAction, _Mapping]] = ..., events: _Optional[_Union[EventBatch, _Mapping]] = ...) -> None: ...
 
 class ControllerMessage(_message.Message):
-    __slots__ = ("welcome", "lease", "ack", "lease_revoke", "heartbeat", "leases")
+    __slots__ = ("welcome", "lease", "ack", "lease_revoke", "heartbeat", "leases", "window_update")
     WELCOME_FIELD_NUMBER: _ClassVar[int]
     LEASE_FIELD_NUMBER: _ClassVar[int]
     ACK_FIELD_NUMBER: _ClassVar[int]
     LEASE_REVOKE_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
     LEASES_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_UPDATE_FIELD_NUMBER: _ClassVar[int]
     welcome: Welcome
     lease: Lease
     ack: Ack
     lease_revoke: LeaseRevoke
     heartbeat: Heartbeat
     leases: LeaseBatch
-    def __init__(self, welcome: _Optional[_Union[Welcome, _Mapping]] = ..., lease: _Optional[_Union[Lease, _Mapping]] = ..., ack: _Optional[_Union[Ack, _Mapping]] = ..., lease_revoke: _Optional[_Union[LeaseRevoke, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., leases: _Optional[_Union[LeaseBatch, _Mapping]] = ...) -> None: ...
+    window_update: WindowUpdate
+    def __init__(self, welcome: _Optional[_Union[Welcome, _Mapping]] = ..., lease: _Optional[_Union[Lease, _Mapping]] = ..., ack: _Optional[_Union[Ack, _Mapping]] = ..., lease_revoke: _Optional[_Union[LeaseRevoke, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., leases: _Optional[_Union[LeaseBatch, _Mapping]] = ..., window_update: _Optional[_Union[WindowUpdate, _Mapping]] = ...) -> None: ...
 
 class EventBatch(_message.Message):
     __slots__ = ("events",)
@@ -100,6 +102,12 @@ class Welcome(_message.Message):
     controller_id: str
     batches: bool
     def __init__(self, server_time_ms: _Optional[int] = ..., skew_margin_ms: _Optional[int] = ..., lease_duration_ms: _Optional[int] = ..., window: _Optional[int] = ..., controller_id: _Optional[str] = ..., batches: _Optional[bool] = ...) -> None: ...
+
+class WindowUpdate(_message.Message):
+    __slots__ = ("window",)
+    WINDOW_FIELD_NUMBER: _ClassVar[int]
+    window: int
+    def __init__(self, window: _Optional[int] = ...) -> None: ...
 
 class Credit(_message.Message):
     __slots__ = ("slots",)
