@@ -8,7 +8,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cetak.native import JobOptions, NativeError, StreamError, decode_stream, encode_job, frame
-
 from cetak.native._core import ffi, lib
 
 from .conftest import drawn_side
