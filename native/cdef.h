@@ -1,6 +1,10 @@
 /* cffi declarations of include/cetak_core.h (keep in step with it). */
 int cetak_abi_version(void);
 
+#define CETAK_SIMD_PANELS 1
+#define CETAK_SIMD_COMPRESS 2
+int cetak_simd_paths(void);
+
 #define CETAK_OK 0
 #define CETAK_E_ARG -1
 #define CETAK_E_SPACE -2
@@ -10,6 +14,7 @@ int cetak_abi_version(void);
 #define CETAK_E_LENGTH -6
 #define CETAK_E_NOMEM -7
 #define CETAK_E_LIMIT -8
+#define CETAK_E_COMMANDS -9
 
 typedef struct {
     int code;
@@ -98,6 +103,7 @@ typedef struct {
 } cetak_panel;
 
 #define CETAK_MAX_PANELS 64
+#define CETAK_MAX_COMMANDS 4096
 
 int cetak_scan(const uint8_t *data, size_t len, int *dialect, size_t *n_cmds, size_t *n_panels,
                size_t *dots_len, cetak_error *err);

@@ -45,6 +45,15 @@ def _buffer(name: str, size: int) -> Any:
     return buf
 
 
+def simd_paths() -> frozenset[str]:
+    """The SIMD paths the core takes on this machine: "panels" (AVX-512 VBMI tone-curve lookups
+    and bit packing) and "compress" (the AVX-512 VBMI2 Evolis colour compressor). Where one is
+    missing, `portable=True` runs the very same code as the default."""
+    bits = lib.cetak_simd_paths()
+    return frozenset(name for name, bit in (("panels", lib.CETAK_SIMD_PANELS),
+                                            ("compress", lib.CETAK_SIMD_COMPRESS)) if bits & bit)
+
+
 def _raise(exc_type: type[NativeError], err: Any, with_offset: bool = True) -> None:
     message = ffi.string(err.message).decode("utf-8", "replace")
     raise exc_type(message, int(err.offset) if with_offset else None)
@@ -214,7 +223,10 @@ def frame(dialect: str, buf: bytes) -> int:
 
 
 def decode_stream(data: bytes) -> DecodedJob:
-    """Commands and panels of an Evolis or Magicard stream (dialect detected from the bytes)."""
+    """Commands and panels of an Evolis or Magicard stream (dialect detected from the bytes).
+
+    StreamError also for a stream above the decoder's limits: more than CETAK_MAX_PANELS (64)
+    panels or CETAK_MAX_COMMANDS (4096) commands."""
     src = ffi.from_buffer(data)
     err = ffi.new("cetak_error *")
     dialect = ffi.new("int *")

@@ -18,6 +18,12 @@
 
 int cetak_abi_version(void);
 
+/* The SIMD paths calls take on this machine (compiled in and the CPU has the instructions), as
+ * bits; with none, SIMD and scalar_only calls run the same code. */
+#define CETAK_SIMD_PANELS 1   /* AVX-512 VBMI: tone-curve lookups and bit packing */
+#define CETAK_SIMD_COMPRESS 2 /* AVX-512 VBMI2: the Evolis colour compressor */
+int cetak_simd_paths(void);
+
 /* ---- errors ---------------------------------------------------------------------------- */
 #define CETAK_OK 0
 #define CETAK_E_ARG (-1)       /* bad argument: sizes, levels, options */
@@ -27,7 +33,9 @@ int cetak_abi_version(void);
 #define CETAK_E_UNKNOWN (-5)   /* a well-formed command this decoder does not know */
 #define CETAK_E_LENGTH (-6)    /* a length field that disagrees with the data */
 #define CETAK_E_NOMEM (-7)     /* scratch allocation failed */
-#define CETAK_E_LIMIT (-8)     /* nesting or count above a documented limit */
+#define CETAK_E_LIMIT (-8)     /* nesting or count above a documented limit; text (an encoder's
+                                  job header) longer than its buffer */
+#define CETAK_E_COMMANDS (-9)  /* a stream with more than CETAK_MAX_COMMANDS commands */
 
 typedef struct {
     int code;
@@ -138,6 +146,12 @@ typedef struct {
  * ~660 KB, so a small hostile stream of tiny blank downloads could otherwise ask for gigabytes.
  * A duplex YMCKO card has 10. */
 #define CETAK_MAX_PANELS 64
+/* A stream holding more commands than this is refused (CETAK_E_COMMANDS, offset: the first
+ * command past the limit), by both passes as soon as the walk reaches it: a stream of tiny
+ * commands (ESC "Ss" CR is 4 bytes; each decoded command takes a 40-byte cetak_cmd and a
+ * Python object) would otherwise ask for memory many times its own size. A duplex card has
+ * about 50 (Magicard counts every header token), and 64 panels' worth of cards some 350. */
+#define CETAK_MAX_COMMANDS 4096
 
 /* Pass 1: detect the dialect, frame and check the whole stream, count what pass 2 needs. */
 int cetak_scan(const uint8_t *data, size_t len, int *dialect, size_t *n_cmds, size_t *n_panels,

@@ -20,6 +20,23 @@ int cetak__fail(cetak_error *err, int code, size_t offset, const char *fmt, ...)
 #endif
     ;
 
+/* printf-style text appended at buf + *len, the whole of it or nothing: CETAK_OK with *len
+ * advanced, or CETAK_E_LIMIT (and *len unchanged) when it would not fit in cap bytes together
+ * with the terminating NUL. Callers building text piece by piece use it so that a length can
+ * never run past cap (the unchecked `h += snprintf(buf + h, cap - h, ...)` wraps `cap - h`). */
+int cetak__appendf(char *buf, size_t cap, size_t *len, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+/* The Magicard job header text (",NOC1,REJOFF,...,SZK85344") of one side into head[0, cap):
+ * CETAK_OK with *len its length, or CETAK_E_LIMIT when it would be longer than cap - 1.
+ * eight: 8-bit colour planes (X-GP-8). */
+#define CETAK_MAGICARD_HEADER_MAX 512
+int cetak__magicard_header(char *head, size_t cap, size_t *len, int panels, int page, int duplex,
+                           int back_panels, int eight, cetak_error *err);
+
 typedef struct {
     uint8_t lut[3][256]; /* canvas byte (B, G, R) -> Y, M, C dot value */
     int bits;
@@ -36,6 +53,8 @@ void cetak__side_planes(const cetak_side *side, const cetak_luts *luts, int scal
 
 /* 1 when the AVX-512 VBMI paths may run (CPU has them, caller did not ask for scalar). */
 int cetak__use_simd(int scalar_only);
+/* 1 when the Evolis colour compressor's AVX-512 VBMI2 path may run (same terms). */
+int cetak__colour_simd(int scalar_only);
 /* Bits 0 .. nbits-1 of a 648-dot line into nbits rows of 81 bytes, row b at out + b * stride,
  * first dot in the MSB. */
 void cetak__pack_line(const uint8_t *d, int nbits, uint8_t *out, size_t stride, int simd);

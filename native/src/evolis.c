@@ -313,6 +313,8 @@ static int colour_simd(int scalar_only) {
 #endif
 }
 
+int cetak__colour_simd(int scalar_only) { return colour_simd(scalar_only); }
+
 /* ---- encoder ---- */
 /* bytes the line compressors may write past their output (16-byte literal copies, 64-byte
  * compress-stores) */
@@ -412,6 +414,7 @@ int cetak_evolis_encode(const cetak_side *front, const cetak_side *back, const c
     cetak_luts luts;
     wbuf w;
     char text[64];
+    size_t text_len;
     uint8_t *scratch;
     int rc, p;
     if (!out || !out_len || !chip_offset) return cetak__fail(err, CETAK_E_ARG, 0, "null output");
@@ -434,13 +437,20 @@ int cetak_evolis_encode(const cetak_side *front, const cetak_side *back, const c
     w.p = out;
     w.cap = cap;
     w.n = 0;
-    snprintf(text, sizeof text, "Pr;%s", opts->ribbon);
+    text_len = 0;
+    if (cetak__appendf(text, sizeof text, &text_len, "Pr;%s", opts->ribbon) != CETAK_OK)
+        return cetak__fail(err, CETAK_E_LIMIT, 0, "ribbon command longer than %zu bytes",
+                           sizeof text - 1);
     rc = put_cmd(&w, text) && put_cmd(&w, "Pmi;F;s");
     for (p = 0; rc && opts->contrast && p < 5; p++) {
         if (opts->contrast[p] == CETAK_NO_CONTRAST) continue;
         if (opts->contrast[p] < -99 || opts->contrast[p] > 99)
             return cetak__fail(err, CETAK_E_ARG, 0, "contrast must be within -99..99");
-        snprintf(text, sizeof text, "Pc;%c;=;%d", PANEL_LETTERS[p], opts->contrast[p]);
+        text_len = 0;
+        if (cetak__appendf(text, sizeof text, &text_len, "Pc;%c;=;%d", PANEL_LETTERS[p],
+                           opts->contrast[p]) != CETAK_OK)
+            return cetak__fail(err, CETAK_E_LIMIT, 0, "contrast command longer than %zu bytes",
+                               sizeof text - 1);
         rc = put_cmd(&w, text);
     }
     rc = rc && put_cmd(&w, "Ss");
@@ -751,6 +761,10 @@ int cetak__evolis_walk(const uint8_t *data, size_t len, cetak_cmd *cmds, size_t 
                                (int)u.name_len, (const char *)(b + 1));
         if (u.name_len == 2 && memcmp(b + 1, "Sr", 2) == 0) side = 0;
         if (u.name_len == 2 && memcmp(b + 1, "Sv", 2) == 0) side = 1;
+        if (nc >= CETAK_MAX_COMMANDS)
+            return cetak__fail(err, CETAK_E_COMMANDS, pos,
+                               "more than %d commands in one stream; at most %d are decoded",
+                               CETAK_MAX_COMMANDS, CETAK_MAX_COMMANDS);
         if (cmds) {
             if (nc >= cmd_cap) return cetak__fail(err, CETAK_E_SPACE, pos, "command array full");
             cmds[nc].kind = CETAK_CMD_TEXT;
@@ -762,12 +776,14 @@ int cetak__evolis_walk(const uint8_t *data, size_t len, cetak_cmd *cmds, size_t 
         nc++;
         if (u.download > 0) {
             if (panels) {
-                cetak_panel *pp = &panels[np];
+                cetak_panel *pp;
                 const int bits = cetak__bits_for_levels(u.levels);
                 size_t j, printed = 0;
                 uint8_t *d;
+                /* checked before any pointer into the arrays is formed */
                 if (np >= panel_cap || (np + 1) * plane > dots_cap)
                     return cetak__fail(err, CETAK_E_SPACE, pos, "panel array full");
+                pp = panels + np;
                 d = dots + np * plane;
                 if (u.download == 2) {
                     rc = decompress(b + u.payload_off, u.payload_len, pos + u.payload_off, u.panel,

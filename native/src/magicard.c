@@ -22,7 +22,9 @@
 static const char PLANE_LETTERS[4] = {'B', 'G', 'R', 'K'};
 
 /* ---- encoder ---- */
-static size_t side_max(void) { return GUARD_JOB + 2 + 512 + 3 * (PLANE_8BIT + 3) + PLANE_K + 3 + 1; }
+static size_t side_max(void) {
+    return GUARD_JOB + 2 + CETAK_MAGICARD_HEADER_MAX + 3 * (PLANE_8BIT + 3) + PLANE_K + 3 + 1;
+}
 
 size_t cetak_magicard_max_size(const cetak_job_opts *opts, int duplex) {
     (void)opts;
@@ -37,35 +39,52 @@ static void back_format(int panels, char *out) {
     out[n] = 0;
 }
 
+int cetak__magicard_header(char *head, size_t cap, size_t *len, int panels, int page, int duplex,
+                           int back_panels, int eight, cetak_error *err) {
+    const int colour = (panels & 7) != 0, black = (panels & CETAK_P_K) != 0;
+    const size_t cplane = eight ? PLANE_8BIT : PLANE_6BIT;
+    char bac[8] = "";
+    size_t h = 0;
+    int b, rc;
+    if (!head || !len) return cetak__fail(err, CETAK_E_ARG, 0, "null header buffer");
+    *len = 0;
+    if (page == 1 && duplex) {
+        back_format(back_panels, bac + 4);
+        memcpy(bac, ",BAC", 4);
+    }
+    rc = cetak__appendf(head, cap, &h,
+                        ",NOC1,REJOFF,ESS1,DPX%s,PAG%d%s,SLWOFF,IMF%s,XCO0,YCO0,WID%d,HGT%d,OVR%s%s",
+                        duplex ? "ON" : "OFF", page, bac,
+                        colour ? (black ? "BGRK" : "BGR") : "K", CETAK_EVOLIS_W, CETAK_PANEL_LINES,
+                        (panels & CETAK_P_O) ? "ON" : "OFF", eight && colour ? ",X-GP-8" : "");
+    for (b = 0; rc == CETAK_OK && colour && b < 3; b++)
+        rc = cetak__appendf(head, cap, &h, ",SZ%c%zu", PLANE_LETTERS[b], cplane);
+    if (rc == CETAK_OK && black) rc = cetak__appendf(head, cap, &h, ",SZK%zu", PLANE_K);
+    if (rc != CETAK_OK)
+        return cetak__fail(err, CETAK_E_LIMIT, 0,
+                           "magicard job header would be longer than %zu bytes", cap ? cap - 1 : 0);
+    *len = h;
+    return CETAK_OK;
+}
+
 static int encode_side(uint8_t *out, size_t cap, size_t *used, const cetak_side *side, int panels,
                        int page, int duplex, int back_panels, const cetak_luts *luts,
                        int scalar_only, uint8_t *planes, cetak_error *err) {
     const int colour = (panels & 7) != 0, black = (panels & CETAK_P_K) != 0;
     const int eight = luts->bits == 8;
     const size_t cplane = eight ? PLANE_8BIT : PLANE_6BIT;
-    char head[512], bac[8] = "";
+    char head[CETAK_MAGICARD_HEADER_MAX];
     size_t h = 0, total, base[4] = {0, 0, 0, 0}, pos;
     const int simd = cetak__use_simd(scalar_only);
-    int b, n, p;
+    int b, p, rc;
     size_t row;
     if (colour && (panels & 7) != 7)
         return cetak__fail(err, CETAK_E_ARG, 0, "magicard prints Y, M and C together or not at all");
     if (!colour && !black)
         return cetak__fail(err, CETAK_E_ARG, 0, "magicard side needs colour or black panels");
-    if (page == 1 && duplex) {
-        back_format(back_panels, bac + 4);
-        memcpy(bac, ",BAC", 4);
-    }
-    n = snprintf(head, sizeof head,
-                 ",NOC1,REJOFF,ESS1,DPX%s,PAG%d%s,SLWOFF,IMF%s,XCO0,YCO0,WID%d,HGT%d,OVR%s%s",
-                 duplex ? "ON" : "OFF", page, bac,
-                 colour ? (black ? "BGRK" : "BGR") : "K", CETAK_EVOLIS_W, CETAK_PANEL_LINES,
-                 (panels & CETAK_P_O) ? "ON" : "OFF", eight && colour ? ",X-GP-8" : "");
-    h = (size_t)n;
-    if (colour)
-        for (b = 0; b < 3; b++)
-            h += (size_t)snprintf(head + h, sizeof head - h, ",SZ%c%zu", PLANE_LETTERS[b], cplane);
-    if (black) h += (size_t)snprintf(head + h, sizeof head - h, ",SZK%zu", PLANE_K);
+    rc = cetak__magicard_header(head, sizeof head, &h, panels, page, duplex, back_panels, eight,
+                                err);
+    if (rc != CETAK_OK) return rc;
 
     total = GUARD_JOB + 1 + h + 1 + (colour ? 3 * (cplane + 3) : 0) + (black ? PLANE_K + 3 : 0) + 1;
     if (total > cap) return cetak__fail(err, CETAK_E_SPACE, 0, "output buffer too small");
@@ -274,6 +293,10 @@ static size_t known_name(const uint8_t *s, size_t n) {
 
 static int add_cmd(cetak_cmd *cmds, size_t cap, size_t *nc, int kind, size_t off, size_t toff,
                    size_t tlen, size_t nlen, cetak_error *err) {
+    if (*nc >= CETAK_MAX_COMMANDS)
+        return cetak__fail(err, CETAK_E_COMMANDS, off,
+                           "more than %d commands in one stream; at most %d are decoded",
+                           CETAK_MAX_COMMANDS, CETAK_MAX_COMMANDS);
     if (cmds) {
         if (*nc >= cap) return cetak__fail(err, CETAK_E_SPACE, off, "command array full");
         cmds[*nc].kind = kind;
@@ -348,11 +371,13 @@ int cetak__magicard_walk(const uint8_t *data, size_t len, cetak_cmd *cmds, size_
                               pos + u.plane_off[k] + u.sizes[k] + 1, 1, 1, err)) != CETAK_OK)
                 return rc;
             if (panels) {
-                cetak_panel *pp = &panels[np];
+                cetak_panel *pp;
                 uint8_t *d;
                 size_t r, i, printed = 0;
+                /* checked before any pointer into the arrays is formed */
                 if (np >= panel_cap || (np + 1) * plane > dots_cap)
                     return cetak__fail(err, CETAK_E_SPACE, pos, "panel array full");
+                pp = panels + np;
                 d = dots + np * plane;
                 for (r = 0; r < CETAK_PANEL_LINES; r++) {
                     uint8_t *row = d + r * CETAK_MAGICARD_W;

@@ -8,18 +8,6 @@
 #define CETAK_X86 1
 #endif
 
-int cetak__fail(cetak_error *err, int code, size_t offset, const char *fmt, ...) {
-    if (err) {
-        va_list ap;
-        err->code = code;
-        err->offset = offset;
-        va_start(ap, fmt);
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
-
 int cetak__check_side(const cetak_side *side, const char *which, cetak_error *err) {
     const size_t px = (size_t)CETAK_CARD_W * CETAK_CARD_H;
     if (!side || !side->rgb || !side->k_mask || !side->o_mask)

@@ -160,7 +160,9 @@ static int32_t check_row(const span *f, const cetak_prr_rules *rules, const uint
     if (tgl.n != 10 || tgl.p[4] != '-' || tgl.p[7] != '-' || !digits(tgl, 0, 4, &y) ||
         !digits(tgl, 5, 2, &m) || !digits(tgl, 8, 2, &d))
         return -1;
-    if (m < 1 || m > 12 || d < 1 || (int)d > days_in_month((int)y, (int)m)) return -1;
+    /* year 0 is no date (Python's date starts at year 1, so the rules refuse it; the ordinal
+     * below would be negative) */
+    if (y < 1 || m < 1 || m > 12 || d < 1 || (int)d > days_in_month((int)y, (int)m)) return -1;
     if ((int64_t)(y * 10000 + m * 100 + d) > rules->today || (int64_t)y < rules->earliest_year)
         return -1;
     if (eq(f[F_JK], "PEREMPUAN")) female = 1;
@@ -186,7 +188,10 @@ static int32_t check_row(const span *f, const cetak_prr_rules *rules, const uint
     kel = number ? find(rules->kel, rules->n_kel, number) : -1;
     if (kel < 0) return -1;
     *nik_out = (int64_t)nik;
-    *key_out = (ordinal((int)y, (int)m, (int)d) << 32) | (int64_t)name_crc(crc_table, f[F_NAMA]);
+    /* in unsigned arithmetic: a left shift of a signed value is undefined once it is negative
+     * or overflows; ordinals of years 1..9999 are below 2^22, so the key fits int64_t */
+    *key_out = (int64_t)((uint64_t)ordinal((int)y, (int)m, (int)d) << 32 |
+                         (uint64_t)name_crc(crc_table, f[F_NAMA]));
     return kel;
 }
 

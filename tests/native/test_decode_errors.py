@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cetak.native import JobOptions, NativeError, StreamError, decode_stream, encode_job, frame
+from cetak.native._core import ffi, lib
 
 from .conftest import drawn_side
 
@@ -75,6 +76,33 @@ def test_too_many_panels_refused() -> None:
     decode_stream(ESC + b"Ss" + CR + blank * 64)
     with pytest.raises(StreamError, match="at most 64"):
         decode_stream(ESC + b"Ss" + CR + blank * 65)
+
+
+@pytest.mark.parametrize("unit", [ESC + b"Ss" + CR, b"\x05" * 9 + b"\x01REQ,STA\x1c\x03"],
+                         ids=["evolis", "magicard-control"])
+def test_too_many_commands_refused(unit: bytes) -> None:
+    """A stream of tiny commands must not make the decoder allocate many times its size: up to
+    CETAK_MAX_COMMANDS decode, one more is refused at the command past the limit."""
+    limit = lib.CETAK_MAX_COMMANDS
+    assert len(decode_stream(unit * limit).commands) == limit
+    with pytest.raises(StreamError, match=f"more than {limit} commands in one stream") as info:
+        decode_stream(unit * (limit + 1))
+    assert info.value.offset == limit * len(unit)
+    # the C API's own code for it, from the counting pass
+    data = unit * (limit + 1)
+    counts = [ffi.new("size_t *") for _ in range(3)]
+    err = ffi.new("cetak_error *")
+    rc = lib.cetak_scan(ffi.from_buffer(data), len(data), ffi.new("int *"), *counts, err)
+    assert rc == err.code == lib.CETAK_E_COMMANDS
+
+
+def test_magicard_header_tokens_count_as_commands() -> None:
+    """Magicard header tokens are commands too: a few jobs of many one-letter-value tokens reach
+    the limit without a single control message."""
+    job = b"\x05" * 64 + b"\x01" + b",NOC1" * 400 + b"\x1c\x03"  # 400 tokens + JOB + END
+    assert len(decode_stream(job * 10).commands) == 4020
+    with pytest.raises(StreamError, match="commands"):
+        decode_stream(job * 11)
 
 
 def test_lying_download_length(streams: dict[str, bytes]) -> None:

@@ -3,6 +3,9 @@ back to the panels they were made from."""
 
 from __future__ import annotations
 
+import platform
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,6 +21,7 @@ from cetak.native import (
     panels,
 )
 from cetak.native import reference as ref
+from cetak.native.core import simd_paths
 
 from .conftest import drawn_side, random_side
 
@@ -74,6 +78,74 @@ def test_magicard_matches_reference(seed: int, levels: int, ribbon: str, duplex:
     native = encode_job("magicard", front, back, options)
     assert native == ref.encode_job("magicard", front, back, options)
     assert encode_job("magicard", front, back, options, portable=True) == native
+
+
+# The default calls above take the SIMD paths where the machine has them and the scalar ones
+# (the same code as portable=True) where it does not: there, the tests below skip and say so.
+SIMD_PATHS = {
+    "panels": ("AVX-512 VBMI", {"avx512f", "avx512bw", "avx512vbmi"},
+               "tone-curve lookups and bit packing"),
+    "compress": ("AVX-512 VBMI2", {"avx512f", "avx512bw", "avx512_vbmi2"},  # as Linux names them
+                 "the Evolis colour compressor"),
+}
+
+
+def _need_simd(path: str) -> None:
+    if path not in simd_paths():
+        name, flags, what = SIMD_PATHS[path]
+        pytest.skip(f"this machine lacks {name} ({', '.join(sorted(flags))}), or the core was "
+                    f"built for another CPU family: the SIMD path of {what} was NOT tested "
+                    "here; only the scalar path ran (against the reference)")
+
+
+def _cpu_flags() -> set[str] | None:
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return set(line.partition(":")[2].split())
+    return None
+
+
+def test_simd_report_matches_the_cpu() -> None:
+    """The core's report (which the SIMD tests skip by) agrees with the CPU's flags, so a broken
+    detection cannot turn the SIMD tests into silent skips, nor run code the CPU lacks."""
+    flags = _cpu_flags()
+    if platform.machine() not in ("x86_64", "AMD64") or flags is None:
+        pytest.skip(f"no x86-64 /proc/cpuinfo here ({platform.machine()}): nothing to compare")
+    assert simd_paths() == {path for path, (_, need, _) in SIMD_PATHS.items() if need <= flags}
+
+
+@pytest.mark.parametrize("levels", [32, 64, 128, 256])
+def test_simd_panels_match_scalar(levels: int) -> None:
+    _need_simd("panels")
+    tone = np.random.default_rng(levels + 1).integers(0, 256, (3, 256), dtype=np.uint8)
+    for side in (random_side(levels + 7), mixed_side(levels, 0.1)):
+        for options in (JobOptions(levels=levels), JobOptions(levels=levels, tone_curves=tone)):
+            simd, scalar = panels(side, options), panels(side, options, portable=True)
+            for name in "ymcko":
+                np.testing.assert_array_equal(simd[name], scalar[name], err_msg=name)
+    # the bit packing of streams: Magicard bit-planes and K, Evolis uncompressed downloads
+    side = mixed_side(levels, 0.3)
+    if levels in (64, 256):
+        options = JobOptions(levels=levels)
+        assert encode_job("magicard", side, side, options) == \
+            encode_job("magicard", side, side, options, portable=True)
+    options = JobOptions(levels=levels, compress=False)
+    assert encode_job("evolis", side, None, options) == \
+        encode_job("evolis", side, None, options, portable=True)
+
+
+@pytest.mark.parametrize("levels", [32, 64, 128])
+@pytest.mark.parametrize("noise", [0.0, 0.02, 0.3, 1.0])
+def test_simd_compressor_matches_scalar(levels: int, noise: float) -> None:
+    _need_simd("compress")
+    front, back = mixed_side(levels, noise), mixed_side(levels + 1, noise)
+    options = JobOptions(levels=levels)
+    assert encode_job("evolis", front, back, options) == \
+        encode_job("evolis", front, back, options, portable=True)
 
 
 @pytest.mark.parametrize("levels", [32, 64, 128, 256])

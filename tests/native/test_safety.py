@@ -54,21 +54,50 @@ def test_core_compiles_without_warnings(tmp_path: Path, opt: str) -> None:
         assert result.returncode == 0, result.stderr
 
 
-def test_asan_ubsan_driver(tmp_path: Path) -> None:
-    """Vendor captures, our own streams (both dialects, SIMD and scalar encoders), PRR rows and
-    thousands of mutations of them through decoder, framers, TLV and the PRR fast path, under
-    ASan + UBSan."""
-    exe = _build(tmp_path, "driver-asan", ["-O1", "-g", "-fno-omit-frame-pointer",
-                                           "-fsanitize=address,undefined",
-                                           "-fno-sanitize-recover=all"])
-    env = {**os.environ, "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=1",
-           "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1"}
+SANITIZER_ENV = {"ASAN_OPTIONS": "detect_leaks=1:abort_on_error=1",
+                 "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1"}
+# The driver's hand-made checks of spots that were fragile (fuzz/driver_main.c, CHECKS): each
+# fails, or stops under a sanitizer, if its fix is undone.
+CHECKS = {
+    "header": "the Magicard job header into buffers of every size up to the one it needs: "
+              "CETAK_E_LIMIT, no write past the buffer (ASan)",
+    "year-zero": "a PRR row born in year 0 with no earliest year: no shift of a negative "
+                 "value (UBSan), left to the Python rules",
+    "decode-arrays": "decoder arrays one command, panel or dot short: CETAK_E_SPACE, no write "
+                     "past them (ASan)",
+    "many-commands": "streams of CETAK_MAX_COMMANDS tiny commands decode, one more is "
+                     "CETAK_E_COMMANDS in both passes",
+}
+
+
+@pytest.fixture(scope="module")
+def asan_driver(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _build(tmp_path_factory.mktemp("asan"), "driver-asan",
+                  ["-O1", "-g", "-fno-omit-frame-pointer", "-fsanitize=address,undefined",
+                   "-fno-sanitize-recover=all"])
+
+
+def test_asan_ubsan_driver(asan_driver: Path, tmp_path: Path) -> None:
+    """The hand-made checks, vendor captures, our own streams (both dialects, SIMD and scalar
+    encoders), PRR rows and thousands of mutations of them through decoder, framers, TLV and
+    the PRR fast path, under ASan + UBSan."""
     prr = tmp_path / "prr-batch"  # a seed for the PRR fast path: plain rows and a broken one
     prr.write_bytes(PRR_BATCH)
-    result = subprocess.run([str(exe), "-n", "3000", "-s", "7", *_vectors(), str(prr)],
-                            capture_output=True, text=True, timeout=240, env=env)
+    result = subprocess.run([str(asan_driver), "-n", "3000", "-s", "7", *_vectors(), str(prr)],
+                            capture_output=True, text=True, timeout=240,
+                            env={**os.environ, **SANITIZER_ENV})
     assert result.returncode == 0, result.stderr[-4000:]
     assert result.stdout.startswith("ok:")
+    assert f"{len(CHECKS)} checks" in result.stdout
+
+
+@pytest.mark.parametrize("check", sorted(CHECKS))
+def test_fragile_spot_under_sanitizers(asan_driver: Path, check: str) -> None:
+    """One hand-made check alone (see CHECKS for what each drives), so a finding names it."""
+    result = subprocess.run([str(asan_driver), "-t", check], capture_output=True, text=True,
+                            timeout=120, env={**os.environ, **SANITIZER_ENV})
+    assert result.returncode == 0, f"{CHECKS[check]}:\n{result.stderr[-4000:]}"
+    assert result.stdout.strip() == f"ok: check {check}"
 
 
 def test_valgrind_no_leaks_on_vectors(tmp_path: Path) -> None:

@@ -191,3 +191,23 @@ def test_limits_come_from_the_schema() -> None:
     checked = fast.check([_row({"nama": "A" * schema.NAMA_MAX}),
                           _row({"nama": "A" * (schema.NAMA_MAX + 1)})])
     assert checked is not None and checked.kel[0] >= 0 and checked.kel[1] == -1
+
+
+def test_year_zero_is_left_to_the_rules_even_without_an_earliest_year() -> None:
+    """With no earliest-year bound, a row born in year 0 reached the person key's shift of a
+    negative ordinal (undefined behaviour; the UBSan driver's `year-zero` check stops there) and
+    was taken. Python's dates start at year 1, so the rules refuse it: the fast path must
+    leave it to them; year 1, the first date there is, it takes with the rules' key."""
+    from cetak.native.prr import FastPath, Limits
+    from cetak.prr.cardrecord import site_fields
+
+    fast = FastPath(REGIONS.kecamatan_nik_prefixes, REGIONS.kelurahan_codes,
+                    Limits(TODAY, 0, schema.NAMA_MAX, schema.TEMPAT_LAHIR_MAX,
+                           schema.ALAMAT_MAX, schema.PEKERJAAN_MAX),
+                    lambda code: site_fields(REGIONS, code))
+    checked = fast.check([_row({"nik": "3276010101000001", "tanggal_lahir": "0000-01-01"}),
+                          _row({"nik": "3276010101010001", "tanggal_lahir": "0001-01-01"})])
+    assert checked is not None
+    assert checked.kel[0] == -1
+    assert checked.kel[1] >= 0
+    assert checked.person_key[1] == text.person_key(GOOD["nama"], dt.date(1, 1, 1))
