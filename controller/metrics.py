@@ -24,9 +24,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import grpc
 from prometheus_client import (
@@ -298,6 +296,7 @@ class StoreCollector(Collector):
 
 
 def _snapshot(store, connected: set[str], now_s: float) -> Iterator[Metric]:
+    from .calendar import SiteCalendar
     from .status import campaign_status
 
     now_ms = int(now_s * 1000)
@@ -418,8 +417,9 @@ def _snapshot(store, connected: set[str], now_s: float) -> Iterator[Metric]:
         "records it still has to print.", labels=["site"])
     for code in sorted(set(sites) | set(site_remaining)):
         meta = sites.get(code, {})
-        open_now.add_metric([code], 1.0 if _is_open(meta, now_s) else 0.0)
-        hours = _working_hours_per_day(meta)
+        calendar = SiteCalendar.of_site(meta)
+        open_now.add_metric([code], 1.0 if calendar.is_open(int(now_s * 1000)) else 0.0)
+        hours = calendar.hours_per_working_day()
         demand.add_metric([code], float(min(site_remaining.get(code, 0),
                                             round(site_rate.get(code, 0.0) * hours))))
     yield open_now
@@ -538,37 +538,3 @@ _CONSUMABLES = (
     ("film_frames", "Retransfer film frames left."),
     ("film_frames_capacity", "Retransfer film frames of a full film."),
 )
-
-
-def _is_open(site: Mapping, now_s: float) -> bool:
-    """Inside a working span (start .. end + overtime cap) now; no calendar: always."""
-    calendar = site.get("calendar") or []
-    if not calendar:
-        return True
-    tz = ZoneInfo(site.get("timezone") or "Asia/Jakarta")
-    now = datetime.fromtimestamp(now_s, UTC).astimezone(tz)
-    overtime = int(site.get("overtime_cap_minutes") or 0)
-    for back in (0, 1):  # a span that started yesterday may run past midnight
-        day = (now - timedelta(days=back)).replace(hour=0, minute=0, second=0, microsecond=0)
-        for h in calendar:
-            if int(h["weekday"]) != day.weekday():
-                continue
-            start = day + timedelta(minutes=int(h["start_minute"]))
-            end = day + timedelta(minutes=int(h["end_minute"]) + overtime)
-            if start <= now < end:
-                return True
-    return False
-
-
-def _working_hours_per_day(site: Mapping) -> float:
-    """Average working hours (overtime cap included) of the site's working days; 24 without
-    a calendar, since such a site prints around the clock."""
-    calendar = site.get("calendar") or []
-    if not calendar:
-        return 24.0
-    overtime = int(site.get("overtime_cap_minutes") or 0)
-    per_day: dict[int, float] = {}
-    for h in calendar:
-        minutes = max(0, int(h["end_minute"]) - int(h["start_minute"])) + overtime
-        per_day[int(h["weekday"])] = per_day.get(int(h["weekday"]), 0.0) + minutes / 60
-    return sum(per_day.values()) / len(per_day)
