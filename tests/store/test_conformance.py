@@ -73,12 +73,17 @@ def test_campaigns(store):
 def test_sites(store):
     store.upsert_site("S2", "two")
     store.upsert_site("S1", "one", "kec", [{"day": 1}], 180, "Asia/Makassar")
-    store.upsert_site("S2", "two again", overtime_cap_minutes=60)
+    store.upsert_site("S2", "two again", overtime_cap_minutes=60,
+                      holidays=["2026-12-25", "2026-12-24"], printers_expected=3)
     assert store.list_sites() == [
         dict(site_code="S1", name="one", kecamatan="kec", calendar=[{"day": 1}],
-             overtime_cap_minutes=180, timezone="Asia/Makassar"),
+             overtime_cap_minutes=180, timezone="Asia/Makassar", holidays=[],
+             printers_expected=0),
         dict(site_code="S2", name="two again", kecamatan="", calendar=[],
-             overtime_cap_minutes=60, timezone="Asia/Jakarta")]
+             overtime_cap_minutes=60, timezone="Asia/Jakarta",
+             holidays=["2026-12-24", "2026-12-25"], printers_expected=3)]
+    assert store.get_site("S2") == store.list_sites()[1]
+    assert store.get_site("S3") is None
 
 
 # -- records -----------------------------------------------------------------------------------
