@@ -406,7 +406,8 @@ def _snapshot(store, connected: set[str], now_s: float) -> Iterator[Metric]:
                                            + s.queued + s.leased + s.held)
     yield from (deadline, eta, miss, site_eta, site_miss, site_late)
 
-    # Sites: open now (working hours), one day of blank demand, blanks, ribbons and films.
+    # Sites: open now (working hours, holidays), one day of blank demand, printers expected,
+    # blanks, ribbons and films.
     sites = {s["site_code"]: s for s in store.list_sites()}
     open_now = GaugeMetricFamily("cetak_site_open",
                                  "1 inside the site's working hours (plus overtime cap).",
@@ -415,6 +416,10 @@ def _snapshot(store, connected: set[str], now_s: float) -> Iterator[Metric]:
         "cetak_site_daily_blank_demand",
         "Blanks the site needs for its next working day at the forecast rate, capped at the "
         "records it still has to print.", labels=["site"])
+    expected = GaugeMetricFamily(
+        "cetak_site_printers_expected",
+        "Printers the site is to run, as registered (`cetak site add --printers`); "
+        "absent when not said.", labels=["site"])
     for code in sorted(set(sites) | set(site_remaining)):
         meta = sites.get(code, {})
         calendar = SiteCalendar.of_site(meta)
@@ -422,8 +427,11 @@ def _snapshot(store, connected: set[str], now_s: float) -> Iterator[Metric]:
         hours = calendar.hours_per_working_day()
         demand.add_metric([code], float(min(site_remaining.get(code, 0),
                                             round(site_rate.get(code, 0.0) * hours))))
+        if meta.get("printers_expected"):
+            expected.add_metric([code], meta["printers_expected"])
     yield open_now
     yield demand
+    yield expected
 
     blanks = GaugeMetricFamily("cetak_blanks", "Blank cards per site by ledger state "
                                "(in_stock = received + in - out - used).",

@@ -232,6 +232,18 @@ def hours_text(site, _: Callable[[str], str]) -> str:
         for a, b, spans in groups)
 
 
+def dates_text(dates: tuple[str, ...]) -> str:
+    """'2026-12-24..2026-12-26, 2026-12-31': runs of consecutive dates as ranges."""
+    runs: list[list[date]] = []
+    for d in sorted(date.fromisoformat(x) for x in dates):
+        if runs and d - runs[-1][1] == timedelta(days=1):
+            runs[-1][1] = d
+        else:
+            runs.append([d, d])
+    return ", ".join(a.isoformat() if a == b else f"{a.isoformat()}..{b.isoformat()}"
+                     for a, b in runs)
+
+
 def site_json(site) -> dict:
     from .calendar import zone_label
 
@@ -362,16 +374,21 @@ def _list(args: argparse.Namespace) -> int:
         print(_("no sites registered yet: add them with `cetak site add CODE`"),
               file=sys.stderr)
         return 0
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=_("Sites"))
-    for column in (_("code"), _("name"), _("kecamatan"), _("zone"), _("working hours"),
-                   _("overtime h/day"), _("holidays"), _("printers")):
-        table.add_column(column, overflow="fold")
+    table = Table(title=_("Sites"), box=box.SIMPLE_HEAD, pad_edge=False)
+    # Fits 80 columns: the code and the short columns never wrap; names, hours (with the
+    # zone) and holidays wrap at spaces. Every field in full, the kecamatan too: --json.
+    for column, wraps in ((_("code"), False), (_("name"), True), (_("working hours"), True),
+                          (_("overtime"), False), (_("holidays"), True),
+                          (_("printers"), False)):
+        table.add_column(column, no_wrap=not wraps, overflow="fold")
     for s in sites:
-        table.add_row(s.site_code, s.name, s.kecamatan, zone_label(s.timezone),
-                      hours_text(s, _), f"{s.overtime_cap_minutes / 60:g}",
-                      ", ".join(s.holidays) or "-", str(s.printers_expected or "-"))
+        table.add_row(s.site_code, s.name,
+                      f"{hours_text(s, _)} {zone_label(s.timezone)}",
+                      f"{s.overtime_cap_minutes / 60:g} h", dates_text(s.holidays) or "-",
+                      str(s.printers_expected or "-"))
     Console().print(table)
     return 0

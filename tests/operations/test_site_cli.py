@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from cetak.controller.calendar import WorkingHours
-from cetak.controller.site_cli import parse_dates, parse_days, parse_hours
+from cetak.controller.site_cli import dates_text, parse_dates, parse_days, parse_hours
 from cetak.controller.sites import Site, SiteInvalid, complete
 
 from .conftest import OTHER_SITE, SITE, serving_controller
@@ -55,7 +55,9 @@ def test_parsing_what_the_admin_writes():
     assert parse_hours("mon-tue=08:00-12:00,13:00-24:00") == {
         0: [(480, 720), (780, 1440)], 1: [(480, 720), (780, 1440)]}
     assert parse_hours("min=off") == {6: []}
-    assert parse_dates("2026-12-24..2026-12-26") == ["2026-12-24", "2026-12-25", "2026-12-26"]
+    dates = parse_dates("2026-12-24..2026-12-26")
+    assert dates == ["2026-12-24", "2026-12-25", "2026-12-26"]
+    assert dates_text((*dates, "2026-12-31")) == "2026-12-24..2026-12-26, 2026-12-31"
 
 
 def _cli(capsys, *args: str) -> tuple[int, str, str]:
@@ -137,6 +139,7 @@ def test_site_commands_against_a_controller(tmp_path, capsys, monkeypatch):
         assert sites[0]["timezone"] == "Asia/Makassar" and sites[0]["printers_expected"] == 2
         code, out, _ = cli("site", "list")
         assert "Kantor Kelurahan Depok" in out and "Mon-Fri 08:00-16:00" in out
+        assert "2029-12-24..2029-12-26" in out
 
         # Names in plan, status and report; the plan's hours follow the calendar.
         code, out, err = cli("plan", "pemilu")
