@@ -329,14 +329,19 @@ def _upsert(args: argparse.Namespace, command: str, site, existing: dict) -> int
         return _refuse(command, _(exc.template).format(**exc.values))
     except SiteInvalid as exc:
         return _refuse(command, exc.text(_))
-    saved, status = _call(args, command, "UpsertSite", serde.site_to_pb(site))
-    if saved is None:
-        return status
-    saved = serde.site_from_pb(saved)
+    unchanged = command == "set" and site == existing[code]
+    if unchanged:
+        saved = site            # nothing to change: nothing written, nothing audited
+    else:
+        reply, status = _call(args, command, "UpsertSite", serde.site_to_pb(site))
+        if reply is None:
+            return status
+        saved = serde.site_from_pb(reply)
     if args.json:
         print(json.dumps(site_json(saved), ensure_ascii=False))
     else:
-        verb = _("registered") if command == "add" else _("updated")
+        verb = (_("unchanged") if unchanged else
+                _("registered") if command == "add" else _("updated"))
         print(f"{verb}: {_describe(saved, _)}")
     return 0
 

@@ -16,7 +16,7 @@ from datetime import date
 from cetak.i18n import N_
 from cetak.prr.regions import RegionTable, load_regions
 
-from .calendar import DAY_MINUTES, DEFAULT_TIMEZONE, ZONES, WorkingHours
+from .calendar import DAY_MINUTES, ZONES, SiteCalendar, WorkingHours
 
 MAX_NAME_CHARS = 80
 MAX_OVERTIME_MINUTES = 12 * 60
@@ -57,13 +57,11 @@ class Site:
 
     @classmethod
     def from_store(cls, row: Mapping) -> Site:
+        calendar = SiteCalendar.of_site(row)
         return cls(site_code=row["site_code"], name=row["name"], kecamatan=row["kecamatan"],
-                   hours=tuple(sorted(WorkingHours(int(h["weekday"]), int(h["start_minute"]),
-                                                   int(h["end_minute"]))
-                                      for h in row.get("calendar") or ())),
-                   overtime_cap_minutes=int(row.get("overtime_cap_minutes") or 0),
-                   timezone=row.get("timezone") or DEFAULT_TIMEZONE,
-                   holidays=tuple(sorted(row.get("holidays") or ())),
+                   hours=calendar.hours, overtime_cap_minutes=calendar.overtime_cap_minutes,
+                   timezone=calendar.timezone,
+                   holidays=tuple(sorted(d.isoformat() for d in calendar.holidays)),
                    printers_expected=int(row.get("printers_expected") or 0))
 
     def store_args(self) -> dict:
@@ -115,6 +113,9 @@ def complete(site: Site, regions: RegionTable | None = None) -> Site:
     name = " ".join(site.name.split()) or region_name(code, regions)
     if len(name) > MAX_NAME_CHARS:
         raise SiteInvalid("name", N_("at most {n} characters"), n=MAX_NAME_CHARS)
+    if not name.isprintable():
+        raise SiteInvalid("name", N_("letters, digits and punctuation only (no control "
+                                     "characters)"))
     timezone = site.timezone or zone_of(code)
     if timezone not in ZONES.values():
         raise SiteInvalid("timezone", N_("{tz} is not an Indonesian time zone: use WIB "

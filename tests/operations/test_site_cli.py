@@ -41,6 +41,7 @@ def test_defaults_come_from_the_region_table():
     (Site(SITE, overtime_cap_minutes=13 * 60), "overtime", "0 to 12 hours"),
     (Site(SITE, holidays=("2026-02-30",)), "holidays", "YYYY-MM-DD"),
     (Site(SITE, printers_expected=-1), "printers", "0 to 100"),
+    (Site(SITE, name="Depok\x1b[2J"), "name", "no control characters"),
 ])
 def test_refused_sites_name_the_field(site, field, words):
     with pytest.raises(SiteInvalid) as caught:
@@ -134,6 +135,8 @@ def test_site_commands_against_a_controller(tmp_path, capsys, monkeypatch):
         assert code == 0, err
         assert out.startswith("updated: 32.76.01.1006 Kantor Kelurahan Depok (WITA): "
                               "Mon-Fri 08:00-16:00; overtime up to 3 h a day; 3 holidays")
+        code, out, _ = cli("site", "set", SITE)        # nothing to change: nothing written
+        assert code == 0 and out.startswith("unchanged: 32.76.01.1006 Kantor Kelurahan Depok")
         sites = json.loads(cli("site", "list", "--json")[1])["sites"]
         assert sites[0]["holidays"] == ["2029-12-24", "2029-12-25", "2029-12-26"]
         assert sites[0]["timezone"] == "Asia/Makassar" and sites[0]["printers_expected"] == 2
