@@ -285,10 +285,11 @@ def _call(args: argparse.Namespace, command: str, method: str, request):
 
     from cetak.api.v1 import admin_pb2_grpc
     from cetak.client import channel_from_args, rpc_failure
+    from cetak.security.errors import SecurityError
 
     try:
         stub = admin_pb2_grpc.AdminServiceStub(channel_from_args(args))
-    except ValueError as exc:
+    except (ValueError, SecurityError) as exc:   # no --pki/--insecure; unreadable identity
         return None, _refuse(command, str(exc))
     try:
         return getattr(stub, method)(request, timeout=30), 0
