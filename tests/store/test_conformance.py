@@ -661,6 +661,21 @@ def test_migration_0008_numbers_new_records_after_the_old_ones(tmp_path, monkeyp
         store.close()
 
 
+def test_migration_0009_keeps_the_sites_and_gives_them_no_holidays(tmp_path, monkeypatch):
+    """Sites registered before the registry had holidays and printers keep what they had."""
+    store = _store_written_before(9, tmp_path, monkeypatch, [(
+        "INSERT INTO sites VALUES (?, 'Depok', 'Pancoran Mas', ?, 120, 'Asia/Jakarta')",
+        (SITE, '[{"weekday": 0, "start_minute": 480, "end_minute": 960}]'))])
+    try:
+        assert store.list_sites() == [dict(
+            site_code=SITE, name="Depok", kecamatan="Pancoran Mas",
+            calendar=[dict(weekday=0, start_minute=480, end_minute=960)],
+            overtime_cap_minutes=120, timezone="Asia/Jakarta", holidays=[],
+            printers_expected=0)]
+    finally:
+        store.close()
+
+
 def test_sqlite_too_old_for_the_hot_path_is_refused_by_name(tmp_path, monkeypatch):
     import sqlite3 as sq
 
