@@ -205,7 +205,8 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
 
         actor = await self._allow(context, "UpsertSite", request.site_code)
         try:
-            site = complete(serde.site_from_pb(request))
+            # Off the event loop: the first check reads the region table (a few tens of ms).
+            site = await asyncio.to_thread(complete, serde.site_from_pb(request))
         except SiteInvalid as exc:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
         saved, _created = await self._run(context, self.ledger.upsert_site, site, actor)
