@@ -80,13 +80,16 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         self.inventory = Inventory(ledger)
 
     async def _allow(self, context: grpc.aio.ServicerContext, method: str,
-                     site_code: str = "") -> None:
+                     site_code: str = "") -> str:
+        """Rate-limit and authorize the call; the caller's name for records of who did it."""
         if not self.limiter.allow(_caller(context)):
             await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED,
                                 f"too many requests: at most {self.limiter.rate:g} per second "
                                 "per caller; try again shortly")
+        identity = None
         if self.authorize is not None:
-            await self.authorize(context, method, site_code)
+            identity = await self.authorize(context, method, site_code)
+        return getattr(identity, "actor", None) or "plaintext:unidentified"
 
     async def _run(self, context: grpc.aio.ServicerContext, fn, *args):
         try:
@@ -196,23 +199,26 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
     # -- sites and printers ----------------------------------------------------------------
 
     async def UpsertSite(self, request, context):
-        await self._allow(context, "UpsertSite", request.site_code)
-        if not request.site_code:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "site_code: required")
-        calendar = [dict(weekday=h.weekday, start_minute=h.start_minute,
-                         end_minute=h.end_minute) for h in request.hours]
-        await self._run(context, self.ledger.store.upsert_site, request.site_code,
-                        request.name or request.site_code, request.kecamatan, calendar,
-                        request.overtime_cap_minutes, request.timezone or "Asia/Jakarta")
-        return request
+        """Register a site or replace what is known of it (the CLI's `site add` and `site set`
+        send the whole site). Checked against the region table before anything is written."""
+        from .sites import SiteInvalid, complete
+
+        actor = await self._allow(context, "UpsertSite", request.site_code)
+        try:
+            # Off the event loop: the first check reads the region table (a few tens of ms).
+            site = await asyncio.to_thread(complete, serde.site_from_pb(request))
+        except SiteInvalid as exc:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        saved, _created = await self._run(context, self.ledger.upsert_site, site, actor)
+        return serde.site_to_pb(saved)
 
     async def ListSites(self, request, context):
+        from .sites import Site
+
         await self._allow(context, "ListSites")
         sites = await self._run(context, self.ledger.store.list_sites)
-        return admin_pb2.ListSitesResponse(sites=[admin_pb2.Site(
-            site_code=s["site_code"], name=s["name"], kecamatan=s["kecamatan"],
-            overtime_cap_minutes=s["overtime_cap_minutes"], timezone=s["timezone"],
-            hours=[admin_pb2.WorkingHours(**h) for h in s["calendar"]]) for s in sites])
+        return admin_pb2.ListSitesResponse(
+            sites=[serde.site_to_pb(Site.from_store(s)) for s in sites])
 
     async def ListPrinters(self, request, context):
         await self._allow(context, "ListPrinters", request.site_code)

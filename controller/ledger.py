@@ -37,6 +37,7 @@ from .model import (
 from .scheduler import LeaseBudget, choose_records
 
 if TYPE_CHECKING:  # the ledger works on any store: it imports none
+    from .sites import Site
     from .store import SqliteStore
 
 log = logging.getLogger(__name__)
@@ -141,6 +142,15 @@ class Ledger:
                         deadline_ms=campaign.deadline_ms, budget_baru=campaign.budget_baru,
                         budget_penggantian=campaign.budget_penggantian)
         return campaign
+
+    def upsert_site(self, site: Site, actor: str) -> tuple[Site, bool]:
+        """Register or change a site (already checked by sites.complete): the site as stored,
+        and whether it was new. The audit entry says what it became."""
+        with self._tx():
+            created = self.store.get_site(site.site_code) is None
+            self.store.upsert_site(**site.store_args())
+            self.audit(actor, "site.add" if created else "site.set", **site.store_args())
+        return site, created
 
     def add_records(self, records: list[NewRecord], now_ms: int) -> int:
         """Insert records atomically: a NIK already in the campaign refuses the whole batch."""

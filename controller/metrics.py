@@ -24,9 +24,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import grpc
 from prometheus_client import (
@@ -298,6 +296,7 @@ class StoreCollector(Collector):
 
 
 def _snapshot(store, connected: set[str], now_s: float) -> Iterator[Metric]:
+    from .calendar import SiteCalendar
     from .status import campaign_status
 
     now_ms = int(now_s * 1000)
@@ -407,7 +406,8 @@ def _snapshot(store, connected: set[str], now_s: float) -> Iterator[Metric]:
                                            + s.queued + s.leased + s.held)
     yield from (deadline, eta, miss, site_eta, site_miss, site_late)
 
-    # Sites: open now (working hours), one day of blank demand, blanks, ribbons and films.
+    # Sites: open now (working hours, holidays), one day of blank demand, printers expected,
+    # blanks, ribbons and films.
     sites = {s["site_code"]: s for s in store.list_sites()}
     open_now = GaugeMetricFamily("cetak_site_open",
                                  "1 inside the site's working hours (plus overtime cap).",
@@ -416,14 +416,22 @@ def _snapshot(store, connected: set[str], now_s: float) -> Iterator[Metric]:
         "cetak_site_daily_blank_demand",
         "Blanks the site needs for its next working day at the forecast rate, capped at the "
         "records it still has to print.", labels=["site"])
+    expected = GaugeMetricFamily(
+        "cetak_site_printers_expected",
+        "Printers the site is to run, as registered (`cetak site add --printers`); "
+        "absent when not said.", labels=["site"])
     for code in sorted(set(sites) | set(site_remaining)):
         meta = sites.get(code, {})
-        open_now.add_metric([code], 1.0 if _is_open(meta, now_s) else 0.0)
-        hours = _working_hours_per_day(meta)
+        calendar = SiteCalendar.of_site(meta)
+        open_now.add_metric([code], 1.0 if calendar.is_open(int(now_s * 1000)) else 0.0)
+        hours = calendar.hours_per_working_day()
         demand.add_metric([code], float(min(site_remaining.get(code, 0),
                                             round(site_rate.get(code, 0.0) * hours))))
+        if meta.get("printers_expected"):
+            expected.add_metric([code], meta["printers_expected"])
     yield open_now
     yield demand
+    yield expected
 
     blanks = GaugeMetricFamily("cetak_blanks", "Blank cards per site by ledger state "
                                "(in_stock = received + in - out - used).",
@@ -538,37 +546,3 @@ _CONSUMABLES = (
     ("film_frames", "Retransfer film frames left."),
     ("film_frames_capacity", "Retransfer film frames of a full film."),
 )
-
-
-def _is_open(site: Mapping, now_s: float) -> bool:
-    """Inside a working span (start .. end + overtime cap) now; no calendar: always."""
-    calendar = site.get("calendar") or []
-    if not calendar:
-        return True
-    tz = ZoneInfo(site.get("timezone") or "Asia/Jakarta")
-    now = datetime.fromtimestamp(now_s, UTC).astimezone(tz)
-    overtime = int(site.get("overtime_cap_minutes") or 0)
-    for back in (0, 1):  # a span that started yesterday may run past midnight
-        day = (now - timedelta(days=back)).replace(hour=0, minute=0, second=0, microsecond=0)
-        for h in calendar:
-            if int(h["weekday"]) != day.weekday():
-                continue
-            start = day + timedelta(minutes=int(h["start_minute"]))
-            end = day + timedelta(minutes=int(h["end_minute"]) + overtime)
-            if start <= now < end:
-                return True
-    return False
-
-
-def _working_hours_per_day(site: Mapping) -> float:
-    """Average working hours (overtime cap included) of the site's working days; 24 without
-    a calendar, since such a site prints around the clock."""
-    calendar = site.get("calendar") or []
-    if not calendar:
-        return 24.0
-    overtime = int(site.get("overtime_cap_minutes") or 0)
-    per_day: dict[int, float] = {}
-    for h in calendar:
-        minutes = max(0, int(h["end_minute"]) - int(h["start_minute"])) + overtime
-        per_day[int(h["weekday"])] = per_day.get(int(h["weekday"]), 0.0) + minutes / 60
-    return sum(per_day.values()) / len(per_day)

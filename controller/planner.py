@@ -8,7 +8,8 @@ Per site: demand is the cards still to print (queued, leased, held), trimmed to 
 category budgets leave; blanks, ribbons and films needed are that demand plus a spoil
 allowance; capacity is the site's rate (measured when it has printed recently, else the rated
 speed of its connected printers) times the working hours left before the deadline in its
-calendar. Then, in this order:
+calendar (hours per weekday, overtime cap, holidays: controller/calendar.py). Then, in this
+order:
 1. records: a site that cannot print its queue in time (down, or too slow) hands the excess
    to sites with spare capacity, the Dinas office first (MoveRecords);
 2. consumables: each item short at a site is covered from sites with a surplus, largest
@@ -19,9 +20,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
+from .calendar import SiteCalendar
 from .forecast import HOUR_MS, MEASURE_WINDOW_MS, MIN_MEASURED_CARDS
 
 DEFAULT_SPOIL_ALLOWANCE = 0.03
@@ -223,35 +223,6 @@ def _balance(item: str, plans: list[SitePlan], out: Plan) -> None:
                             "them from the central store")
 
 
-# -- working hours (calendar arithmetic, pure) -------------------------------------------------
-
-def working_hours_between(start_ms: int, end_ms: int, calendar: list[dict],
-                          overtime_cap_minutes: int = 0,
-                          timezone: str = "Asia/Jakarta") -> float:
-    """Hours of a site's working time (its calendar plus overtime) between two instants; a
-    site without a calendar works around the clock."""
-    if end_ms <= start_ms:
-        return 0.0
-    if not calendar:
-        return (end_ms - start_ms) / HOUR_MS
-    tz = ZoneInfo(timezone)
-    start = datetime.fromtimestamp(start_ms / 1000, UTC).astimezone(tz)
-    end = datetime.fromtimestamp(end_ms / 1000, UTC).astimezone(tz)
-    total = 0.0
-    day = start.replace(hour=0, minute=0, second=0, microsecond=0)
-    while day <= end:
-        for h in calendar:
-            if int(h["weekday"]) != day.weekday():
-                continue
-            open_at = day + timedelta(minutes=int(h["start_minute"]))
-            close_at = day + timedelta(minutes=int(h["end_minute"]) + overtime_cap_minutes)
-            a, b = max(open_at, start), min(close_at, end)
-            if b > a:
-                total += (b - a).total_seconds() / 3600
-        day += timedelta(days=1)
-    return total
-
-
 # -- reading the inputs from a store ------------------------------------------------------------
 
 def gather(store, campaign_id: str, now_ms: int,
@@ -259,6 +230,7 @@ def gather(store, campaign_id: str, now_ms: int,
     from .inventory import site_stock
     from .ledger import LedgerError
     from .scheduler import _BUDGET_STATES
+    from .sites import site_names
 
     campaign = store.get_campaign(campaign_id)
     if campaign is None:
@@ -271,6 +243,7 @@ def gather(store, campaign_id: str, now_ms: int,
             demand[site][kategori] += n
     recent = dict(store.printed_since(campaign_id, now_ms - MEASURE_WINDOW_MS))
     codes = sorted(set(demand) | set(meta) | set(store.inventory_sites()))
+    names = site_names(list(meta.values()), codes)
     sites = []
     for code in codes:
         m = meta.get(code, {})
@@ -278,12 +251,10 @@ def gather(store, campaign_id: str, now_ms: int,
         rate = sum(p["cards_per_hour"] for p in connected)
         if connected and recent.get(code, 0) >= MIN_MEASURED_CARDS:
             rate = recent[code] * HOUR_MS / MEASURE_WINDOW_MS
-        hours = (working_hours_between(now_ms, campaign.deadline_ms, m.get("calendar", []),
-                                       m.get("overtime_cap_minutes", 0),
-                                       m.get("timezone", "Asia/Jakarta"))
+        hours = (SiteCalendar.of_site(m).working_hours_between(now_ms, campaign.deadline_ms)
                  if campaign.deadline_ms else None)
         stock = site_stock(store, code)
-        name = m.get("name", "")
+        name = names[code]
         sites.append(SiteInput(
             site_code=code, site_name=name, demand_baru=demand.get(code, {}).get("BARU", 0),
             demand_penggantian=demand.get(code, {}).get("PENGGANTIAN", 0),

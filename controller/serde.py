@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cetak.api.v1 import admin_pb2, agent_pb2, common_pb2
 
+from .calendar import WorkingHours
 from .model import (
     AckStatus,
     AgentEvent,
@@ -15,6 +16,7 @@ from .model import (
     RecordState,
     RecordView,
 )
+from .sites import Site
 
 _ATTEMPT_TO_PB = {
     AttemptState.LEASED: common_pb2.LEASED,
@@ -165,3 +167,20 @@ def plan_to_pb(p) -> admin_pb2.CampaignPlan:
         moves=[admin_pb2.PlanMove(kind=m.kind, item=m.item, from_site=m.from_site,
                                   to_site=m.to_site, quantity=m.quantity, reason=m.reason)
                for m in p.moves])
+
+
+def site_from_pb(m: admin_pb2.Site) -> Site:
+    return Site(site_code=m.site_code, name=m.name, kecamatan=m.kecamatan,
+                hours=tuple(WorkingHours(h.weekday, h.start_minute, h.end_minute)
+                            for h in m.hours),
+                overtime_cap_minutes=m.overtime_cap_minutes, timezone=m.timezone,
+                holidays=tuple(m.holidays), printers_expected=m.printers_expected)
+
+
+def site_to_pb(s: Site) -> admin_pb2.Site:
+    return admin_pb2.Site(
+        site_code=s.site_code, name=s.name, kecamatan=s.kecamatan,
+        hours=[admin_pb2.WorkingHours(weekday=h.weekday, start_minute=h.start_minute,
+                                      end_minute=h.end_minute) for h in s.hours],
+        overtime_cap_minutes=s.overtime_cap_minutes, timezone=s.timezone,
+        holidays=list(s.holidays), printers_expected=s.printers_expected)

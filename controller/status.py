@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from .calendar import SiteCalendar
 from .forecast import MEASURE_WINDOW_MS, forecast_site
 from .ledger import LedgerError
+from .sites import site_names
 
 
 @dataclass
@@ -62,8 +64,7 @@ def campaign_status(store, campaign_id: str, now_ms: int) -> CampaignStatusView:
 
     def site(code: str) -> SiteStatus:
         if code not in sites:
-            sites[code] = SiteStatus(site_code=code,
-                                     site_name=sites_meta.get(code, {}).get("name", ""))
+            sites[code] = SiteStatus(site_code=code)
         return sites[code]
 
     for code, state, n in store.record_counts(campaign_id):
@@ -77,14 +78,14 @@ def campaign_status(store, campaign_id: str, now_ms: int) -> CampaignStatusView:
     view = CampaignStatusView(campaign_id=campaign_id, deadline_ms=campaign.deadline_ms,
                               as_of_ms=now_ms, flagged_reports=len(store.flagged_events()))
     worst_eta = 0
+    names = site_names(list(sites_meta.values()), set(sites))
     for code in sorted(sites):
         s = sites[code]
+        s.site_name = names[code]
         meta = sites_meta.get(code, {})
         remaining = s.queued + s.leased + s.held
         f = forecast_site(code, remaining, recent.get(code, 0), store.site_cards_per_hour(code),
-                          now_ms, campaign.deadline_ms, meta.get("calendar", []),
-                          meta.get("overtime_cap_minutes", 0),
-                          meta.get("timezone", "Asia/Jakarta"))
+                          now_ms, campaign.deadline_ms, SiteCalendar.of_site(meta))
         s.cards_per_hour, s.eta_ms = round(f.cards_per_hour, 1), f.eta_ms
         s.will_miss_deadline, s.late_by_ms = f.will_miss, f.late_by_ms
         if remaining and f.eta_ms == 0:

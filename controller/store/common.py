@@ -178,11 +178,24 @@ class SqlStore:
             "SELECT campaign_id, name, deadline_ms, budget_baru, budget_penggantian, created_ms "
             "FROM campaigns ORDER BY created_ms, campaign_id")]
 
+    _SITE_COLUMNS = ("site_code, name, kecamatan, calendar_json, overtime_cap_minutes, timezone, "
+                     "holidays_json, printers_expected")
+
+    @staticmethod
+    def _site(r) -> dict:
+        return dict(site_code=r[0], name=r[1], kecamatan=r[2], calendar=json.loads(r[3]),
+                    overtime_cap_minutes=r[4], timezone=r[5], holidays=json.loads(r[6]),
+                    printers_expected=r[7])
+
     def list_sites(self) -> list[dict]:
-        return [dict(site_code=r[0], name=r[1], kecamatan=r[2], calendar=json.loads(r[3]),
-                     overtime_cap_minutes=r[4], timezone=r[5])
-                for r in self._q("SELECT site_code, name, kecamatan, calendar_json, "
-                                 "overtime_cap_minutes, timezone FROM sites ORDER BY site_code")]
+        return [self._site(r) for r in self._q(
+            f"SELECT {self._SITE_COLUMNS} FROM sites ORDER BY site_code")]
+
+    def get_site(self, site_code: str) -> dict | None:
+        """One site as list_sites gives it, or None."""
+        rows = self._q(f"SELECT {self._SITE_COLUMNS} FROM sites WHERE site_code=%s",
+                       (site_code,))
+        return self._site(rows[0]) if rows else None
 
     def set_record_state(self, record_id: str, state: RecordState, *, hold_reason: str = "",
                          epoch: int | None = None, printed_ms: int | None = None) -> None:
@@ -469,13 +482,18 @@ class SqlStore:
 
     def upsert_site(self, site_code: str, name: str, kecamatan: str = "",
                     calendar: list[dict] | None = None, overtime_cap_minutes: int = 0,
-                    timezone: str = "Asia/Jakarta") -> None:
-        self._x("INSERT INTO sites VALUES (%s,%s,%s,%s,%s,%s) ON CONFLICT (site_code) DO UPDATE "
+                    timezone: str = "Asia/Jakarta", holidays: list[str] | None = None,
+                    printers_expected: int = 0) -> None:
+        self._x("INSERT INTO sites (site_code, name, kecamatan, calendar_json, "
+                "overtime_cap_minutes, timezone, holidays_json, printers_expected) "
+                "VALUES (%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (site_code) DO UPDATE "
                 "SET name=excluded.name, kecamatan=excluded.kecamatan, "
                 "calendar_json=excluded.calendar_json, "
-                "overtime_cap_minutes=excluded.overtime_cap_minutes, timezone=excluded.timezone",
+                "overtime_cap_minutes=excluded.overtime_cap_minutes, timezone=excluded.timezone, "
+                "holidays_json=excluded.holidays_json, "
+                "printers_expected=excluded.printers_expected",
                 (site_code, name, kecamatan, json.dumps(calendar or []), overtime_cap_minutes,
-                 timezone))
+                 timezone, json.dumps(sorted(holidays or [])), printers_expected))
 
     def upsert_agent(self, agent_id: str, site_code: str, software: str, window_hours: float,
                      now_ms: int) -> None:

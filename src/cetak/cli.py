@@ -16,6 +16,8 @@ COMMAND_GROUPS: list[tuple[str, str, str]] = [
     ("demo", "cetak.demo.cli", "run a whole small campaign end to end on this machine"),
     ("controller", "cetak.controller.cli", "run the central controller"),
     ("campaign", "cetak.controller.campaign_cli", "create, import, inspect and verify campaigns"),
+    ("site", "cetak.controller.site_cli",
+     "register sites: name, time zone, working hours, overtime cap, holidays, printers"),
     ("inventory", "cetak.controller.inventory_cli",
      "blanks, ribbons and films per site: receive, transfer, spoil, destroy, show"),
     ("plan", "cetak.controller.plan_cli", "what each site needs and what to move where"),

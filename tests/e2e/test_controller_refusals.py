@@ -124,6 +124,15 @@ def test_roles_auditor_reads_operator_own_site_admin_only_for_admin_methods(tmp_
             assert await _code_of(auditor.CreateCampaign(create, timeout=5)) == \
                 grpc.StatusCode.PERMISSION_DENIED
             assert await _code_of(auditor.GetStatus(status, timeout=5)) == grpc.StatusCode.OK
+            assert await _code_of(auditor.UpsertSite(admin_pb2.Site(site_code=SITE),
+                                                     timeout=5)) == \
+                grpc.StatusCode.PERMISSION_DENIED
+            assert await _code_of(auditor.ListSites(admin_pb2.ListSitesRequest(),
+                                                    timeout=5)) == grpc.StatusCode.OK
+        channel, admin = _admin_stub(controller.port, pki, "admin")
+        async with channel:
+            assert await _code_of(admin.UpsertSite(admin_pb2.Site(site_code=SITE),
+                                                   timeout=5)) == grpc.StatusCode.OK
         channel, operator = _admin_stub(controller.port, pki, "operator-op-a")
         async with channel:
             other = admin_pb2.InventoryMovement(site_code=OTHER_SITE, item="blank",
@@ -136,6 +145,10 @@ def test_roles_auditor_reads_operator_own_site_admin_only_for_admin_methods(tmp_
                 grpc.StatusCode.PERMISSION_DENIED
             assert await _code_of(operator.RecordInventory(own, timeout=5)) == \
                 grpc.StatusCode.OK
+            # Its own site's calendar is the Dinas' to set, not the operator's.
+            assert await _code_of(operator.UpsertSite(admin_pb2.Site(site_code=SITE),
+                                                      timeout=5)) == \
+                grpc.StatusCode.PERMISSION_DENIED
         ca, cert, key = client_files(pki, "agent-agent-a")
         async with secure_channel(f"127.0.0.1:{controller.port}", ca, cert, key) as channel:
             stub = admin_pb2_grpc.AdminServiceStub(channel)
@@ -149,6 +162,11 @@ def test_roles_auditor_reads_operator_own_site_admin_only_for_admin_methods(tmp_
         "SELECT actor, action, allowed FROM audit_log").fetchall()
     denied = {(actor.split(":")[0], allowed) for actor, _action, allowed in rows if not allowed}
     assert {("auditor", 0), ("operator", 0), ("agent", 0)} <= denied
+    asked = [(actor.split(":")[0], allowed) for actor, action, allowed in rows
+             if action == "site.upsert"]
+    assert asked == [("auditor", 0), ("admin", 1), ("operator", 0)]
+    changed = [(actor, action) for actor, action, _ in rows if action in ("site.add", "site.set")]
+    assert changed == [("admin:admin", "site.add")]   # the refused calls changed nothing
 
 
 def test_stale_epoch_report_is_flagged_not_applied(tmp_path, pki):

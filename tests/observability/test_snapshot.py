@@ -44,3 +44,32 @@ def test_an_unreadable_store_still_serves_live_metrics(tmp_path):
     assert value(text, "cetak_leases_granted_total") == 3
     assert "cetak_metrics_snapshot_duration_seconds" in text
     metrics.close()
+
+
+def test_site_calendars_from_the_registry(tmp_path):
+    """cetak_site_open follows the registered calendar (a holiday closes the site all day);
+    cetak_site_printers_expected is what the admin registered."""
+    from datetime import date, timedelta
+
+    from cetak.controller.ledger import Ledger
+    from cetak.controller.sites import Site, complete
+
+    db = tmp_path / "c.db"
+    store = SqliteStore(db)
+    today = date.today()
+    # Yesterday, today and tomorrow: whatever the zone's date is at the scrape.
+    holidays = tuple((today + timedelta(days=d)).isoformat() for d in (-1, 0, 1))
+    Ledger(store).upsert_site(complete(Site("32.76.01.1006", holidays=holidays,
+                                            printers_expected=2)), "admin")
+    Ledger(store).upsert_site(complete(Site("32.76.01.1007")), "admin")
+    metrics = ControllerMetrics()
+    metrics.watch_store(str(db), {})
+    try:
+        text = _scrape(metrics)
+        assert value(text, "cetak_site_open", site="32.76.01.1006") == 0
+        assert value(text, "cetak_site_open", site="32.76.01.1007") == 1
+        assert value(text, "cetak_site_printers_expected", site="32.76.01.1006") == 2
+        assert 'cetak_site_printers_expected{site="32.76.01.1007"}' not in text
+    finally:
+        metrics.close()
+        store.close()

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from cetak.controller.calendar import SiteCalendar
 from cetak.controller.planner import (
     PlanInput,
     SiteInput,
     _budgeted,
     plan,
-    working_hours_between,
 )
 
 JKT = ZoneInfo("Asia/Jakarta")
@@ -97,6 +97,11 @@ def test_shortage_nobody_can_cover_is_a_warning():
     assert p.moves == [] and p.sites[0].blanks_short == 6
     assert p.warnings == ["6 blanks short beyond what sites can spare: deliver them from the "
                           "central store"]
+
+
+def working_hours_between(start_ms, end_ms, calendar, overtime=0):
+    return SiteCalendar.of_site(dict(calendar=calendar, overtime_cap_minutes=overtime)
+                                ).working_hours_between(start_ms, end_ms)
 
 
 def test_working_hours_follow_the_calendar_and_overtime():

@@ -73,12 +73,17 @@ def test_campaigns(store):
 def test_sites(store):
     store.upsert_site("S2", "two")
     store.upsert_site("S1", "one", "kec", [{"day": 1}], 180, "Asia/Makassar")
-    store.upsert_site("S2", "two again", overtime_cap_minutes=60)
+    store.upsert_site("S2", "two again", overtime_cap_minutes=60,
+                      holidays=["2026-12-25", "2026-12-24"], printers_expected=3)
     assert store.list_sites() == [
         dict(site_code="S1", name="one", kecamatan="kec", calendar=[{"day": 1}],
-             overtime_cap_minutes=180, timezone="Asia/Makassar"),
+             overtime_cap_minutes=180, timezone="Asia/Makassar", holidays=[],
+             printers_expected=0),
         dict(site_code="S2", name="two again", kecamatan="", calendar=[],
-             overtime_cap_minutes=60, timezone="Asia/Jakarta")]
+             overtime_cap_minutes=60, timezone="Asia/Jakarta",
+             holidays=["2026-12-24", "2026-12-25"], printers_expected=3)]
+    assert store.get_site("S2") == store.list_sites()[1]
+    assert store.get_site("S3") is None
 
 
 # -- records -----------------------------------------------------------------------------------
@@ -652,6 +657,21 @@ def test_migration_0008_numbers_new_records_after_the_old_ones(tmp_path, monkeyp
         names = {n for (n,) in store.connection.execute(
             "SELECT name FROM sqlite_master WHERE type='index'")}
         assert "records_seq" not in names
+    finally:
+        store.close()
+
+
+def test_migration_0009_keeps_the_sites_and_gives_them_no_holidays(tmp_path, monkeypatch):
+    """Sites registered before the registry had holidays and printers keep what they had."""
+    store = _store_written_before(9, tmp_path, monkeypatch, [(
+        "INSERT INTO sites VALUES (?, 'Depok', 'Pancoran Mas', ?, 120, 'Asia/Jakarta')",
+        (SITE, '[{"weekday": 0, "start_minute": 480, "end_minute": 960}]'))])
+    try:
+        assert store.list_sites() == [dict(
+            site_code=SITE, name="Depok", kecamatan="Pancoran Mas",
+            calendar=[dict(weekday=0, start_minute=480, end_minute=960)],
+            overtime_cap_minutes=120, timezone="Asia/Jakarta", holidays=[],
+            printers_expected=0)]
     finally:
         store.close()
 

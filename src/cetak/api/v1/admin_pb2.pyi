@@ -176,20 +176,24 @@ class WorkingHours(_message.Message):
     def __init__(self, weekday: _Optional[int] = ..., start_minute: _Optional[int] = ..., end_minute: _Optional[int] = ...) -> None: ...
 
 class Site(_message.Message):
-    __slots__ = ("site_code", "name", "kecamatan", "hours", "overtime_cap_minutes", "timezone")
+    __slots__ = ("site_code", "name", "kecamatan", "hours", "overtime_cap_minutes", "timezone", "holidays", "printers_expected")
     SITE_CODE_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     KECAMATAN_FIELD_NUMBER: _ClassVar[int]
     HOURS_FIELD_NUMBER: _ClassVar[int]
     OVERTIME_CAP_MINUTES_FIELD_NUMBER: _ClassVar[int]
     TIMEZONE_FIELD_NUMBER: _ClassVar[int]
+    HOLIDAYS_FIELD_NUMBER: _ClassVar[int]
+    PRINTERS_EXPECTED_FIELD_NUMBER: _ClassVar[int]
     site_code: str
     name: str
     kecamatan: str
     hours: _containers.RepeatedCompositeFieldContainer[WorkingHours]
     overtime_cap_minutes: int
     timezone: str
-    def __init__(self, site_code: _Optional[str] = ..., name: _Optional[str] = ..., kecamatan: _Optional[str] = ..., hours: _Optional[_Iterable[_Union[WorkingHours, _Mapping]]] = ..., overtime_cap_minutes: _Optional[int] = ..., timezone: _Optional[str] = ...) -> None: ...
+    holidays: _containers.RepeatedScalarFieldContainer[str]
+    printers_expected: int
+    def __init__(self, site_code: _Optional[str] = ..., name: _Optional[str] = ..., kecamatan: _Optional[str] = ..., hours: _Optional[_Iterable[_Union[WorkingHours, _Mapping]]] = ..., overtime_cap_minutes: _Optional[int] = ..., timezone: _Optional[str] = ..., holidays: _Optional[_Iterable[str]] = ..., printers_expected: _Optional[int] = ...) -> None: ...
 
 class ListSitesRequest(_message.Message):
     __slots__ = ()
