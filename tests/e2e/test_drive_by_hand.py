@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from cetak.demo.configs import write_agent_config
+from cetak.printers.virtual.output import read_log
 from cetak.procs import ManagedProcess, cetak_argv, free_port, wait_for_file
 from cetak.prr.synthetic import write_prr
 
@@ -208,25 +209,33 @@ def test_a_drive_run_by_hand_ends_with_verify_ok(tmp_path):
         assert down.returncode != 0 and "Traceback" not in down.stderr
         controller = start_controller()
 
-        # 6. Site B's agent is killed with a card half-way through the printer; the operator
-        # opens the printer and takes the card out, then the agent is started again.
+        # 6. Site B's agent is killed with a card in the printer; the operator opens the
+        # printer and takes out a card left half-way, then the agent is started again.
         service_b = f"127.0.0.1:{printers[SITE_B][0] + 1}"
-        _wait("a card half-way through printer B",
-              lambda: _snapshot(service_b)["position"] in ("fed", "contactless"),
+        _wait("a card in printer B",
+              lambda: _snapshot(service_b)["position"] in ("fed", "contactless", "printing"),
               every=0.05, timeout=120)
         agents[SITE_B].kill()
-        left_in_printer = _snapshot(service_b)["last_blank_serial"]
-        assert _operator_request(service_b, "CLEAR").startswith("OK")
+        in_printer = _snapshot(service_b)["last_blank_serial"]
+        time.sleep(1.0)  # a card already printing comes out; one not yet printing stays
+        if _snapshot(service_b)["position"] in ("fed", "contactless"):
+            assert _operator_request(service_b, "CLEAR").startswith("OK")
         start_agent(SITE_B)
 
-        # 7. The unknown outcome: the operator found the card half-printed (reject bin).
+        # 7. The unknown outcome, decided from what the operator found at the printer: the
+        # card in the output hopper (printed) or half-printed in the reject bin (spoiled).
         def unknown() -> list[dict]:
             rows = term.json("record", "held", "--campaign", CAMPAIGN)["held"]
             return [h for h in rows if h.get("unknown_attempt_id")]
 
         (stuck,) = _wait("the interrupted card held as unknown", unknown, timeout=90)
-        term.run("record", "resolve", stuck["unknown_attempt_id"], "--spoiled", "--evidence",
-                 f"kartu {left_in_printer} setengah tercetak, dikeluarkan dari printer")
+        produced = [e for e in read_log(printers[SITE_B][2]) if e["blank_serial"] == in_printer]
+        if produced and produced[0]["outcome"] == "printed":
+            term.run("record", "resolve", stuck["unknown_attempt_id"], "--printed",
+                     "--evidence", f"kartu {in_printer} ada di hopper keluaran")
+        else:
+            term.run("record", "resolve", stuck["unknown_attempt_id"], "--spoiled",
+                     "--evidence", f"kartu {in_printer} setengah tercetak, dikeluarkan")
 
         _wait("every record printed", lambda: int(status()["printed"]) == to_print,
               timeout=180)
