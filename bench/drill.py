@@ -9,7 +9,7 @@ fail, then every invariant checked against what the printers physically produced
 
 Full size (the defaults) takes several minutes on two cores; --quick (200 cards, 4 sites, 2
 controller kills, 1 agent kill, 1 partition, 4 faults) is the CI size. How it works:
-cetak/drills/ and docs/reliability.md. stdout carries only the JSON with --json; logs go to
+drills/ and docs/reliability.md. stdout carries only the JSON with --json; logs go to
 stderr. Exit status 0 when the invariants hold and every disruption asked for happened.
 """
 
