@@ -4,8 +4,9 @@
 (b) nothing in the docs, code comments or docstrings points outside the repository;
 (c) every `cetak ...` command in their code blocks parses with the real parser, and each one
     that talks to a controller passes its command's own checks up to the point where it would
-    open the connection (so an example with one `--witness` where two are needed fails);
-    the offline ones (`pki`, `record validate`, `campaign verify`, `audit verify`) are run.
+    open the connection (so an example with one `--witness` where two are needed fails); the
+    `record validate` examples run; every command named in prose exists, with its options.
+The admin guide runs whole against a real controller in tests/e2e/test_admin_guide.py.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import argparse
 import contextlib
 import io
 import re
-import shlex
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from tests.docs_commands import argv_of, commands_in, mentions_in, without_fences
 
 REPO = Path(__file__).resolve().parents[1]
 THIS = Path(__file__).resolve()
@@ -47,16 +49,11 @@ MARKDOWN = sorted(p for p in FILES if p.suffix == ".md")
 # The guides whose commands are parsed and, where they can be, run (brief: README + guides).
 GUIDES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md")), REPO / "agent" / "README.md"]
 
-_FENCE = re.compile(r"^```[^\n]*\n(.*?)^```", re.S | re.M)
 _LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)|!\[[^\]]*\]\(([^)\s]+)\)")
 
 
 def _rel(path: Path) -> str:
     return str(path.relative_to(REPO))
-
-
-def _without_fences(text: str) -> str:
-    return _FENCE.sub(lambda m: "\n" * m.group(0).count("\n"), text)
 
 
 def _slug(heading: str) -> str:
@@ -67,7 +64,7 @@ def _slug(heading: str) -> str:
 
 
 def _anchors(path: Path) -> set[str]:
-    text = _without_fences(path.read_text("utf-8"))
+    text = without_fences(path.read_text("utf-8"))
     return {_slug(h) for h in re.findall(r"^#{1,6} (.+)$", text, flags=re.M)}
 
 
@@ -77,7 +74,7 @@ def _links() -> list[tuple[str, str]]:
     """(markdown file, relative link target) of every link and image outside code blocks."""
     found = []
     for path in MARKDOWN:
-        for a, b in _LINK.findall(_without_fences(path.read_text("utf-8"))):
+        for a, b in _LINK.findall(without_fences(path.read_text("utf-8"))):
             target = a or b
             if not re.match(r"[a-z][a-z0-9+.-]*:", target):  # http:, https:, mailto: ...
                 found.append((_rel(path), target))
@@ -111,7 +108,7 @@ def test_repository_paths_named_in_docs_exist() -> None:
     `deploy/systemd/`) names something that is there: a doc left behind by a move fails."""
     missing = []
     for path in GUIDES + [p for p in MARKDOWN if p not in GUIDES]:
-        for span in _CODE_SPAN.findall(_without_fences(path.read_text("utf-8"))):
+        for span in _CODE_SPAN.findall(without_fences(path.read_text("utf-8"))):
             token = span.strip()
             if " " in token or not re.fullmatch(r"[\w./-]+", token) or "/" not in token:
                 continue
@@ -176,59 +173,14 @@ def test_the_outside_pattern_catches_what_it_must() -> None:
 
 # -- (c) every command shown exists, and is right ----------------------------------------------
 
-# Placeholders in the guides and what stands in for them.
-_PLACEHOLDERS = {"GROUP": "record", "<NIK>": "3276011708850001"}
-
-
-def _joined_lines(block: str) -> list[str]:
-    out: list[str] = []
-    pending = ""
-    for raw in block.splitlines():
-        line = pending + raw.strip()
-        if line.endswith("\\"):
-            pending = line[:-1] + " "
-            continue
-        pending = ""
-        out.append(line)
-    return out
-
-
-def _commands_in(text: str) -> list[str]:
-    """Every `cetak ...` command line of the fenced blocks (also after `$ `, after `&&`, and as
-    `python -m cetak ...`), continuation lines joined."""
-    commands = []
-    for block in _FENCE.findall(text):
-        for line in _joined_lines(block):
-            line = re.sub(r"\s+#.*$", "", line.removeprefix("$ ")).strip()
-            for part in line.split("&&"):
-                part = part.strip()
-                part = re.sub(r"^(?:\S*/)?python3? -m cetak(?:\.cli)? ", "cetak ", part)
-                part = re.sub(r"^(?:\S*/)?cetak ", "cetak ", part)
-                if part.startswith("cetak "):
-                    commands.append(part)
-    return commands
-
-
-def _mentions_in(text: str) -> list[str]:
-    """Inline code spans naming a command in prose (`cetak record held`, `cetak inventory
-    receive|transfer`): often partial, so only their names are checked."""
-    prose = _without_fences(text).replace("\n", " ")
-    return [re.sub(r"\s+", " ", span) for span in re.findall(r"`(cetak [^`]+)`", prose)]
-
-
-def _argv(command: str) -> list[str]:
-    argv = shlex.split(command)[1:]
-    return [_PLACEHOLDERS.get(a, a) for a in argv]
-
-
 def _all_commands() -> list[tuple[str, str]]:
     return [(_rel(path), command) for path in GUIDES
-            for command in _commands_in(path.read_text("utf-8"))]
+            for command in commands_in(path.read_text("utf-8"))]
 
 
 def _all_mentions() -> list[tuple[str, str]]:
     return [(_rel(path), command) for path in MARKDOWN
-            for command in _mentions_in(path.read_text("utf-8"))]
+            for command in mentions_in(path.read_text("utf-8"))]
 
 
 def test_the_guides_show_commands() -> None:
@@ -246,7 +198,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _parse(parser: argparse.ArgumentParser, doc: str, command: str) -> argparse.Namespace:
-    argv = _argv(command)
+    argv = argv_of(command)
     err = io.StringIO()
     try:
         with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
@@ -277,7 +229,7 @@ def test_command_named_in_prose_exists(parser: argparse.ArgumentParser, doc: str
                                        mention: str) -> None:
     """The group, the subcommand (each of `a|b`) and every `--flag` of the mention exist."""
     current = [parser]
-    for word in _argv(mention):
+    for word in argv_of(mention):
         if word in ("...", "…"):
             return
         if word.startswith("-"):
@@ -341,47 +293,10 @@ def _run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=120)
 
 
-def test_admin_guide_pki_commands_run_as_written(tmp_path: Path) -> None:
-    """Section 2 of the admin guide, run in order in an empty folder: each exits 0, and the
-    files the later commands name are the ones the earlier ones wrote."""
-    text = (REPO / "docs" / "admin-guide.md").read_text("utf-8")
-    commands = [c for c in _commands_in(text) if c.startswith("cetak pki ")]
-    assert [c.split()[2] for c in commands] == [
-        "init", "issue-agent", "issue-auditor", "show", "revoke", "revoked"]
-    for command in commands:
-        proc = _run(_argv(command), tmp_path)
-        assert proc.returncode == 0, f"`{command}`: {proc.stderr.strip()}"
-        assert "Traceback" not in proc.stderr
-    assert "key_compromise" in proc.stdout  # `pki revoked` lists the certificate just revoked
-
-
 def test_record_validate_in_the_guides_runs(site_folder: Path) -> None:
     commands = [(d, c) for d, c in _all_commands() if c.startswith("cetak record validate ")]
     assert commands
     for doc, command in commands:
         cwd = REPO if "docs/examples/" in command else site_folder
-        proc = _run(_argv(command), cwd)
+        proc = _run(argv_of(command), cwd)
         assert proc.returncode in (0, 1), f"{doc}: `{command}`: {proc.stderr.strip()}"
-
-
-def test_closing_checks_run_on_a_store(tmp_path: Path) -> None:
-    """The admin guide's closing checks, on a controller's store with one audited change."""
-    from cetak.controller.audit import audit_log_for
-    from cetak.controller.store import SqliteStore
-
-    db = tmp_path / "controller.db"
-    store = SqliteStore(str(db))
-    try:
-        audit_log_for(store).record("admin", "campaign.create", detail={"campaign": "depok"})
-        store.connection.commit()
-    finally:
-        store.close()
-    text = (REPO / "docs" / "admin-guide.md").read_text("utf-8")
-    checks = [c for c in _commands_in(text)
-              if c.startswith(("cetak campaign verify --store", "cetak audit verify --store"))
-              and "..." not in c]
-    assert len(checks) == 2
-    for command in checks:
-        argv = [str(db) if a.endswith("controller.db") else a for a in _argv(command)]
-        proc = _run(argv, tmp_path)
-        assert proc.returncode == 0, f"`{command}`: {proc.stdout} {proc.stderr.strip()}"
