@@ -2,7 +2,7 @@
 
 from setuptools import find_packages, setup
 
-# Each component keeps its own top-level folder (DESIGN.md section 2) and installs as a
+# Each component keeps its own top-level folder (docs/design.md section 2) and installs as a
 # subpackage of `cetak`, so no generic top-level names (controller, agent, proto) are claimed.
 PACKAGE_ROOTS = {
     # The ground floor lives under src/ so that no folder at the repository root is named

@@ -1,4 +1,5 @@
-"""Prometheus metrics of one agent (DESIGN.md section 11): printers, cards, journal, connection.
+"""Prometheus metrics of one agent: printers, cards, journal, connection (docs/design.md section
+11).
 
 `AgentMetrics` owns a registry of its own (tests run many agents in one process) and offers a
 few calls the agent makes as things happen; `serve()` exposes them on /metrics. The journal

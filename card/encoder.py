@@ -2,7 +2,7 @@
 
 The virtual printer's contactless station (cetak.printers.virtual) is the other
 implementation. Whoever calls write_chip treats ChipWriteError as a spoiled card
-(DESIGN.md section 4); EncoderUnavailable is raised before a blank is touched.
+(docs/design.md section 4); EncoderUnavailable is raised before a blank is touched.
 """
 
 from __future__ import annotations

@@ -58,4 +58,4 @@ class EncoderUnavailable(CardError):
 
 
 class ChipWriteError(CardError):
-    """Writing the chip failed; the blank in the station is spoiled (DESIGN.md section 4)."""
+    """Writing the chip failed; the blank in the station is spoiled (docs/design.md section 4)."""

@@ -1,4 +1,4 @@
-"""Prometheus metrics of the controller (DESIGN.md section 11).
+"""Prometheus metrics of the controller (docs/design.md section 11).
 
 Two kinds, on one registry of the controller's own (never the process-global one, so tests can
 build many controllers in one process):

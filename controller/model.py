@@ -18,7 +18,7 @@ class AttemptState(StrEnum):
 TERMINAL_STATES = frozenset({AttemptState.PRINTED, AttemptState.SPOILED,
                              AttemptState.FAILED_BEFORE_CARD, AttemptState.UNKNOWN})
 
-# The attempt state graph (DESIGN.md section 4); the store enforces the same graph by trigger.
+# The attempt state graph (docs/design.md section 4); the store enforces the same graph by trigger.
 # UNKNOWN leaves only through an admin resolution, never through an agent report.
 AGENT_TRANSITIONS: dict[AttemptState, frozenset[AttemptState]] = {
     AttemptState.LEASED: frozenset({AttemptState.PRINTING, AttemptState.PRINTED,
@@ -159,7 +159,7 @@ class InventoryMovement:
 
 @dataclass(frozen=True)
 class SiteBlanks:
-    """Blank conservation for one site (DESIGN.md invariant 3)."""
+    """Blank conservation for one site (docs/design.md invariant 3)."""
 
     site_code: str
     received: int

@@ -1,4 +1,4 @@
-"""Which queued records a site prints next (DESIGN.md section 6).
+"""Which queued records a site prints next (docs/design.md section 6).
 
 Site affinity (a record prints at its kelurahan unless an admin moves it), priorities
 (deadline-critical first; new cards before replacements when blanks are short; then PRR order),

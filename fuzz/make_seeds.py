@@ -10,7 +10,8 @@ import numpy as np
 
 from cetak.native import JobOptions, RenderedSide, encode_job, tlv
 
-VECTORS = Path(__file__).resolve().parents[1].parent / "shared" / "vectors"
+# The vendor captures shipped with the tests.
+VECTORS = Path(__file__).resolve().parents[1] / "tests" / "data"
 
 
 def seeds() -> dict[str, bytes]:

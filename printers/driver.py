@@ -1,6 +1,6 @@
 """Drive one printer through a transport and a dialect: status, and printing one card.
 
-Printing one card (DESIGN.md section 4 for the outcomes):
+Printing one card (docs/design.md section 4 for the outcomes):
   1. Full status first. Not ready (feeder empty, cover open, error, offline, card inside)
      -> failed_before_card: nothing has been sent, no blank touched.
   2. The job goes out in pieces: up to the feed (Evolis `Ss`, Magicard `XCL,`), then up to the

@@ -1,8 +1,9 @@
-"""The table of printer models and their capabilities, asked in one place (STYLE.md 3).
+"""The table of printer models and their capabilities, asked in one place (docs/design.md, code
+habit 3).
 
-Yields and speeds vary by model and by ribbon: they are configuration, never constants in code
-(printer-dialects.md). The figures below are typical catalogue values, overridable by the agent's
-configuration and by `cetak printer emulate` options.
+Yields and speeds vary by model and by ribbon: they are configuration, never constants in code.
+The figures below are typical catalogue values, overridable by the agent's configuration and by
+`cetak printer emulate` options; dialects and USB ids: docs/printer-dialects.md.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Typed printer status shared by both dialects, and the error -> attempt outcome rule.
 
-DESIGN.md section 4: nothing touched a blank -> failed_before_card; a blank was fed and the card
-is bad -> spoiled(reason); we lost track after feed -> unknown.
+docs/design.md section 4: nothing touched a blank -> failed_before_card; a blank was fed and
+the card is bad -> spoiled(reason); we lost track after feed -> unknown.
 """
 
 from __future__ import annotations

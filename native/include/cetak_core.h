@@ -2,7 +2,7 @@
  * cetak native card core: panels, Evolis and Magicard command streams, stream decoder, BER-TLV,
  * and the PRR import's fast path (check and encode plainly valid rows).
  *
- * Rules kept by every function here (DESIGN.md section 7):
+ * Rules kept by every function here (docs/design.md section 7):
  *  - every buffer comes with its length; nothing is read or written outside it;
  *  - every failure is a negative return code plus a message in a caller-provided cetak_error;
  *  - no global mutable state (only const tables), so calls may run on many threads at once;

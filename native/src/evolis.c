@@ -1,4 +1,4 @@
-/* Evolis command streams: job encoder, framer and decoder (printer-dialects.md, "Evolis").
+/* Evolis command streams: job encoder, framer and decoder (docs/printer-dialects.md, "Evolis").
  *
  * Command framing: ESC name [';' param]* CR.  Downloads carry a binary payload before the CR:
  *   Db;<panel>;<levels>;<raw bits>           payload size follows from levels (1016 x 648 dots)

@@ -1,4 +1,4 @@
-/* Magicard command streams: job encoder, framer and decoder (printer-dialects.md, "Magicard").
+/* Magicard command streams: job encoder, framer and decoder (docs/printer-dialects.md, "Magicard").
  *
  * A job: 64 x 0x05, 0x01, ASCII tokens each introduced by ',' (",SZB512064"), 0x1C, then each
  * plane named by an SZ token in that order: its bytes, 0x1C, the plane letter, 0x3A; then 0x03.

@@ -1,8 +1,8 @@
 """Evolis command language: `ESC name;param;... CR`, ASCII replies ending in CR.
 
-Sources: printer-dialects.md (Evolis programming guide A5013, Printer-EVOLIS, driver captures).
-Reply layouts of the read commands are cetak's reading of the guide, and exactly what the virtual
-printer sends:
+Sources: docs/printer-dialects.md (Evolis programming guide A5013, Printer-EVOLIS, driver
+captures). Reply layouts of the read commands are cetak's reading of the guide, and exactly
+what the virtual printer sends:
     Rse -> state word, optional `;POSITION`   e.g. `READY`, `BUSY;CONTACTLESS`, `CARD JAM;PRINTING`
     Rr  -> `<ribbon type>;<panels left>;<panels per roll>`
     Rco -> `<cards fed>;<cards printed>;<cards rejected>`

@@ -1,4 +1,5 @@
-"""Printer connections: one module per transport behind `base.Transport` (STYLE.md 2).
+"""Printer connections: one module per transport behind `base.Transport` (docs/design.md, code
+habit 2).
 
 `open_transport(kind, ...)` builds one from configuration values; pyusb is imported only when a
 USB transport is opened.

@@ -1,8 +1,8 @@
 """USB printer-class transport (interface class 7) with pyusb and the bundled libusb.
 
-pyusb loads lazily (STYLE.md 4): importing this module never needs it. Without an explicit
-`backend` the libusb shipped by libusb-package is used, so a fresh machine needs no system
-package; tests pass the virtual printer's pyusb backend instead.
+pyusb loads lazily (docs/design.md, code habit 4): importing this module never needs it.
+Without an explicit `backend` the libusb shipped by libusb-package is used, so a fresh machine
+needs no system package; tests pass the virtual printer's pyusb backend instead.
 """
 
 from __future__ import annotations

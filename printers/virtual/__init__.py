@@ -1,4 +1,4 @@
-"""The virtual card printer (DESIGN.md section 8): both dialects over USB (a pyusb backend),
+"""The virtual card printer (docs/design.md section 8): both dialects over USB (a pyusb backend),
 TCP and in-process, with a physical model, consumables, faults, a chip station and a log of
 cards physically produced."""
 

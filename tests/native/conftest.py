@@ -11,8 +11,8 @@ from PIL import Image, ImageDraw
 from cetak.native import RenderedSide
 
 REPO = Path(__file__).resolve().parents[2]
-VECTORS = REPO.parent / "shared" / "vectors"
-EVOLIS_VECTORS = VECTORS / "evolis-windows-driver"
+# Captures from the vendor's Windows driver, shipped with the tests (see their README).
+EVOLIS_VECTORS = REPO / "tests" / "data" / "evolis-windows-driver"
 
 # file -> (download length, printed dots) from the vectors' README
 EVOLIS_EXPECTED = {
@@ -29,8 +29,6 @@ EVOLIS_EXPECTED = {
 
 @pytest.fixture(scope="session")
 def evolis_vectors() -> dict[str, bytes]:
-    if not EVOLIS_VECTORS.is_dir():
-        pytest.skip(f"vendor captures not found at {EVOLIS_VECTORS} (shared/ beside the repo)")
     return {name: (EVOLIS_VECTORS / name).read_bytes() for name in EVOLIS_EXPECTED}
 
 

@@ -35,7 +35,7 @@ def _cc() -> str:
 
 
 def _vectors() -> list[str]:
-    return sorted(str(p) for p in EVOLIS_VECTORS.glob("*.prn")) if EVOLIS_VECTORS.is_dir() else []
+    return sorted(str(p) for p in EVOLIS_VECTORS.glob("*.prn"))
 
 
 def _build(tmp_path: Path, name: str, flags: list[str]) -> Path:

@@ -17,7 +17,7 @@ from cetak.printers.transports.virtual import VirtualTransport
 from cetak.printers.virtual import VirtualPrinter
 from cetak.printers.virtual.output import read_log, safe_name
 
-VECTORS = Path("/work/shared/vectors/evolis-windows-driver")
+VECTORS = Path(__file__).resolve().parents[1] / "data" / "evolis-windows-driver"
 
 
 def driver_for(printer: VirtualPrinter) -> PrinterDriver:

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import filecmp
-from pathlib import Path
-
 from cetak.prr.regions import depok_kelurahan, load_regions
 from cetak.prr.synthetic import generate_records, make_photo, synthetic_rows, write_prr
 from tests.prr.prrdata import validate
-
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
 def test_region_table() -> None:
@@ -34,14 +29,27 @@ def test_depok_kelurahan() -> None:
     assert {k.kecamatan for k in curug} == {"Cimanggis", "Bojongsari"}
 
 
-def test_packaged_copies_match_shared_data() -> None:
+def test_packaged_tables_are_the_recorded_copies() -> None:
+    """The packaged tables are byte for byte the ones their README records (by SHA-256), with
+    the counts per level that README and docs/prr-format.md state."""
+    import csv
+    import hashlib
+    import io
+    import re
+    from collections import Counter
     from importlib import resources
 
-    if not SHARED.is_dir():
-        return  # an installed copy without the founders' folder beside it
-    for name in ("wilayah-kemendagri.csv", "depok-wilayah.csv"):
-        with resources.as_file(resources.files("cetak") / "data" / name) as packaged:
-            assert filecmp.cmp(packaged, SHARED / name, shallow=False)
+    data = resources.files("cetak") / "data"
+    readme = (data / "README.md").read_text(encoding="utf-8")
+    recorded = dict(re.findall(r"\| `([\w.-]+\.csv)` \| `([0-9a-f]{64})` \|", readme))
+    assert set(recorded) == {"wilayah-kemendagri.csv", "depok-wilayah.csv"}
+    for name, digest in recorded.items():
+        assert hashlib.sha256((data / name).read_bytes()).hexdigest() == digest, name
+    rows = csv.reader(io.StringIO((data / "wilayah-kemendagri.csv").read_text("utf-8")))
+    next(rows)
+    levels = Counter(row[1] for row in rows)
+    assert levels == {"provinsi": 38, "kabupaten_kota": 514, "kecamatan": 7285,
+                      "kelurahan_desa": 83762}
 
 
 def test_synthetic_is_deterministic_and_valid(tmp_path) -> None:

@@ -1,4 +1,4 @@
-"""Every per-record rule of prr-format.md: a failing and a passing case each."""
+"""Every per-record rule of docs/prr-format.md: a failing and a passing case each."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 -- Initial schema: campaigns, sites, records, leases/attempts, events, inventory, agents.
--- Invariants enforced here rather than only in code paths (DESIGN.md section 4).
+-- Invariants enforced here rather than only in code paths (docs/design.md section 4).
 
 CREATE TABLE campaigns (
     campaign_id        TEXT PRIMARY KEY,

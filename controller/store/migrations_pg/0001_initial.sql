@@ -1,6 +1,6 @@
 -- Initial schema, PostgreSQL edition of migrations/0001_initial.sql (same tables, columns,
 -- constraints and triggers; keep the two in step). Invariants enforced here rather than only
--- in code paths (DESIGN.md section 4).
+-- in code paths (docs/design.md section 4).
 
 CREATE TABLE campaigns (
     campaign_id        TEXT PRIMARY KEY,

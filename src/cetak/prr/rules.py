@@ -1,4 +1,4 @@
-"""Every per-record rule of shared/prr-format.md, applied to one row of field values.
+"""Every per-record rule of docs/prr-format.md, applied to one row of field values.
 
 Speed matters (a million records must validate well within a minute), so values that repeat
 across records (dates, birth codes, photo paths) are checked once and cached, and ASCII text

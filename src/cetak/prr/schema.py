@@ -1,4 +1,4 @@
-"""The PRR fields, their allowed values and the input limits (shared/prr-format.md)."""
+"""The PRR fields, their allowed values and the input limits (docs/prr-format.md)."""
 
 from __future__ import annotations
 
