@@ -55,8 +55,8 @@ def check_nip(nip: str, who: str = "NIP") -> str:
     try:
         date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
     except ValueError:
-        raise SignatoryError(f"{who}: a NIP starts with the birth date (YYYYMMDD); "
-                             f"{digits[:8]} is not a date") from None
+        raise SignatoryError(f"{who}: a NIP starts with the birth date (YYYYMMDD); its "
+                             "first 8 digits are not a date") from None
     return digits
 
 
