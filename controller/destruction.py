@@ -168,8 +168,9 @@ def pdf_bytes(record: dict, site_name: str = "", timezone: str = TIMEZONE) -> by
             pdf.set_font(FONT, "", 11)
             pdf.set_x(left + 6)
             pdf.cell(6, line, f"{i}.")
-            fields([("Nama", p.name), ("NIP", p.nip or "-"), ("Jabatan", p.position or "-")],
-                   12, 22)
+            blank = "." * 30 if p.name == BLANK_NAME else "-"  # to be written in by hand
+            fields([("Nama", p.name), ("NIP", p.nip or blank),
+                    ("Jabatan", p.position or blank)], 12, 22)
             gap(1.5)
 
     def amount(n: int) -> str:
@@ -252,33 +253,32 @@ def pdf_bytes(record: dict, site_name: str = "", timezone: str = TIMEZONE) -> by
             pdf.add_page()
         return pdf.get_y()
 
+    # Witnesses on the left, officers on the right (the first under the place and date),
+    # row by row; whoever is left over fills the rows below, two to a row, a last one
+    # alone centred.
+    one_officer = len(officers) == 1
+    signers = [("Petugas yang melaksanakan pemusnahan," if one_officer
+                else f"Petugas {_roman(i)},", p) for i, p in enumerate(officers, 1)]
+    witnessing = [(f"Saksi {_roman(i)},", p) for i, p in enumerate(witnesses, 1)]
+    cells: list[tuple[str, Signatory]] = []
+    while signers or witnessing:
+        if signers and witnessing:
+            cells += [witnessing.pop(0), signers.pop(0)]
+        else:
+            cells.append((signers or witnessing).pop(0))
     y = room(8 + SIGNATURE_BLOCK_MM)
     pdf.set_xy(left + half, y)
     pdf.set_font(FONT, "", 11)
     pdf.cell(half - 6, 6, f"{town or record['place']}, {tanggal(at)}", align="C")
     y += 7
-    for i in range(0, len(officers), 2):
+    for i in range(0, len(cells), 2):
         if i:
             y = room(SIGNATURE_BLOCK_MM)
-        pair = officers[i:i + 2]
-        xs = [left + half] if len(pair) == 1 else [left, left + half]
-        for x, p in zip(xs, pair, strict=True):
-            role = "Petugas yang melaksanakan pemusnahan," if len(officers) == 1 else \
-                f"Petugas {_roman(officers.index(p) + 1)},"
-            block(x, y, role, p)
-        pdf.set_y(y + SIGNATURE_BLOCK_MM)
-    gap(4)
-    y = room(8 + SIGNATURE_BLOCK_MM)
-    pdf.set_font(FONT, "B", 11)
-    pdf.cell(0, 6, "Saksi-saksi:", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    y += 7
-    for i in range(0, len(witnesses), 2):
-        if i:
-            y = room(SIGNATURE_BLOCK_MM)
-        pair = witnesses[i:i + 2]
-        for k, p in enumerate(pair):
-            x = left + k * half if len(pair) == 2 else left + half / 2  # a last one: centred
-            block(x, y, f"Saksi {_roman(i + k + 1)},", p)
+        pair = cells[i:i + 2]
+        for k, cell in enumerate(pair):
+            role, person = cell
+            x = left + k * half if len(pair) == 2 else left + half / 2
+            block(x, y, role, person)
         pdf.set_y(y + SIGNATURE_BLOCK_MM)
 
     # Who entered it in the system, so the paper and the audit log can be matched.
