@@ -14,6 +14,7 @@ leaves no half-written document.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import os
 from datetime import datetime
@@ -50,7 +51,7 @@ def write_atomic(path: Path, data: bytes) -> Path:
     return path
 
 
-def csv_bytes(record: dict) -> bytes:
+def csv_bytes(record: dict, timezone: str = TIMEZONE) -> bytes:
     """One row per destroyed blank; blanks destroyed without a known serial are rows with an
     empty serial, so the row count always equals the record's count."""
     buf = io.StringIO()
@@ -59,7 +60,7 @@ def csv_bytes(record: dict) -> bytes:
                 "officers", "method", "created_by", "serial"])
     head = [record["number"], record["site_code"], record["place"],
             datetime.fromtimestamp(record["destroyed_ms"] / 1000,
-                                   ZoneInfo(TIMEZONE)).isoformat(timespec="minutes"),
+                                   ZoneInfo(timezone)).isoformat(timespec="minutes"),
             record["count"], "; ".join(record["witnesses"]),
             "; ".join(o.line() for o in officers_of(record)), record.get("method", ""),
             record.get("created_by", "")]
@@ -68,6 +69,27 @@ def csv_bytes(record: dict) -> bytes:
     for serial in serials:
         w.writerow([*head, serial])
     return buf.getvalue().encode("utf-8")
+
+
+@functools.cache
+def _font_characters() -> frozenset[str]:
+    """Every character the document font (regular and bold) can print."""
+    from fontTools.ttLib import TTFont
+
+    from cetak.card.template import FONTS_DIR
+
+    sets = []
+    for name in ("LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf"):
+        with TTFont(str(FONTS_DIR / name), lazy=True) as font:
+            sets.append({chr(c) for c in font.getBestCmap()})
+    return frozenset(set.intersection(*sets))
+
+
+def unprintable(text: str) -> int:
+    """How many characters of `text` the berita acara's font has no glyph for (they would be
+    missing from the printed document: a name must be given in letters it can print)."""
+    have = _font_characters()
+    return sum(1 for ch in text if ch not in have and not ch.isspace())
 
 
 def officers_of(record: dict) -> list[Signatory]:
@@ -305,9 +327,10 @@ def _roman(n: int) -> str:
     return out
 
 
-def write_documents(record: dict, out_dir: Path, site_name: str = "") -> tuple[Path, Path]:
+def write_documents(record: dict, out_dir: Path, site_name: str = "",
+                    timezone: str = TIMEZONE) -> tuple[Path, Path]:
     """`<number>.pdf` and `<number>.csv` in `out_dir` (slashes of the number become '-')."""
     stem = record["number"].replace("/", "-")
-    pdf = write_atomic(out_dir / f"{stem}.pdf", pdf_bytes(record, site_name))
-    table = write_atomic(out_dir / f"{stem}.csv", csv_bytes(record))
+    pdf = write_atomic(out_dir / f"{stem}.pdf", pdf_bytes(record, site_name, timezone))
+    table = write_atomic(out_dir / f"{stem}.csv", csv_bytes(record, timezone))
     return pdf, table

@@ -198,7 +198,7 @@ def _destroy(args: argparse.Namespace) -> int:
     from cetak.api.v1 import admin_pb2
 
     from . import serde
-    from .destruction import write_documents
+    from .destruction import unprintable, write_documents
     from .signatory import SignatoryError, from_values
 
     at_ms = 0
@@ -216,6 +216,13 @@ def _destroy(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     if len(witnesses) < 2:
         return _fail("a destruction record needs at least two --witness")
+    texts = [("--place", args.place), ("--method", args.method)]
+    texts += [(f"--officer #{i}", f"{o.name} {o.position}") for i, o in enumerate(officers, 1)]
+    texts += [(f"--witness #{i}", f"{w.name} {w.position}") for i, w in enumerate(witnesses, 1)]
+    for option, text in texts:
+        if missing := unprintable(text):
+            return _fail(f"{option}: {missing} character(s) the berita acara cannot print "
+                         "(its font has Latin letters); write it in Latin letters")
     if not args.serials and args.quantity <= 0:
         return _fail("give --serials or a positive --quantity")
     try:

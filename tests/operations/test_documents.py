@@ -14,7 +14,7 @@ from PIL import Image
 from cetak.api.v1 import admin_pb2
 from cetak.controller import reports
 from cetak.controller.bahasa import terbilang
-from cetak.controller.destruction import csv_bytes, pdf_bytes, write_documents
+from cetak.controller.destruction import csv_bytes, pdf_bytes, unprintable, write_documents
 from cetak.controller.reports import ChartInfo, png_bytes, rows_from_status, write_report
 from cetak.controller.reports import csv_bytes as progress_csv
 
@@ -106,6 +106,11 @@ def test_the_pdf_renders_to_a_page_with_ink_where_text_is(tmp_path):
     assert page.size[1] > page.size[0]  # A4 portrait
     top = page.crop((0, 0, page.width, page.height // 8))  # the title area has dark text
     assert top.getextrema()[0] < 80
+
+
+def test_names_the_font_cannot_print_are_counted():
+    assert unprintable("Zoë Ångström Nuñez, Đặng Thị") == 0
+    assert unprintable("李小龍") == 3 and unprintable("Ahmad \U0001f642") == 1
 
 
 def test_documents_land_atomically_under_the_record_number(tmp_path):

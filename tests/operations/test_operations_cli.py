@@ -73,7 +73,9 @@ def test_operations_end_to_end(tmp_path):
         for wrong, said in ((["--witness", "Budi", "Kepala Seksi"], "--witness #2: the second "
                                                                    "value must be the NIP"),
                             (["--witness", "Budi", "12345"], "--witness #2: a NIP is 18"),
-                            (["--officer", "Ahmad, Kabid"], "--officer #2: expected NAME NIP")):
+                            (["--officer", "Ahmad, Kabid"], "--officer #2: expected NAME NIP"),
+                            (["--witness", "李小龍, Saksi"], "--witness #2: 3 character(s) "
+                                                            "the berita acara cannot print")):
             r = run("inventory", "destroy", SITE, "--serials", "KTP000005", "--place",
                     "Kantor", *officer, "--witness", "A, Kasi", *wrong, "--out",
                     str(out_dir), *conn)
