@@ -319,7 +319,10 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         record = await self._run(
             context, lambda: self.inventory.destroy(
                 request.site_code, serials=list(request.serials), quantity=request.quantity,
-                place=request.place, witnesses=list(request.witnesses), method=request.method,
+                place=request.place, method=request.method,
+                witnesses=([serde.signatory_from_pb(w) for w in request.witness_signatories]
+                           or list(request.witnesses)),
+                officers=[serde.signatory_from_pb(o) for o in request.officers],
                 created_by=actor, destroyed_ms=request.destroyed_at_ms or now, now_ms=now))
         return serde.destruction_to_pb(record)
 

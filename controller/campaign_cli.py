@@ -45,6 +45,9 @@ def register(parser: argparse.ArgumentParser) -> None:
     report.add_argument("campaign")
     report.add_argument("--out", type=Path, required=True, metavar="DIR")
     report.add_argument("--json", action="store_true", help="print the files written as JSON")
+    report.add_argument("--lang", choices=("id", "en"), default=None,
+                        help="language of the CSV header and the chart (default: from "
+                             "LC_ALL/LC_MESSAGES/LANG, else id = Bahasa Indonesia)")
     add_connection_options(report)
     report.set_defaults(handler=_report)
 
@@ -227,7 +230,7 @@ def _report(args: argparse.Namespace) -> int:
         s = stub.GetStatus(admin_pb2.StatusRequest(campaign_id=args.campaign))
     except grpc.RpcError as exc:
         return _rpc_error(exc)
-    table, chart = write_report(s, args.out)
+    table, chart = write_report(s, args.out, args.lang)
     if args.json:
         print(json.dumps({"csv": str(table), "png": str(chart), "sites": len(s.sites)}))
     else:

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from .ledger import Ledger, LedgerError
 from .model import InventoryMovement, SiteBlanks
+from .signatory import Signatory, SignatoryError, from_text, signatory
 
 ITEMS = ("blank", "ribbon", "film")
 MIN_WITNESSES = 2
@@ -367,20 +369,28 @@ class Inventory:
         return sorted(set(spoiled) - destroyed)
 
     def destroy(self, site_code: str, *, serials: list[str], quantity: int, place: str,
-                witnesses: list[str], method: str, created_by: str, destroyed_ms: int,
-                now_ms: int) -> dict:
+                witnesses: Sequence[str | dict], officers: Sequence[dict], method: str,
+                created_by: str, destroyed_ms: int, now_ms: int) -> dict:
         """Destroy spoiled blanks and write the berita acara; returns the record (a dict with
-        number, site_code, place, destroyed_ms, count, serials, witnesses, method,
-        created_by, movement_id, created_ms)."""
+        number, site_code, place, destroyed_ms, count, serials, witnesses (one line each),
+        officers and witness_signatories (dicts name, nip, position), method, created_by
+        (the certificate that asked), movement_id, created_ms).
+
+        Officers are given as dicts with a name and a NIP; witnesses as such dicts (the NIP
+        optional: a witness need not be a civil servant) or as "NAME, POSITION" text."""
         place = place.strip()
-        witnesses = [w.strip() for w in witnesses if w.strip()]
         if not site_code:
             raise InventoryError("site_code: required")
         if not place:
             raise InventoryError("place: where the blanks were destroyed is required")
-        if len(witnesses) < MIN_WITNESSES:
+        witness_people, officer_people = _signatories(witnesses, officers)
+        if len(witness_people) < MIN_WITNESSES:
             raise InventoryError(f"a destruction record needs at least {MIN_WITNESSES} "
                                  "witnesses")
+        if not officer_people:
+            raise InventoryError("a destruction record names the officer who destroyed the "
+                                 "blanks: name and NIP")
+        witnesses = [w.line() for w in witness_people]
         wanted = parse_serial_list(serials)
         if len(set(wanted)) != len(wanted):
             raise InventoryError("a serial is listed twice")
@@ -412,12 +422,33 @@ class Inventory:
             record = dict(number=number, site_code=site_code, place=place,
                           destroyed_ms=destroyed_ms, count=count, serials=chosen,
                           witnesses=witnesses, method=method.strip(), created_by=created_by,
-                          movement_id=movement.movement_id, created_ms=now_ms)
+                          movement_id=movement.movement_id, created_ms=now_ms,
+                          officers=[o.to_dict() for o in officer_people],
+                          witness_signatories=[w.to_dict() for w in witness_people])
             self.store.add_destruction_record(record)
             self.ledger.audit(created_by, "inventory.destruction_record", number=number,
                               site_code=site_code, count=count, place=place,
-                              witnesses=witnesses, serials=len(chosen))
+                              witnesses=witnesses,
+                              officers=[o.line() for o in officer_people],
+                              serials=len(chosen))
         return record
+
+
+def _signatories(witnesses: Sequence[str | dict],
+                 officers: Sequence[dict]) -> tuple[list[Signatory], list[Signatory]]:
+    """Checked (witnesses, officers); InventoryError naming the one in a wrong form."""
+    try:
+        people = [from_text(w, f"witness {i}") if isinstance(w, str) else
+                  signatory(w.get("name", ""), w.get("nip", ""), w.get("position", ""),
+                            who=f"witness {i}")
+                  for i, w in enumerate(witnesses, 1)
+                  if (w.strip() if isinstance(w, str) else any(w.values()))]
+        chiefs = [signatory(o.get("name", ""), o.get("nip", ""), o.get("position", ""),
+                            who=f"officer {i}", nip_required=True)
+                  for i, o in enumerate(officers, 1)]
+    except SignatoryError as exc:
+        raise InventoryError(str(exc)) from exc
+    return people, chiefs
 
 
 def _check_item(item: str) -> None:

@@ -3,7 +3,9 @@
     cetak inventory receive SITE --item blank --serials KTP000001-KTP000500 [--reference DO-7]
     cetak inventory transfer --from SITE --to SITE --item blank --quantity 50 | --serials A-B
     cetak inventory spoil SITE --serials KTP000017 --reason "rusak saat pengiriman"
-    cetak inventory destroy SITE --place "Kantor Disdukcapil" --witness "Nama, Jabatan" x2
+    cetak inventory destroy SITE --place "Kantor Disdukcapil"
+                            --officer NAME NIP [POSITION]   (repeat for more officers)
+                            --witness NAME NIP [POSITION] | --witness "NAME, POSITION"  x2+
                             [--serials A-B ...] [--quantity N] --out DIR
     cetak inventory show [SITE] [--json]
     cetak inventory records [SITE] [--number N] [--out DIR] [--json]
@@ -71,8 +73,14 @@ def register(parser: argparse.ArgumentParser) -> None:
     destroy.add_argument("--quantity", type=int, default=0,
                          help="without --serials: how many spoiled blanks (known serials first)")
     destroy.add_argument("--place", required=True)
-    destroy.add_argument("--witness", dest="witnesses", action="append", default=[],
-                         required=True, metavar="'NAME, POSITION'", help="repeat; at least two")
+    destroy.add_argument("--officer", dest="officers", action="append", nargs="+",
+                         default=[], required=True, metavar="NAME NIP [POSITION]",
+                         help="who destroys the blanks, as the berita acara names them: "
+                              "name, NIP (18 digits) and position; repeat for more officers")
+    destroy.add_argument("--witness", dest="witnesses", action="append", nargs="+",
+                         default=[], required=True, metavar="NAME NIP [POSITION]",
+                         help="repeat; at least two. NAME NIP [POSITION], or one quoted "
+                              "'NAME, POSITION' for a witness without a NIP")
     destroy.add_argument("--method", default="", help="e.g. 'dipotong lalu dibakar'")
     destroy.add_argument("--at", default="", metavar="ISO", help="when (default: now)")
     destroy.add_argument("--out", type=Path, required=True, metavar="DIR",
@@ -190,7 +198,8 @@ def _destroy(args: argparse.Namespace) -> int:
     from cetak.api.v1 import admin_pb2
 
     from . import serde
-    from .destruction import write_documents
+    from .destruction import unprintable, write_documents
+    from .signatory import SignatoryError, from_values
 
     at_ms = 0
     if args.at:
@@ -198,8 +207,22 @@ def _destroy(args: argparse.Namespace) -> int:
             at_ms = int(datetime.fromisoformat(args.at).timestamp() * 1000)
         except ValueError:
             return _fail("--at: not an ISO date-time")
-    if len([w for w in args.witnesses if w.strip()]) < 2:
+    try:
+        officers = [from_values(v, f"--officer #{i}", nip_required=True)
+                    for i, v in enumerate(args.officers, 1)]
+        witnesses = [from_values(v, f"--witness #{i}")
+                     for i, v in enumerate(args.witnesses, 1) if " ".join(v).strip()]
+    except SignatoryError as exc:
+        return _fail(str(exc))
+    if len(witnesses) < 2:
         return _fail("a destruction record needs at least two --witness")
+    texts = [("--place", args.place), ("--method", args.method)]
+    texts += [(f"--officer #{i}", f"{o.name} {o.position}") for i, o in enumerate(officers, 1)]
+    texts += [(f"--witness #{i}", f"{w.name} {w.position}") for i, w in enumerate(witnesses, 1)]
+    for option, text in texts:
+        if missing := unprintable(text):
+            return _fail(f"{option}: {missing} character(s) the berita acara cannot print "
+                         "(its font has Latin letters); write it in Latin letters")
     if not args.serials and args.quantity <= 0:
         return _fail("give --serials or a positive --quantity")
     try:
@@ -209,8 +232,10 @@ def _destroy(args: argparse.Namespace) -> int:
     try:
         rec = _stub(args).DestroyBlanks(admin_pb2.DestroyRequest(
             site_code=args.site, serials=args.serials, quantity=args.quantity,
-            place=args.place, witnesses=args.witnesses, method=args.method,
-            destroyed_at_ms=at_ms))
+            place=args.place, method=args.method, destroyed_at_ms=at_ms,
+            witnesses=[w.line() for w in witnesses],
+            witness_signatories=[serde.signatory_to_pb(w.to_dict()) for w in witnesses],
+            officers=[serde.signatory_to_pb(o.to_dict()) for o in officers]))
     except grpc.RpcError as exc:
         return _rpc_error(exc)
     pdf, table = write_documents(serde.destruction_from_pb(rec), args.out)

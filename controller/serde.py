@@ -147,14 +147,28 @@ def destruction_to_pb(d: dict) -> admin_pb2.DestructionRecord:
         number=d["number"], site_code=d["site_code"], place=d["place"],
         destroyed_at_ms=d["destroyed_ms"], count=d["count"], serials=d["serials"],
         witnesses=d["witnesses"], method=d["method"], created_by=d["created_by"],
-        created_ms=d["created_ms"], movement_id=d["movement_id"])
+        created_ms=d["created_ms"], movement_id=d["movement_id"],
+        officers=[signatory_to_pb(x) for x in d.get("officers", [])],
+        witness_signatories=[signatory_to_pb(x) for x in d.get("witness_signatories", [])])
 
 
 def destruction_from_pb(m: admin_pb2.DestructionRecord) -> dict:
     return dict(number=m.number, site_code=m.site_code, place=m.place,
                 destroyed_ms=m.destroyed_at_ms, count=m.count, serials=list(m.serials),
                 witnesses=list(m.witnesses), method=m.method, created_by=m.created_by,
-                created_ms=m.created_ms, movement_id=m.movement_id)
+                created_ms=m.created_ms, movement_id=m.movement_id,
+                officers=[signatory_from_pb(x) for x in m.officers],
+                witness_signatories=[signatory_from_pb(x) for x in m.witness_signatories])
+
+
+def signatory_to_pb(d: dict) -> admin_pb2.Signatory:
+    """A signatory dict (name, nip, position) as the API's Signatory."""
+    return admin_pb2.Signatory(name=d.get("name", ""), nip=d.get("nip", ""),
+                               position=d.get("position", ""))
+
+
+def signatory_from_pb(m: admin_pb2.Signatory) -> dict:
+    return dict(name=m.name, nip=m.nip, position=m.position)
 
 
 def plan_to_pb(p) -> admin_pb2.CampaignPlan:

@@ -455,15 +455,22 @@ class SqlStore:
             "state IN ('printing','printed','spoiled','unknown')", (site_code,))]
 
     def add_destruction_record(self, d: dict) -> None:
-        self._x("INSERT INTO destruction_records VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+        signatories = ""
+        if d.get("officers") or d.get("witness_signatories"):
+            signatories = json.dumps({"officers": d.get("officers", []),
+                                      "witnesses": d.get("witness_signatories", [])})
+        self._x("INSERT INTO destruction_records (number, site_code, place, destroyed_ms, "
+                "count, serials_json, witnesses_json, method, created_by, movement_id, "
+                "created_ms, signatories_json) "
+                "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
                 (d["number"], d["site_code"], d["place"], d["destroyed_ms"], d["count"],
                  json.dumps(d["serials"]), json.dumps(d["witnesses"]), d["method"],
-                 d["created_by"], d["movement_id"], d["created_ms"]))
+                 d["created_by"], d["movement_id"], d["created_ms"], signatories))
 
     def destruction_records(self, site_code: str = "", number: str = "") -> list[dict]:
         sql = ("SELECT number, site_code, place, destroyed_ms, count, serials_json, "
-               "witnesses_json, method, created_by, movement_id, created_ms "
-               "FROM destruction_records WHERE 1=1")
+               "witnesses_json, method, created_by, movement_id, created_ms, "
+               "signatories_json FROM destruction_records WHERE 1=1")
         args: list = []
         if site_code:
             sql += " AND site_code=%s"
@@ -471,10 +478,15 @@ class SqlStore:
         if number:
             sql += " AND number=%s"
             args.append(number)
-        return [dict(number=r[0], site_code=r[1], place=r[2], destroyed_ms=r[3], count=r[4],
-                     serials=json.loads(r[5]), witnesses=json.loads(r[6]), method=r[7],
-                     created_by=r[8], movement_id=r[9], created_ms=r[10])
-                for r in self._q(sql + " ORDER BY created_ms, number", args)]
+        out = []
+        for r in self._q(sql + " ORDER BY created_ms, number", args):
+            signatories = json.loads(r[11]) if r[11] else {}
+            out.append(dict(number=r[0], site_code=r[1], place=r[2], destroyed_ms=r[3],
+                            count=r[4], serials=json.loads(r[5]), witnesses=json.loads(r[6]),
+                            method=r[7], created_by=r[8], movement_id=r[9], created_ms=r[10],
+                            officers=signatories.get("officers", []),
+                            witness_signatories=signatories.get("witnesses", [])))
+        return out
 
     def count_destruction_records(self, prefix: str) -> int:
         return self._q("SELECT COUNT(*) FROM destruction_records WHERE number LIKE %s",

@@ -118,26 +118,52 @@ def test_destroy_only_spoiled_blanks_and_write_the_record(inv, store, ledger):
     assert inv.awaiting_destruction(SITE) == ["KTP000003", "KTP000010", "KTP000011"]
     assert store.site_blanks(SITE).spoiled == 3
     witnesses = ["Budi, Kepala Seksi", "Sari, Operator"]
+    officers = [dict(name="Ahmad Fauzi", nip="197001011995031001", position="Kabid")]
     with pytest.raises(InventoryError, match="not spoiled blanks"):
         inv.destroy(SITE, serials=["KTP000004"], quantity=0, place="Kantor", method="",
-                    witnesses=witnesses, created_by="admin", destroyed_ms=NOW, now_ms=NOW)
+                    witnesses=witnesses, officers=officers, created_by="admin",
+                    destroyed_ms=NOW, now_ms=NOW)
     with pytest.raises(InventoryError, match="witnesses"):
         inv.destroy(SITE, serials=["KTP000003"], quantity=0, place="Kantor", method="",
-                    witnesses=["Budi"], created_by="admin", destroyed_ms=NOW, now_ms=NOW)
+                    witnesses=["Budi"], officers=officers, created_by="admin",
+                    destroyed_ms=NOW, now_ms=NOW)
+    # The officer is named, with a NIP of 18 digits; a witness's NIP, when given, too.
+    for bad, match in (([], "officer"), ([dict(name="Ahmad", nip="")], "NIP is required"),
+                       ([dict(name="Ahmad", nip="1970010119950310")], "18 digits"),
+                       ([dict(name="Ahmad", nip="197013011995031001")], "not a date"),
+                       ([dict(name=" ", nip="197001011995031001")], "name is empty")):
+        with pytest.raises(InventoryError, match=match):
+            inv.destroy(SITE, serials=["KTP000010"], quantity=0, place="Kantor", method="",
+                        witnesses=witnesses, officers=bad, created_by="admin",
+                        destroyed_ms=NOW, now_ms=NOW)
+    with pytest.raises(InventoryError, match="witness 2: a NIP is 18 digits"):
+        inv.destroy(SITE, serials=["KTP000010"], quantity=0, place="Kantor", method="",
+                    witnesses=["Budi, Kasi", dict(name="Sari", nip="12345")],
+                    officers=officers, created_by="admin", destroyed_ms=NOW, now_ms=NOW)
+    assert store.destruction_records(SITE) == []  # nothing half-written by the refusals
     rec = inv.destroy(SITE, serials=["KTP000010-KTP000011"], quantity=0, place="Kantor",
-                      witnesses=witnesses, method="dibakar", created_by="admin",
+                      witnesses=[witnesses[0], dict(name="Sari", nip="198503152010011002",
+                                                    position="Operator")],
+                      officers=officers, method="dibakar", created_by="admin",
                       destroyed_ms=NOW, now_ms=NOW)
+    assert rec["officers"] == officers
+    assert rec["witnesses"] == ["Budi, Kepala Seksi", "Sari, NIP 198503152010011002, Operator"]
+    assert rec["witness_signatories"][0] == dict(name="Budi", nip="", position="Kepala Seksi")
+    assert store.destruction_records(SITE)[0]["officers"] == officers
     assert rec["number"].startswith("BAP/2023/") and rec["count"] == 2
     assert store.destruction_records(SITE)[0]["serials"] == ["KTP000010", "KTP000011"]
     # Already destroyed: not again; by quantity beyond what is spoiled: refused.
     with pytest.raises(InventoryError, match="not spoiled blanks"):
         inv.destroy(SITE, serials=["KTP000010"], quantity=0, place="Kantor", method="",
-                    witnesses=witnesses, created_by="admin", destroyed_ms=NOW, now_ms=NOW)
+                    witnesses=witnesses, officers=officers, created_by="admin",
+                    destroyed_ms=NOW, now_ms=NOW)
     with pytest.raises(LedgerError, match="only spoiled blanks"):
         inv.destroy(SITE, serials=[], quantity=2, place="Kantor", method="",
-                    witnesses=witnesses, created_by="admin", destroyed_ms=NOW, now_ms=NOW)
+                    witnesses=witnesses, officers=officers, created_by="admin",
+                    destroyed_ms=NOW, now_ms=NOW)
     rec2 = inv.destroy(SITE, serials=[], quantity=1, place="Kantor", method="",
-                       witnesses=witnesses, created_by="admin", destroyed_ms=NOW, now_ms=NOW)
+                       witnesses=witnesses, officers=officers, created_by="admin",
+                       destroyed_ms=NOW, now_ms=NOW)
     assert rec2["serials"] == ["KTP000003"] and rec2["number"] != rec["number"]
     b = store.site_blanks(SITE)
     assert (b.spoiled, b.destroyed) == (3, 3)

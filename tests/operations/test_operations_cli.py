@@ -61,24 +61,51 @@ def test_operations_end_to_end(tmp_path):
                 "rusak saat pengiriman", *conn)
         assert r.returncode == 0, r.stderr
         out_dir = tmp_path / "berita-acara"
+        officer = ["--officer", "Drs. Ahmad Fauzi", "197001011995031001", "Kepala Bidang"]
         r = run("inventory", "destroy", SITE, "--serials", "KTP000006", "--place", "Kantor",
-                "--witness", "A, Kasi", "--witness", "B, Operator", "--out", str(out_dir),
-                *conn)
+                *officer, "--witness", "A, Kasi", "--witness", "B, Operator", "--out",
+                str(out_dir), *conn)
         assert r.returncode == 1 and "not spoiled" in r.stderr
         r = run("inventory", "destroy", SITE, "--serials", "KTP000005", "--place", "Kantor",
-                "--witness", "A, Kasi", *conn, "--out", str(out_dir))
+                *officer, "--witness", "A, Kasi", *conn, "--out", str(out_dir))
         assert r.returncode == 2 and "two" in r.stderr
-        r = run("inventory", "destroy", SITE, "--serials", "KTP000005", "--place",
-                "Kantor Disdukcapil", "--witness", "Budi, Kepala Seksi", "--witness",
-                "Sari, Operator", "--method", "dipotong", "--out", str(out_dir), "--json",
+        # Wrong forms are refused by name, before anything is sent.
+        for wrong, said in ((["--witness", "Budi", "Kepala Seksi"], "--witness #2: the second "
+                                                                   "value must be the NIP"),
+                            (["--witness", "Budi", "12345"], "--witness #2: a NIP is 18"),
+                            (["--officer", "Ahmad, Kabid"], "--officer #2: expected NAME NIP"),
+                            (["--witness", "李小龍, Saksi"], "--witness #2: 3 character(s) "
+                                                            "the berita acara cannot print")):
+            r = run("inventory", "destroy", SITE, "--serials", "KTP000005", "--place",
+                    "Kantor", *officer, "--witness", "A, Kasi", *wrong, "--out",
+                    str(out_dir), *conn)
+            assert r.returncode == 2 and said in r.stderr and "Traceback" not in r.stderr, (
+                r.stderr)
+        r = run("inventory", "destroy", SITE, "--serials", "KTP000005", "--place", "Kantor",
+                "--witness", "A, Kasi", "--witness", "B, Operator", "--out", str(out_dir),
                 *conn)
+        assert r.returncode == 2 and "--officer" in r.stderr  # the officer is required
+        assert not out_dir.exists() or not any(out_dir.iterdir())
+        r = run("inventory", "destroy", SITE, "--serials", "KTP000005", "--place",
+                "Kantor Disdukcapil", *officer, "--witness", "Budi Santoso",
+                "198503152010011002", "Kepala Seksi", "--witness", "Sari, Operator",
+                "--method", "dipotong", "--out", str(out_dir), "--json", *conn)
         assert r.returncode == 0, r.stderr
         destroyed = json.loads(r.stdout)
         assert destroyed["count"] == 1
-        assert open(destroyed["pdf"], "rb").read(4) == b"%PDF"
+        from pypdf import PdfReader
+
+        text = " ".join(" ".join(p.extract_text() for p in PdfReader(destroyed["pdf"]).pages)
+                        .split())
+        for expected in ("Drs. Ahmad Fauzi", "NIP. 197001011995031001", "Budi Santoso",
+                         "198503152010011002", "KTP000005", "1 (satu) keping"):
+            assert expected in text, expected
         assert "KTP000005" in open(destroyed["csv"], encoding="utf-8").read()
         r = run("inventory", "records", SITE, "--json", *conn)
-        assert json.loads(r.stdout)["records"][0]["serials"] == ["KTP000005"]
+        listed = json.loads(r.stdout)["records"][0]
+        assert listed["serials"] == ["KTP000005"]
+        assert listed["officers"] == [dict(name="Drs. Ahmad Fauzi", nip="197001011995031001",
+                                           position="Kepala Bidang")]
 
         r = run("inventory", "show", "--json", *conn)
         assert r.returncode == 0, r.stderr
@@ -99,12 +126,14 @@ def test_operations_end_to_end(tmp_path):
         assert any("behind" in w for w in plan["warnings"])
         assert run("plan", "nope", *conn).returncode == 1
 
-        r = run("campaign", "report", "pemilu", "--out", str(tmp_path / "report"), "--json",
-                *conn)
-        assert r.returncode == 0, r.stderr
-        files = json.loads(r.stdout)
-        assert open(files["png"], "rb").read(8) == b"\x89PNG\r\n\x1a\n"
-        assert open(files["csv"], encoding="utf-8").readline().startswith("site_code,")
+        for lang, header in (("id", "kode_wilayah,nama_kelurahan,"),
+                             ("en", "site_code,site_name,")):
+            r = run("campaign", "report", "pemilu", "--out", str(tmp_path / "report" / lang),
+                    "--lang", lang, "--json", *conn)
+            assert r.returncode == 0, r.stderr
+            files = json.loads(r.stdout)
+            assert open(files["png"], "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+            assert open(files["csv"], encoding="utf-8").readline().startswith(header)
     r = run("campaign", "verify", "--store", str(db), "--json")
     assert r.returncode == 0, r.stdout + r.stderr
     actions = {a for (a,) in sqlite3.connect(db).execute("SELECT action FROM audit_log")}

@@ -46,14 +46,21 @@ def test_media_holds_ranges_and_destruction_records(any_store):
     with s.transaction():
         s.set_blank_ranges(SITE, [])
     assert s.blank_ranges() == []
+    officer = dict(name="Drs. Ahmad Fauzi", nip="197001011995031001", position="Kabid")
     record = dict(number="BAP/2023/00001", site_code=SITE, place="p", destroyed_ms=NOW,
                   count=2, serials=["A1", "A2"], witnesses=["w1", "w2"], method="",
-                  created_by="admin", movement_id="m", created_ms=NOW)
+                  created_by="admin", movement_id="m", created_ms=NOW, officers=[officer],
+                  witness_signatories=[dict(name="w1", nip="", position=""),
+                                       dict(name="w2", nip="", position="")])
+    # A record as written before officers were asked for: no signatories, empty lists back.
+    older = dict(record, number="BAP/2023/00002", created_ms=NOW + 1, officers=[],
+                 witness_signatories=[])
     with s.transaction():
         s.add_destruction_record(record)
-    assert s.destruction_records(SITE) == [record]
+        s.add_destruction_record(older)
+    assert s.destruction_records(SITE) == [record, older]
     assert s.destruction_records(number="BAP/2023/00001") == [record]
-    assert s.count_destruction_records("BAP/2023/") == 1
+    assert s.count_destruction_records("BAP/2023/") == 2
     with pytest.raises(StoreError):
         with s.transaction():
             s.add_destruction_record(record)  # one number, one record
@@ -71,6 +78,9 @@ def test_inventory_flow_on_either_store(any_store):
     assert (b.in_stock, b.spoiled, b.transferred_out) == (39, 1, 10)
     rec = inv.destroy(SITE, serials=["KTP000002"], quantity=0, place="Kantor",
                       witnesses=["a", "b"], method="", created_by="admin",
+                      officers=[dict(name="Ahmad", nip="197001011995031001")],
                       destroyed_ms=NOW, now_ms=NOW)
     assert rec["count"] == 1 and any_store.site_blanks(SITE).destroyed == 1
+    assert any_store.destruction_records(SITE)[0]["officers"] == [
+        dict(name="Ahmad", nip="197001011995031001", position="")]
     assert [str(r) for r in inv.ranges(OTHER_SITE)] == ["KTP000041-KTP000050"]

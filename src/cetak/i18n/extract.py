@@ -19,7 +19,8 @@ from cetak.i18n import DOMAIN, LOCALE_DIR, parse_po
 
 # Modules whose texts an operator reads.
 MODULES = ("cetak.agent.console.messages", "cetak.agent.cli", "cetak.agent.daemon",
-           "cetak.controller.sites", "cetak.controller.site_cli")
+           "cetak.controller.sites", "cetak.controller.site_cli",
+           "cetak.controller.reports")
 
 
 def extract() -> list[tuple[str, str]]:

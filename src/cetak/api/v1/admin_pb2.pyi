@@ -454,7 +454,7 @@ class TransferResponse(_message.Message):
     def __init__(self, transfer_out: _Optional[_Union[InventoryMovement, _Mapping]] = ..., transfer_in: _Optional[_Union[InventoryMovement, _Mapping]] = ...) -> None: ...
 
 class DestroyRequest(_message.Message):
-    __slots__ = ("site_code", "serials", "quantity", "place", "witnesses", "method", "destroyed_at_ms")
+    __slots__ = ("site_code", "serials", "quantity", "place", "witnesses", "method", "destroyed_at_ms", "officers", "witness_signatories")
     SITE_CODE_FIELD_NUMBER: _ClassVar[int]
     SERIALS_FIELD_NUMBER: _ClassVar[int]
     QUANTITY_FIELD_NUMBER: _ClassVar[int]
@@ -462,6 +462,8 @@ class DestroyRequest(_message.Message):
     WITNESSES_FIELD_NUMBER: _ClassVar[int]
     METHOD_FIELD_NUMBER: _ClassVar[int]
     DESTROYED_AT_MS_FIELD_NUMBER: _ClassVar[int]
+    OFFICERS_FIELD_NUMBER: _ClassVar[int]
+    WITNESS_SIGNATORIES_FIELD_NUMBER: _ClassVar[int]
     site_code: str
     serials: _containers.RepeatedScalarFieldContainer[str]
     quantity: int
@@ -469,10 +471,22 @@ class DestroyRequest(_message.Message):
     witnesses: _containers.RepeatedScalarFieldContainer[str]
     method: str
     destroyed_at_ms: int
-    def __init__(self, site_code: _Optional[str] = ..., serials: _Optional[_Iterable[str]] = ..., quantity: _Optional[int] = ..., place: _Optional[str] = ..., witnesses: _Optional[_Iterable[str]] = ..., method: _Optional[str] = ..., destroyed_at_ms: _Optional[int] = ...) -> None: ...
+    officers: _containers.RepeatedCompositeFieldContainer[Signatory]
+    witness_signatories: _containers.RepeatedCompositeFieldContainer[Signatory]
+    def __init__(self, site_code: _Optional[str] = ..., serials: _Optional[_Iterable[str]] = ..., quantity: _Optional[int] = ..., place: _Optional[str] = ..., witnesses: _Optional[_Iterable[str]] = ..., method: _Optional[str] = ..., destroyed_at_ms: _Optional[int] = ..., officers: _Optional[_Iterable[_Union[Signatory, _Mapping]]] = ..., witness_signatories: _Optional[_Iterable[_Union[Signatory, _Mapping]]] = ...) -> None: ...
+
+class Signatory(_message.Message):
+    __slots__ = ("name", "nip", "position")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    NIP_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    nip: str
+    position: str
+    def __init__(self, name: _Optional[str] = ..., nip: _Optional[str] = ..., position: _Optional[str] = ...) -> None: ...
 
 class DestructionRecord(_message.Message):
-    __slots__ = ("number", "site_code", "place", "destroyed_at_ms", "count", "serials", "witnesses", "method", "created_by", "created_ms", "movement_id")
+    __slots__ = ("number", "site_code", "place", "destroyed_at_ms", "count", "serials", "witnesses", "method", "created_by", "created_ms", "movement_id", "officers", "witness_signatories")
     NUMBER_FIELD_NUMBER: _ClassVar[int]
     SITE_CODE_FIELD_NUMBER: _ClassVar[int]
     PLACE_FIELD_NUMBER: _ClassVar[int]
@@ -484,6 +498,8 @@ class DestructionRecord(_message.Message):
     CREATED_BY_FIELD_NUMBER: _ClassVar[int]
     CREATED_MS_FIELD_NUMBER: _ClassVar[int]
     MOVEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    OFFICERS_FIELD_NUMBER: _ClassVar[int]
+    WITNESS_SIGNATORIES_FIELD_NUMBER: _ClassVar[int]
     number: str
     site_code: str
     place: str
@@ -495,7 +511,9 @@ class DestructionRecord(_message.Message):
     created_by: str
     created_ms: int
     movement_id: str
-    def __init__(self, number: _Optional[str] = ..., site_code: _Optional[str] = ..., place: _Optional[str] = ..., destroyed_at_ms: _Optional[int] = ..., count: _Optional[int] = ..., serials: _Optional[_Iterable[str]] = ..., witnesses: _Optional[_Iterable[str]] = ..., method: _Optional[str] = ..., created_by: _Optional[str] = ..., created_ms: _Optional[int] = ..., movement_id: _Optional[str] = ...) -> None: ...
+    officers: _containers.RepeatedCompositeFieldContainer[Signatory]
+    witness_signatories: _containers.RepeatedCompositeFieldContainer[Signatory]
+    def __init__(self, number: _Optional[str] = ..., site_code: _Optional[str] = ..., place: _Optional[str] = ..., destroyed_at_ms: _Optional[int] = ..., count: _Optional[int] = ..., serials: _Optional[_Iterable[str]] = ..., witnesses: _Optional[_Iterable[str]] = ..., method: _Optional[str] = ..., created_by: _Optional[str] = ..., created_ms: _Optional[int] = ..., movement_id: _Optional[str] = ..., officers: _Optional[_Iterable[_Union[Signatory, _Mapping]]] = ..., witness_signatories: _Optional[_Iterable[_Union[Signatory, _Mapping]]] = ...) -> None: ...
 
 class ListDestructionRecordsRequest(_message.Message):
     __slots__ = ("site_code", "number")
