@@ -247,7 +247,8 @@ def test_a_drive_run_by_hand_ends_with_verify_ok(tmp_path):
                  "--reason", "tertekuk di gudang")
         stock_a = term.json("inventory", "show", SITE_A)
         term.run("inventory", "destroy", SITE_A, "--quantity", "2", "--place",
-                 "Kantor Disdukcapil Kota Depok", "--witness", "Budi Santoso, Kepala Seksi",
+                 "Kantor Disdukcapil Kota Depok", "--officer", "Drs. Ahmad Fauzi",
+                 "197001011995031001", "Kepala Bidang", "--witness", "Budi Santoso, Kepala Seksi",
                  "--witness", "Sri Lestari, Staf", "--method", "dipotong lalu dibakar",
                  "--out", str(tmp_path / "berita-acara"))
         assert list((tmp_path / "berita-acara").glob("*.pdf")), stock_a
