@@ -17,8 +17,9 @@ from cetak.prr.errors import HeaderError, InputUnusable
 from cetak.prr.nik import EXCEL_NUMBER
 from cetak.prr.reader import open_input
 from cetak.prr.schema import DEFAULT_LIMITS, FIELDS
+from cetak.prr.validate import open_prr
 from cetak.prr.workbook import NIK_IN_NUMBER_CELL, cell_text
-from tests.prr.prrdata import GOOD, csv_text, person, validate
+from tests.prr.prrdata import GOOD, TODAY, csv_text, person, validate
 from tests.prr.sheets import (
     ERROR_LINES,
     FORMS,
@@ -253,3 +254,23 @@ def test_a_workbook_in_a_deflated_zip(folder, tmp_path) -> None:
             zf.write(folder / name, f"data/{name}")
     result = validate(out)
     assert (result.format, result.valid, result.invalid) == ("xlsx", VALID, INVALID)
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_the_native_fast_path_takes_the_same_rows_in_every_form(folder, form) -> None:
+    """Cells and decoded lines reach the C core as the same text as a plain CSV's: it vouches
+    for the same plainly valid (ASCII) rows and leaves the same ones to the rules."""
+    def taken(path: Path) -> tuple[list[int], list[int], int]:
+        native: list[int] = []
+        rules: list[int] = []
+        with open_prr(path, native=True, today=TODAY) as run:
+            for batch in run:
+                native += batch.native.lines if batch.native else []
+                rules += [r.line for r in batch.records]
+        return native, rules, run.valid
+
+    plain = taken(write_form(folder, "csv"))
+    assert plain[0] and plain[1]  # both paths have work in RECORDS
+    native, rules, valid = taken(write_form(folder, form))
+    shift = 1 if form == "jsonl" else 0  # no header line
+    assert ([n + shift for n in native], [n + shift for n in rules], valid) == plain
