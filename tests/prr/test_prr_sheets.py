@@ -98,6 +98,18 @@ def test_a_header_with_both_separators_is_unusable(folder) -> None:
         validate(folder / "prr.csv")
 
 
+def test_an_excel_sep_hint_line_names_the_separator(folder) -> None:
+    text = "sep=;\r\n" + delimited([GOOD, person(2, rt="x")], ";", "\r\n")
+    (folder / "prr.csv").write_text(text)
+    result = validate(folder / "prr.csv")
+    assert result.valid == 1
+    assert [(e.line, e.field) for e in result.errors] == [(4, "rt")]  # physical lines
+    (folder / "prr.csv").write_text("sep=;\n" + ";".join(FIELDS[1:]) + "\n")
+    with pytest.raises(HeaderError, match="missing required column") as info:
+        validate(folder / "prr.csv")
+    assert info.value.line == 2
+
+
 def test_a_line_of_only_separators_is_blank(folder) -> None:
     text = csv_text([GOOD]) + "," * (len(FIELDS) - 1) + "\n" + csv_text(
         [person(2, rt="x")]).split("\n", 1)[1]

@@ -46,6 +46,7 @@ Row = tuple[int, tuple[str, ...] | None, tuple[str, str] | None]
 _UTF8_BOM = b"\xef\xbb\xbf"
 _OTHER_BOMS = (b"\xff\xfe", b"\xfe\xff")  # UTF-16/32 (UTF-32 LE starts like UTF-16 LE)
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_ ]{1,40}")
+_SEP_HINT = re.compile(r"sep=([;,])\r?\n?")
 _DATA_SUFFIXES = (".csv", ".jsonl", ".xlsx")
 UNKNOWN_TYPE = ("unknown file type: expected .csv, .jsonl, .xlsx or .zip "
                 "(save an .xls or .ods workbook as .xlsx)")
@@ -163,19 +164,27 @@ class CsvRows:
         self._lines = lines
         it = iter(lines)
         first = next(it, None)
+        # Excel's "sep=;" hint line, when a file has one, names the separator; the header
+        # follows it. Physical line numbers count it.
+        self._skipped = 0
+        hint = _SEP_HINT.fullmatch(first or "")
+        if hint:
+            self._skipped = 1
+            first = next(it, None)
+        line = 1 + self._skipped
         if first is None:
-            raise InputUnusable("empty file: no header line", line=1)
-        self.delimiter = _delimiter(first)
+            raise InputUnusable("empty file: no header line", line=line)
+        self.delimiter = hint.group(1) if hint else _delimiter(first, line)
         self._reader = csv.reader(itertools.chain((first,), it), delimiter=self.delimiter,
                                   strict=True)
         try:
             header = next(self._reader, None)
         except csv.Error as exc:
-            raise InputUnusable(f"CSV header cannot be parsed: {exc}", line=1) from None
+            raise InputUnusable(f"CSV header cannot be parsed: {exc}", line=line) from None
         if not header or header == [""]:
-            raise InputUnusable("empty file: no header line", line=1)
+            raise InputUnusable("empty file: no header line", line=line)
         self.columns = tuple(header)  # names are exact: no trimming, no case folding
-        self._index = column_map(list(self.columns), 1)
+        self._index = column_map(list(self.columns), line)
 
     @property
     def bytes_read(self) -> int:
@@ -189,7 +198,8 @@ class CsvRows:
         width = len(self.columns)
         pick = operator.itemgetter(*self._index)
         # A record's line is the one it starts on: one past where the previous record ended.
-        start = reader.line_num + 1
+        base = 1 + self._skipped
+        start = reader.line_num + base
         while True:
             try:
                 row = next(reader)
@@ -197,7 +207,7 @@ class CsvRows:
                 return
             except csv.Error as exc:
                 raise InputUnusable(f"CSV structure broken ({exc})", line=start) from None
-            line, start = start, reader.line_num + 1
+            line, start = start, reader.line_num + base
             if not row or not (row[0] or any(row)):
                 continue  # blank line, or only separators (Excel writes them for emptied rows)
             if len(row) != width:
@@ -207,12 +217,12 @@ class CsvRows:
             yield line, pick(row), None
 
 
-def _delimiter(header: str) -> str:
+def _delimiter(header: str, line: int) -> str:
     """`;` or `,`, from the header line: column names hold neither, so the one there is it."""
     semicolons, commas = header.count(";"), header.count(",")
     if semicolons and commas:
         raise HeaderError("the header line holds both ';' and ',': separate the column names "
-                          "with one of them", line=1)
+                          "with one of them", line=line)
     return ";" if semicolons else ","
 
 
@@ -350,7 +360,7 @@ def open_input(path: str | os.PathLike[str], limits: Limits) -> OpenedInput:
         fp.close()
         raise
     media = FolderMedia(os.path.dirname(os.path.abspath(path)))
-    return OpenedInput(rows, media, st.st_size, [rows, fp])
+    return OpenedInput(rows, media, st.st_size, [fp, rows])
 
 
 def _open_zip(path: str, limits: Limits) -> OpenedInput:
