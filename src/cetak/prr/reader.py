@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 import json
 import operator
 import os
@@ -166,21 +165,21 @@ class CsvRows:
         first = next(it, None)
         # Excel's "sep=;" hint line, when a file has one, names the separator; the header
         # follows it. Physical line numbers count it.
-        self._skipped = 0
         hint = _SEP_HINT.fullmatch(first or "")
         if hint:
-            self._skipped = 1
             first = next(it, None)
-        line = 1 + self._skipped
+        line = 2 if hint else 1
         if first is None:
             raise InputUnusable("empty file: no header line", line=line)
         self.delimiter = hint.group(1) if hint else _delimiter(first, line)
-        self._reader = csv.reader(itertools.chain((first,), it), delimiter=self.delimiter,
-                                  strict=True)
+        # The header is one line (names hold no line break): parsed apart, so the records'
+        # reader reads the lines straight from the source.
         try:
-            header = next(self._reader, None)
+            header = next(csv.reader((first,), delimiter=self.delimiter, strict=True), None)
         except csv.Error as exc:
             raise InputUnusable(f"CSV header cannot be parsed: {exc}", line=line) from None
+        self._before = line  # physical lines read before the records' reader starts
+        self._reader = csv.reader(it, delimiter=self.delimiter, strict=True)
         if not header or header == [""]:
             raise InputUnusable("empty file: no header line", line=line)
         self.columns = tuple(header)  # names are exact: no trimming, no case folding
@@ -198,7 +197,7 @@ class CsvRows:
         width = len(self.columns)
         pick = operator.itemgetter(*self._index)
         # A record's line is the one it starts on: one past where the previous record ended.
-        base = 1 + self._skipped
+        base = 1 + self._before
         start = reader.line_num + base
         while True:
             try:
