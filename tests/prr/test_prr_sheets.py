@@ -225,6 +225,14 @@ def test_a_corrupt_workbook_is_unusable_without_a_traceback(folder, content, rea
     assert reason in json.loads(proc.stdout)["unusable"]["reason"]
 
 
+def test_a_workbook_that_is_a_zip_bomb_is_refused_before_expanding(folder) -> None:
+    path = folder / "prr.xlsx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/worksheets/sheet1.xml", b"<c/>" * (4 << 20))
+    with pytest.raises(InputUnusable, match="not a safe .xlsx workbook.*zip bomb"):
+        validate(path)
+
+
 def test_a_truncated_workbook_is_unusable(folder) -> None:
     path = write_form(folder, "xlsx")
     data = path.read_bytes()
