@@ -140,11 +140,11 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
                                                 "import: more than one header")
                         header = chunk.header
                         await self._allow(context, "ImportRecords")
-                        suffix = {"csv": ".csv", "jsonl": ".jsonl", "zip": ".zip"}.get(
-                            header.format)
+                        suffix = {"csv": ".csv", "jsonl": ".jsonl", "xlsx": ".xlsx",
+                                  "zip": ".zip"}.get(header.format)
                         if suffix is None:
                             await context.abort(grpc.StatusCode.INVALID_ARGUMENT,
-                                                "format: expected csv, jsonl or zip")
+                                                "format: expected csv, jsonl, xlsx or zip")
                         target = Path(tmp) / f"import{suffix}"
                         handle = target.open("wb")
                     elif kind == "data":

@@ -25,7 +25,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     add_connection_options(create)
     create.set_defaults(handler=_create)
 
-    imp = sub.add_parser("import", help="import a PRR file (CSV, JSON Lines or .zip)")
+    imp = sub.add_parser("import", help="import a PRR file (CSV, JSON Lines, .xlsx or .zip)")
     imp.add_argument("campaign")
     imp.add_argument("file", type=Path)
     imp.add_argument("--skip-invalid", action="store_true",
@@ -94,7 +94,8 @@ def _create(args: argparse.Namespace) -> int:
 def import_chunks(campaign: str, path: Path, skip_invalid: bool):
     from cetak.api.v1 import admin_pb2
 
-    fmt = {".csv": "csv", ".jsonl": "jsonl", ".zip": "zip"}.get(path.suffix.lower(), "csv")
+    fmt = {".csv": "csv", ".jsonl": "jsonl", ".xlsx": "xlsx", ".zip": "zip"}.get(
+        path.suffix.lower(), "csv")
     yield admin_pb2.ImportChunk(header=admin_pb2.ImportHeader(
         campaign_id=campaign, format=fmt, skip_invalid=skip_invalid, filename=path.name))
     with path.open("rb") as f, _upload_progress(path.stat().st_size) as advance:

@@ -71,7 +71,7 @@ def test_validate_unusable_exits_2(folder, content) -> None:
 
 def test_validate_unusable_midway_keeps_json_whole(write_csv, folder) -> None:
     path = write_csv([person(1, rt="x")] + [person(i) for i in range(2, 5)])
-    path.write_bytes(path.read_bytes() + b"\xff\xfe,bad\n")
+    path.write_bytes(path.read_bytes() + b"\x81\x8d,bad\n")  # neither UTF-8 nor cp1252
     proc = _cetak("record", "validate", "--json", str(path))
     assert proc.returncode == 2
     out = json.loads(proc.stdout)

@@ -1,37 +1,42 @@
-"""Pack a CSV/JSONL PRR file and the images it names into one .zip for upload.
+"""Pack a PRR file (.csv, .jsonl, .xlsx) and the images it names into one .zip for upload.
 
 The controller receives one stream of bytes; a CSV alone would arrive without its photos.
-Only files the records name, that stay inside the file's folder and are regular files, are
-packed; anything else is left for the controller's validation to report by line and field.
+The file goes in as it is, under its own name (the controller's reader finds it by its
+extension and reads every form the local one does); the images are found by reading it with
+the same reader, so a `;`-separated cp1252 CSV or a workbook names its photos as well as a
+plain CSV. Only files the records name, that stay inside the file's folder and are regular
+files, are packed; anything else, an unreadable file too, is left for the controller's
+validation to report by line and field.
 """
 
 from __future__ import annotations
 
-import csv
-import json
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from cetak.prr.errors import UnsafePath
+from cetak.prr.errors import InputUnusable, UnsafePath
 from cetak.prr.media import safe_relative_path
+from cetak.prr.reader import open_input
+from cetak.prr.schema import DEFAULT_LIMITS, FIELDS
 
 IMAGE_FIELDS = ("foto", "tanda_tangan")
+_IMAGES = tuple(FIELDS.index(k) for k in IMAGE_FIELDS)
 
 
 def _referenced(path: Path) -> Iterator[str]:
-    with path.open(encoding="utf-8", errors="replace", newline="") as f:
-        if path.suffix.lower() == ".jsonl":
-            for line in f:
-                try:
-                    row = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(row, dict):
-                    yield from (str(row.get(k) or "") for k in IMAGE_FIELDS)
-        else:
-            for row in csv.DictReader(f):
-                yield from ((row.get(k) or "") for k in IMAGE_FIELDS)
+    try:
+        opened = open_input(path, DEFAULT_LIMITS)
+    except InputUnusable:
+        return  # the controller names the problem; the file alone is enough for that
+    try:
+        for _line, values, _problem in opened.rows:
+            if values is not None:
+                yield from (values[i].strip(" ") for i in _IMAGES)
+    except InputUnusable:
+        return  # as above: what was found so far is packed
+    finally:
+        opened.close()
 
 
 def bundle_prr(path: Path, out_zip: Path) -> Path:

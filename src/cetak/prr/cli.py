@@ -25,7 +25,7 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
     """
 
     validate = sub.add_parser(
-        "validate", help="check a PRR file (.csv, .jsonl or .zip) against every rule",
+        "validate", help="check a PRR file (.csv, .jsonl, .xlsx or .zip) against every rule",
         description="Check a PRR file against every rule of the PRR format. Exit 0 when all "
                     "records are valid, 1 when some are invalid, 2 when the input is unusable.")
     validate.add_argument("file", metavar="FILE")

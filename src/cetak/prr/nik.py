@@ -53,11 +53,20 @@ def birth_code_problem(code: str) -> str | None:
     return "digits 7-12 are not a birth date DDMMYY"
 
 
+# What Excel writes into a CSV for a 16-digit number in a number cell ("3,27601E+15" under
+# an Indonesian locale): the digits are gone, only the sheet's owner can put them back.
+_EXCEL_NUMBER = re.compile(r"[0-9](?:[.,][0-9]*)?[eE]\+?[0-9]{1,3}")
+EXCEL_NUMBER = ("written as a shortened number (Excel keeps only 15 digits of a number "
+                "cell): format the nik column as Text, type the NIK again and export again")
+
+
 def nik_problem(nik: str, regions: RegionTable) -> str | None:
     """Why `nik` breaks the NIK rules, or None. Never echoes the NIK."""
     if not nik:
         return "required"
     if not _SIXTEEN_DIGITS.fullmatch(nik):
+        if _EXCEL_NUMBER.fullmatch(nik):
+            return EXCEL_NUMBER
         return "must be 16 digits"
     if not regions.is_kecamatan_nik_prefix(nik[:6]):
         return "digits 1-6 are not an existing kecamatan code"

@@ -125,7 +125,7 @@ class ValidationRun:
 
     @property
     def bytes_read(self) -> int:
-        return self._in.lines.bytes_read
+        return self._in.bytes_read
 
     @property
     def media(self) -> MediaSource:
@@ -275,8 +275,8 @@ class ValidationRun:
 def open_prr(path: str | os.PathLike[str], *, regions: RegionTable | None = None,
              batch_size: int = 1000, limits: schema.Limits = schema.DEFAULT_LIMITS,
              today: dt.date | None = None, native: bool = False) -> ValidationRun:
-    """Open a .csv, .jsonl or .zip PRR input for validation; InputUnusable when it cannot be
-    read at all (missing file, unknown or missing columns, unsafe archive).
+    """Open a .csv, .jsonl, .xlsx or .zip PRR input for validation; InputUnusable when it
+    cannot be read at all (missing file, unknown or missing columns, unsafe archive).
 
     With `native` the C core checks plainly valid rows and yields them as `Batch.native`
     (values, no PrrRecord): for callers that count or encode, not for ones that read records."""
