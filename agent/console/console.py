@@ -83,7 +83,12 @@ class Console:
         held = journal.leases("held")
         names = self._names_of([lease.lease_id for lease in held[:QUEUE_SHOWN]]
                                + [w.printing for w in a.workers if w.printing], show_names)
-        printers = [self._printer(backend, lang, names) for backend in a.backends]
+        # An unknown outcome of a printer no longer configured is still owed an answer: it is
+        # asked on the first printer's card, naming its own printer.
+        configured = {backend.printer_id for backend in a.backends}
+        orphans = [e for e in journal.unresolved() if e.printer_id not in configured]
+        printers = [self._printer(backend, lang, names, orphans if i == 0 else [])
+                    for i, backend in enumerate(a.backends)]
         queue = [{"record_id": lease.record_id, "name": names.get(lease.lease_id, "")}
                  for lease in held[:QUEUE_SHOWN]]
         return {
@@ -97,7 +102,8 @@ class Console:
             "stopping": bool(getattr(a, "stopping", False)),
         }
 
-    def _printer(self, backend: Any, lang: str, names: dict[str, str]) -> dict[str, Any]:
+    def _printer(self, backend: Any, lang: str, names: dict[str, str],
+                 orphans: list[agent_pb2.JobEvent]) -> dict[str, Any]:
         _ = gettext_for(lang)
         worker = self._worker(backend.printer_id)
         st = self._status_of(backend)
@@ -127,7 +133,7 @@ class Console:
                 alerts.append({"level": "warning", "text": _(M.LOW_BLANKS).format(count=blanks)})
         unresolved = self.agent.journal.unresolved(backend.printer_id)
         open_ids = {event.attempt_id for event in unresolved}
-        for event in unresolved:
+        for event in unresolved + orphans:
             alerts.append(self._unknown_alert(event, _))
         recent = []
         for event in reversed(list(worker.recent) if worker else []):
@@ -163,6 +169,7 @@ class Console:
         text = _(M.UNKNOWN_AFTER_RESTART if restarted else M.UNKNOWN_OUTCOME).format(
             record=event.record_id, serial=event.blank_serial or "–")
         return {"level": "error", "kind": "unknown", "text": text,
+                "printer_id": event.printer_id,
                 "attempt_id": event.attempt_id, "record_id": event.record_id,
                 "blank_serial": event.blank_serial,
                 "choices": [{"result": "printed", "label": _(M.LABELS["printed"])},
@@ -269,8 +276,9 @@ class Console:
             if attempt_id in self._reported:
                 raise ActionError("already_reported")
         journal = self.agent.journal
-        event = next((e for e in journal.unresolved(printer_id) if e.attempt_id == attempt_id),
-                     None)
+        configured = {backend.printer_id for backend in self.agent.backends}
+        event = next((e for e in journal.unresolved() if e.attempt_id == attempt_id
+                      and (e.printer_id == printer_id or e.printer_id not in configured)), None)
         if event is None:
             known = next((e for e in self._worker(printer_id).recent
                           if e.attempt_id == attempt_id), None)
@@ -281,13 +289,13 @@ class Console:
         if result not in ("printed", "not_printed"):
             raise ActionError("bad_request")
         detail = {**_ids(event), "result": result}
-        message = self._action("unknown_resolved", printer_id, detail)
+        message = self._action("unknown_resolved", event.printer_id, detail)
         if not journal.answer_unresolved(attempt_id, message):
             raise ActionError("already_reported")  # answered meanwhile from another screen
         with self._lock:
             self._reported.add(attempt_id)
         self.agent.wake()
-        log.info("operator action unknown_resolved on printer %s (%s)", printer_id,
+        log.info("operator action unknown_resolved on printer %s (%s)", event.printer_id,
                  message.action_id)
         return message.action_id
 

@@ -120,6 +120,23 @@ def test_an_unknown_outcome_survives_restarts_and_acks_until_answered(agent, tmp
     assert refused.value.code == "unknown_card"
 
 
+def test_an_unknown_outcome_of_a_printer_since_removed_is_still_asked(agent) -> None:
+    lease = agent_pb2.Lease(lease_id="l-old", campaign_id="c1", record_id="r-old", epoch=1,
+                            expires_at_ms=10**13, record=common_pb2.CardRecord(record_id="r-old"))
+    assert agent.journal.add_lease(lease)
+    assert agent.journal.begin_attempt("l-old", "a-old", "p-gone", 1)
+    event = _event("old", common_pb2.UNKNOWN, "r-old")
+    event.attempt_id, event.lease_id, event.printer_id = "a-old", "l-old", "p-gone"
+    agent.journal.record_event(event)
+    console = Console(agent)
+    (alert,) = console.state("id", show_names=True)["printers"][0]["alerts"]
+    assert alert["attempt_id"] == "a-old" and alert["printer_id"] == "p-gone"
+    console.act({"action": "unknown_resolved", "printer_id": "p1", "attempt_id": "a-old",
+                 "result": "printed"})
+    (_, action), = agent.journal.pending_actions()
+    assert action.printer_id == "p-gone" and agent.journal.unresolved() == []
+
+
 def test_card_left_in_the_printer_is_an_alert_whose_continue_confirms(agent) -> None:
     worker = agent.workers[0]
     worker.card_left = True
