@@ -42,6 +42,8 @@ from cetak.api.v1 import agent_pb2, common_pb2
 
 log = logging.getLogger(__name__)
 
+CARD_LEFT_ERROR = "card left in the printer"  # PrinterStatus.error while the feed is held
+
 
 def make_event(lease: LeaseInfo, attempt_id: str, state: int, printer_id: str, *,
                reason: str = "", blank_serial: str = "", at_ms: int) -> agent_pb2.JobEvent:
@@ -167,6 +169,11 @@ class PrinterWorker:
             return
         if status is None:
             return
+        if self.card_left:
+            # The printer says busy; the controller and the metrics should see what the
+            # console shows: a printer that needs a person.
+            status.state = common_pb2.ERROR
+            status.error = CARD_LEFT_ERROR
         self.metrics.printer_state(self.printer_id, status.state, status.consumables)
         if self._on_status is not None:
             self._on_status(status)
@@ -233,11 +240,14 @@ class PrinterWorker:
                     log.info("printer %s: the card left inside was removed; printing resumes",
                              self.printer_id)
                 self.card_left = self._card_removed = False
+                if held:
+                    self._report_status(query=False)
                 return held
             if inside and not self.card_left:
                 log.warning("printer %s: a card is left in the printer; feeding nothing until "
                             "the operator removes it and presses Continue", self.printer_id)
                 self.card_left = True
+                self._report_status(query=False)
             held = True
             self._kick.clear()
             await self._until(self._kick, self._retry_s)

@@ -208,7 +208,7 @@ def test_a_card_left_in_the_printer_stops_the_feed_until_the_operator_removes_it
     from cetak.agent.clock import ControllerClock
     from cetak.agent.journal import Journal
     from cetak.agent.leases import LeaseQueue
-    from cetak.agent.pipeline import PrinterWorker
+    from cetak.agent.pipeline import CARD_LEFT_ERROR, PrinterWorker
     from cetak.agent.sealing import Sealer
     from cetak.api.v1 import agent_pb2
     from cetak.printers.virtual.device import VirtualPrinter
@@ -227,6 +227,7 @@ def test_a_card_left_in_the_printer_stops_the_feed_until_the_operator_removes_it
     clock = ControllerClock()
     queue = LeaseQueue()
     pool = ThreadPoolExecutor(1)
+    statuses: list[common_pb2.PrinterStatus] = []
 
     def add(i: int) -> None:
         journal.add_lease(agent_pb2.Lease(
@@ -247,7 +248,8 @@ def test_a_card_left_in_the_printer_stops_the_feed_until_the_operator_removes_it
 
     async def scenario() -> None:
         worker = PrinterWorker(backend, journal=journal, clock=clock, queue=queue,
-                               prepare_pool=pool, wake=lambda: None, retry_s=0.1)
+                               prepare_pool=pool, wake=lambda: None, retry_s=0.1,
+                               on_status=statuses.append)
         task = asyncio.create_task(worker.run())
         try:
             add(0)
@@ -262,6 +264,9 @@ def test_a_card_left_in_the_printer_stops_the_feed_until_the_operator_removes_it
                 await asyncio.sleep(0.1)
                 assert journal.lease("L2").state == "held" and worker.card_left
             assert printer.snapshot()["counters"]["fed"] == 2
+            # The controller and the metrics are told the printer needs a person.
+            assert any(st.state == common_pb2.ERROR and st.error == CARD_LEFT_ERROR
+                       for st in statuses)
             worker.card_removed()  # Continue pressed too early: the card is still inside
             for _ in range(5):
                 await asyncio.sleep(0.1)
