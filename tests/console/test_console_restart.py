@@ -178,6 +178,10 @@ def test_agent_killed_mid_card_then_restarted(tmp_path: Path) -> None:
         assert left["text"] == ("Kartu tertinggal di printer: buka penutup, keluarkan kartu, "
                                 "tekan Lanjut")
         assert p["state"] == "error" and p["state_text"] == "Perlu tindakan"
+        # The card is listed with the latest cards too, unknown, with its blank.
+        (row,) = [r for r in p["recent"] if r["attempt_id"] == unknown["attempt_id"]]
+        assert row["outcome"] == "UNKNOWN" and row["blank_serial"] == fed_serial
+        assert row["reported"] is False
         assert "interrupted by a restart: reporting UNKNOWN" in second.output()
 
         # Nothing is fed while the card is inside: several of the agent's re-checks later
@@ -208,7 +212,10 @@ def test_agent_killed_mid_card_then_restarted(tmp_path: Path) -> None:
             "action": "unknown_resolved", "printer_id": "printer-1",
             "attempt_id": unknown["attempt_id"], "result": "not_printed"}, token=token)
         assert status == 200, answer
-        assert not any(a.get("kind") == "unknown" for a in _state(url)["printers"][0]["alerts"])
+        p = _state(url)["printers"][0]
+        assert not any(a.get("kind") == "unknown" for a in p["alerts"])
+        assert [r["reported"] for r in p["recent"] if r["attempt_id"] == unknown["attempt_id"]
+                ] == [True]
 
         def audited():
             return [d for action, d in audit_actions(db)
