@@ -193,13 +193,16 @@ def test_agent_killed_mid_card_then_restarted(tmp_path: Path) -> None:
         assert "printer busy" not in second.output()
         assert _state(url)["printers"][0]["printed"] == 0
 
-        # Lanjut: the virtual printer's cover is opened through its service port, the card
-        # taken out; the printer is empty, so printing resumes.
+        # Lanjut, pressed as the drills' site operator presses it (the page's token, POST
+        # /api/action): the virtual printer's cover is opened through its service port, the
+        # card taken out; the printer is empty, so printing resumes.
+        from cetak.drills.operator import SiteConsole
+
+        operator = SiteConsole(url)
+        operator.tend()
+        assert operator.continues == 1
         status, page = http(url)
         token = page_token(page)
-        status, answer = http(url + "api/action", {"action": "jam_cleared",
-                                                   "printer_id": "printer-1"}, token=token)
-        assert status == 200, answer
         _wait("printing to resume", lambda: (s := _state(url)) and s["printers"][0]["printed"]
               >= 1 and not any(a.get("condition") == "card_left"
                                for a in s["printers"][0]["alerts"]), procs=(second,))
