@@ -60,6 +60,10 @@ class PrinterBackend(Protocol):
         """Release the transport."""
         ...
 
+    # Optional: `card_inside() -> bool`, asked of the printer now: it holds a card or is busy
+    # although no card of the pipeline's is printing (a card left by a killed agent). A
+    # backend without it is never held back for a card left inside.
+
 
 def attempt_state(value: Any) -> int:
     """An AttemptState from another component's value: a proto enum int or an enum member

@@ -12,7 +12,9 @@ Lease states::
     held  --mark_returning (expired unused, shutdown)-->  returning  --returned-->  (deleted)
 
 A lease's sealed payload is deleted as soon as it will not be printed (done, returning), and the
-whole row once the controller has acknowledged every event about it.
+whole row once the controller has acknowledged every event about it. An UNKNOWN outcome also
+leaves a row in `unresolved` (ids only) until the operator answers it on the console, however
+many restarts and acknowledgements come in between.
 
 The journal is shared by the asyncio loop and the printer threads (the driver's on_fed callback
 journals from its own thread), so one connection is guarded by a lock.
@@ -69,6 +71,12 @@ CREATE TABLE IF NOT EXISTS actions (
     seq       INTEGER PRIMARY KEY AUTOINCREMENT,
     action_id TEXT NOT NULL UNIQUE,
     body      BLOB NOT NULL                   -- serialized OperatorAction (ids, counts, reasons)
+);
+CREATE TABLE IF NOT EXISTS unresolved (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    attempt_id TEXT NOT NULL UNIQUE,
+    printer_id TEXT NOT NULL,
+    body       BLOB NOT NULL                  -- the UNKNOWN JobEvent (ids only)
 );
 """
 
@@ -287,6 +295,12 @@ class Journal:
                            "WHERE lease_id = ?", (event.lease_id,))
             cur = db.execute("INSERT INTO events(event_id, lease_id, body) VALUES (?, ?, ?)",
                              (event.event_id, event.lease_id, event.SerializeToString()))
+            if event.state == common_pb2.UNKNOWN:
+                # Kept apart from the event (which goes once the controller acks it): the
+                # operator's answer is still owed, across restarts, until given.
+                db.execute("INSERT OR IGNORE INTO unresolved(attempt_id, printer_id, body) "
+                           "VALUES (?, ?, ?)", (event.attempt_id, event.printer_id,
+                                                event.SerializeToString()))
             return int(cur.lastrowid)
 
     def pending_events(self, after_seq: int = 0, limit: int = 256
@@ -330,6 +344,36 @@ class Journal:
 
     def pending_action_count(self) -> int:
         return self._query("SELECT COUNT(*) FROM actions")[0][0]
+
+    # --- unknown outcomes awaiting the operator ---------------------------------------------
+    # Every UNKNOWN outcome (a driver that lost track, or an attempt a restart interrupted)
+    # stays here until the operator says what became of the card (console: Printed / Not
+    # printed); the answer and the row's removal are one transaction, so it is asked once.
+
+    def unresolved(self, printer_id: str | None = None) -> list[agent_pb2.JobEvent]:
+        """UNKNOWN outcomes the operator has not answered yet, oldest first."""
+        if printer_id is None:
+            rows = self._query("SELECT body FROM unresolved ORDER BY seq")
+        else:
+            rows = self._query("SELECT body FROM unresolved WHERE printer_id = ? ORDER BY seq",
+                               (printer_id,))
+        out = []
+        for (body,) in rows:
+            event = agent_pb2.JobEvent()
+            event.ParseFromString(body)
+            out.append(event)
+        return out
+
+    def answer_unresolved(self, attempt_id: str, action: agent_pb2.OperatorAction) -> bool:
+        """Journal the operator's answer about an UNKNOWN outcome and forget the question;
+        False (nothing journaled) when it was not awaiting an answer."""
+        with self._tx() as db:
+            if not db.execute("DELETE FROM unresolved WHERE attempt_id = ?",
+                              (attempt_id,)).rowcount:
+                return False
+            db.execute("INSERT INTO actions(action_id, body) VALUES (?, ?)",
+                       (action.action_id, action.SerializeToString()))
+            return True
 
     def ack(self, event_ids: list[str]) -> int:
         """The controller holds these events (or operator actions: one Ack names both by id)

@@ -13,6 +13,12 @@ Each worker has two coroutines:
 
 Stopping (SIGTERM) only stops the consumer between cards; a card in progress always runs to its
 outcome, because an unfinished attempt would have to be reported UNKNOWN.
+
+A card left in the printer (the agent was killed after the feed; someone else's job) makes the
+printer refuse every next card as busy. So the consumer asks the printer at start, and after a
+refused card, whether a card is inside that no attempt of this run drives; if so it feeds
+nothing (`card_left`, which the console shows with what to do) until the operator has said the
+card is out (`card_removed`, the console's Continue) and the printer reports it empty.
 """
 
 from __future__ import annotations
@@ -35,6 +41,8 @@ from cetak.agent.metrics import AgentMetrics
 from cetak.api.v1 import agent_pb2, common_pb2
 
 log = logging.getLogger(__name__)
+
+CARD_LEFT_ERROR = "card left in the printer"  # PrinterStatus.error while the feed is held
 
 
 def make_event(lease: LeaseInfo, attempt_id: str, state: int, printer_id: str, *,
@@ -93,6 +101,8 @@ class PrinterWorker:
         self._unpaused = asyncio.Event()
         self._unpaused.set()
         self._kick = asyncio.Event()  # the operator fixed the printer: retry without waiting
+        self.card_left = False       # a card no attempt of this run drives is in the printer
+        self._card_removed = False   # the operator said it is out (since card_left was set)
         # Latest outcomes (ids only: no personal data) for the console, which offers to mark a
         # printed card spoiled or to resolve an unknown outcome.
         self.recent: deque[agent_pb2.JobEvent] = deque(maxlen=20)
@@ -115,6 +125,13 @@ class PrinterWorker:
 
     def retry_now(self) -> None:
         """Operator: the printer is fixed; end the wait after a refused card (event loop)."""
+        self._kick.set()
+
+    def card_removed(self) -> None:
+        """Operator: the card left in the printer is out; printing resumes once the printer
+        reports no card inside (call on the event loop)."""
+        if self.card_left:
+            self._card_removed = True
         self._kick.set()
 
     async def run(self) -> None:
@@ -152,6 +169,11 @@ class PrinterWorker:
             return
         if status is None:
             return
+        if self.card_left:
+            # The printer says busy; the controller and the metrics should see what the
+            # console shows: a printer that needs a person.
+            status.state = common_pb2.ERROR
+            status.error = CARD_LEFT_ERROR
         self.metrics.printer_state(self.printer_id, status.state, status.consumables)
         if self._on_status is not None:
             self._on_status(status)
@@ -185,6 +207,7 @@ class PrinterWorker:
     # --- consumer ---------------------------------------------------------------------------
 
     async def _consume(self) -> None:
+        await self._hold_while_card_left()
         while not self._stop.is_set():
             idle_since = time.monotonic()
             ready = await self._next_ready()
@@ -198,10 +221,48 @@ class PrinterWorker:
             self._ahead.release()  # the producer may now prepare the following card
             failed = await self._print_one(ready)
             if failed and not self._stop.is_set():
+                if await self._hold_while_card_left():
+                    continue  # the operator took the card out: go on at once
                 # The printer refused a card without touching a blank (offline, no blanks):
                 # pause so the window is not burnt as failures while someone fixes it.
                 self._kick.clear()
                 await self._until(self._kick, self._retry_s)
+
+    async def _hold_while_card_left(self) -> bool:
+        """Feed nothing while a card nobody drives is in the printer, until the operator has
+        said it is out and the printer agrees; True if there was such a card."""
+        loop = asyncio.get_running_loop()
+        held = False
+        while not self._stop.is_set():
+            inside = await loop.run_in_executor(self._print_thread, self._card_inside)
+            if not inside and (not self.card_left or self._card_removed):
+                if self.card_left:
+                    log.info("printer %s: the card left inside was removed; printing resumes",
+                             self.printer_id)
+                self.card_left = self._card_removed = False
+                if held:
+                    self._report_status(query=False)
+                return held
+            if inside and not self.card_left:
+                log.warning("printer %s: a card is left in the printer; feeding nothing until "
+                            "the operator removes it and presses Continue", self.printer_id)
+                self.card_left = True
+                self._report_status(query=False)
+            held = True
+            self._kick.clear()
+            await self._until(self._kick, self._retry_s)
+        return held
+
+    def _card_inside(self) -> bool:
+        """The printer reports a card inside (or is busy) while this worker prints nothing."""
+        ask = getattr(self.backend, "card_inside", None)
+        if ask is None:
+            return False
+        try:
+            return bool(ask())
+        except Exception as exc:  # a printer that cannot answer is handled when a card starts
+            log.debug("card check of %s: %s", self.printer_id, type(exc).__name__)
+            return False
 
     async def _until(self, event: asyncio.Event, seconds: float | None = None) -> None:
         """Wait for `event`, the stop, or `seconds`, whichever comes first."""

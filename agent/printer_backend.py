@@ -73,6 +73,15 @@ class DriverBackend:
             return None
         return st.to_proto(self.printer_id, int(time.time() * 1000))
 
+    def card_inside(self) -> bool:
+        """The printer, asked now, holds a card or is busy (no card of ours is printing when
+        the pipeline asks): a card left by an agent that stopped mid-card, say."""
+        from cetak.printers.status import Position, State
+
+        st = self.driver.status()
+        return st.state is State.BUSY or (st.state is State.READY
+                                          and st.position is not Position.NONE)
+
     def print_card(self, card: PreparedCard, on_fed: OnFed) -> CardOutcome:
         out = self.driver.print_card(card.job, card.chip_data, self.encoder, on_fed,
                                      record_id=card.record_id)

@@ -73,6 +73,10 @@ class Agent:
         self.wake_event = asyncio.Event()
         self._stop_event = asyncio.Event()
         self.connections = 0  # successful Welcomes, for tests and logs
+        # Why the controller refuses this agent ("revoked", "refused"), None once welcomed:
+        # the console tells a revoked certificate apart from an outage.
+        self.refused: str | None = None
+        self._recovered: list[agent_pb2.JobEvent] = []
         self.statuses: dict[str, common_pb2.PrinterStatus] = {}
         self.unsent_statuses: set[str] = set()
         self._status_lock = threading.Lock()
@@ -99,6 +103,10 @@ class Agent:
                                       retry_s=self.tuning.printer_retry_s,
                                       metrics=self.metrics, on_status=self.printer_status)
                         for b in self.backends]
+        for event in self._recovered:  # the console lists them with the latest cards
+            for w in self.workers:
+                if w.printer_id == event.printer_id:
+                    w.recent.append(event)
         worker_tasks = [asyncio.create_task(w.run(), name=f"printer-{w.printer_id}")
                         for w in self.workers]
         connection = asyncio.create_task(self._connection_loop(), name="connection")
@@ -180,7 +188,9 @@ class Agent:
                                attempt.printer_id, reason=reason,
                                blank_serial=attempt.blank_serial, at_ms=self.clock.now_ms())
             self.journal.record_event(event)
-            log.warning("lease %s: attempt %s interrupted by a restart: reporting UNKNOWN",
+            self._recovered.append(event)
+            log.warning("lease %s: attempt %s interrupted by a restart: reporting UNKNOWN; "
+                        "the operator console asks what became of the card",
                         attempt.lease.lease_id, attempt.attempt_id)
         held = self.journal.leases("held")
         for lease in held:
@@ -225,6 +235,9 @@ class Agent:
                 # retrying in case it is fixed on the controller side, but say so loudly.
                 refused = isinstance(exc, grpc.aio.AioRpcError) and exc.code() in (
                     grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNAUTHENTICATED)
+                if refused:
+                    self.refused = ("revoked" if "revoked" in (exc.details() or "")
+                                    else "refused")
                 log.log(logging.ERROR if refused else logging.WARNING, "controller stream: %s",
                         _describe(exc))
             except Exception:
@@ -244,6 +257,7 @@ class Agent:
             session = Session(self, call)
             welcome = await session.open()
             self.backoff.reset()
+            self.refused = None
             self.connections += 1
             self.session = session
             self.metrics.connected(True)

@@ -275,7 +275,7 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT,
                                 "resolution: expected printed, spoiled or not fed")
         view = await self._run(context, self.ledger.resolve, request.attempt_id, outcome,
-                               request.evidence, now_ms())
+                               request.evidence, now_ms(), request.blank_serial)
         return admin_pb2.ResolveAttemptResponse(record=serde.record_to_pb(view))
 
     async def MoveRecords(self, request, context):

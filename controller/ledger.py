@@ -20,6 +20,7 @@ from .media import attach_media
 from .model import (
     AGENT_TRANSITIONS,
     BLANK_CONSUMING,
+    BLANK_SERIAL,
     RESOLUTION_TRANSITIONS,
     TERMINAL_STATES,
     AckStatus,
@@ -450,13 +451,24 @@ class Ledger:
     # -- admin resolutions ------------------------------------------------------------------
 
     def resolve(self, attempt_or_lease_id: str, outcome: AttemptState, evidence: str,
-                now_ms: int) -> RecordView:
-        """Decide an UNKNOWN attempt from evidence (counter, card in hopper, operator)."""
+                now_ms: int, blank_serial: str = "") -> RecordView:
+        """Decide an UNKNOWN attempt from evidence (counter, card in hopper, operator).
+        `blank_serial`: the blank the attempt used, read off the card, when the attempt names
+        none (the agent stopped before it read it), so a spoiled one can be destroyed."""
         if outcome not in RESOLUTION_TRANSITIONS:
             raise LedgerError(f"an unknown outcome resolves to printed, spoiled or "
                               f"failed_before_card, not {outcome}")
         if not evidence.strip():
             raise LedgerError("a resolution needs evidence")
+        blank_serial = blank_serial.strip()
+        if blank_serial:
+            if not BLANK_SERIAL.fullmatch(blank_serial):
+                raise LedgerError(f"blank serial {blank_serial[:70]!r}: expected up to 64 "
+                                  "letters, digits, '-', '/', '_', '.' or '#', ending in the "
+                                  "blank's number (e.g. KTP0001003)")
+            if outcome == AttemptState.FAILED_BEFORE_CARD:
+                raise LedgerError("a blank serial names the blank an attempt used; not fed "
+                                  "means it used none")
         with self._tx():
             a = self.store.find_attempt(attempt_or_lease_id)
             if a is None:
@@ -467,8 +479,16 @@ class Ledger:
                 record = self.store.record_row(a.record_id)
                 if record and record[3] == RecordState.PRINTED:
                     raise LedgerError("record already has a printed card")
+            if blank_serial and a.blank_serial and blank_serial != a.blank_serial:
+                raise LedgerError(f"the attempt already names blank {a.blank_serial} (the "
+                                  f"printer reported it); leave the serial out")
+            if blank_serial and blank_serial != a.blank_serial \
+                    and blank_serial in self.store.used_serials(a.site_code):
+                raise LedgerError(f"blank {blank_serial} is already recorded for another card "
+                                  f"at site {a.site_code}")
             self.store.update_attempt(a.lease_id, outcome, now_ms, evidence=evidence,
-                                      reason=f"resolved_{outcome}")
+                                      reason=f"resolved_{outcome}",
+                                      blank_serial=blank_serial or None)
             still_unknown = [x for x in self.store.attempts_of_record(a.record_id)
                              if x.state == AttemptState.UNKNOWN]
             if outcome == AttemptState.PRINTED:
@@ -477,7 +497,8 @@ class Ledger:
                 self.store.set_record_state(a.record_id, RecordState.QUEUED)
             view = self.store.get_record(a.record_id)
             self.audit("admin", "attempt.resolve", lease_id=a.lease_id,
-                        record_id=a.record_id, outcome=str(outcome), evidence=evidence)
+                        record_id=a.record_id, outcome=str(outcome), evidence=evidence,
+                        **({"blank_serial": blank_serial} if blank_serial else {}))
         assert view is not None
         return view
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -29,6 +30,10 @@ AGENT_TRANSITIONS: dict[AttemptState, frozenset[AttemptState]] = {
 }
 RESOLUTION_TRANSITIONS = frozenset({AttemptState.PRINTED, AttemptState.SPOILED,
                                     AttemptState.FAILED_BEFORE_CARD})
+
+# A blank's serial as an admin types it off the card: letters, digits and - / _ . #, at most
+# 64, ending in the blank's number (serial ranges and destruction records count by it).
+BLANK_SERIAL = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.#-]{0,62}[0-9]")
 
 # States in which an attempt has consumed a blank.
 BLANK_CONSUMING = frozenset({AttemptState.PRINTING, AttemptState.PRINTED,

@@ -90,6 +90,11 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
     resolve.add_argument("--evidence", required=True,
                          help="what was found (kept in the audit log), e.g. \"card in the "
                               "output hopper, counter 10233\"")
+    resolve.add_argument("--serial", default="", metavar="BLANK_SERIAL",
+                         help="the blank's serial as read off the card, when the attempt "
+                              "names none (the agent stopped before it read it), so that "
+                              "`inventory destroy --serials` accepts the spoiled blank, e.g. "
+                              "KTP0001003")
     resolve.add_argument("--json", action="store_true")
     add_connection_options(resolve)
     resolve.set_defaults(handler=_resolve)
@@ -207,12 +212,24 @@ def _held(args: argparse.Namespace) -> int:
 
 def _resolve(args: argparse.Namespace) -> int:
     from cetak.api.v1 import admin_pb2
+    from cetak.controller.model import BLANK_SERIAL
 
     if not args.evidence.strip():
         print("cetak record resolve: --evidence must say what was found", file=sys.stderr)
         return 2
+    serial = args.serial.strip()
+    if serial and not BLANK_SERIAL.fullmatch(serial):
+        print(f"cetak record resolve: --serial {serial[:70]!r}: expected up to 64 letters, "
+              "digits, '-', '/', '_', '.' or '#', ending in the blank's number (e.g. "
+              "KTP0001003)", file=sys.stderr)
+        return 2
+    if serial and args.resolution == "not_fed":
+        print("cetak record resolve: --serial names the blank the attempt used; --not-fed "
+              "means it used none", file=sys.stderr)
+        return 2
     resolution = {"printed": admin_pb2.RESOLVED_PRINTED, "spoiled": admin_pb2.RESOLVED_SPOILED,
                   "not_fed": admin_pb2.RESOLVED_NOT_FED}[args.resolution]
     r = admin_call(args, "record resolve", "ResolveAttempt", admin_pb2.ResolveAttemptRequest(
-        attempt_id=args.attempt_id, resolution=resolution, evidence=args.evidence))
+        attempt_id=args.attempt_id, resolution=resolution, evidence=args.evidence,
+        blank_serial=serial))
     return 1 if r is None else _show_record(args, r.record)

@@ -158,7 +158,7 @@ def start_printer(plan: PrinterPlan, out: Path, *, cards_per_hour: float, time_s
 
 def write_site_agent_config(out: Path, pki: Path, site_code: str, controller: str,
                             plans: list[PrinterPlan], tuning: dict[str, float] | None = None,
-                            window_hours: float = 4.0) -> Path:
+                            window_hours: float = 4.0, console_address: str = "off") -> Path:
     """agent.toml of a site's agent talking to `controller` ("host:port")."""
     from .configs import write_agent_config
 
@@ -167,7 +167,7 @@ def write_site_agent_config(out: Path, pki: Path, site_code: str, controller: st
                               controller=controller, pki=pki,
                               printers=[(p.printer_id, p.dialect, f"127.0.0.1:{p.port}")
                                         for p in plans], window_hours=window_hours,
-                              tuning=tuning)
+                              tuning=tuning, console_address=console_address)
 
 
 def start_agent(out: Path, site_code: str, config: Path) -> ManagedProcess:

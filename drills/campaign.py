@@ -49,7 +49,7 @@ from cetak.demo.physical import tally_printers
 from cetak.printers.virtual.output import LOG_NAME
 from cetak.procs import ManagedProcess, free_port
 
-from .operator import PrinterOperator, UnknownResolver
+from .operator import PrinterOperator, SiteConsole, UnknownResolver
 from .proxy import PartitionProxy
 
 log = logging.getLogger("cetak.drill")
@@ -358,13 +358,18 @@ def run_drill(opts: DrillOptions) -> dict:
         _wait_for_printers(plans, fleet)
         proxy = PartitionProxy("127.0.0.1", port)
         configs = {}
+        consoles = []
         for code in site_codes:
+            # Each site's console on a port of its own, kept across the agent's restarts:
+            # the drill's operator presses Continue there for a card left in a printer.
+            console = f"127.0.0.1:{free_port()}"
             configs[code] = write_site_agent_config(
                 out, pki, code, f"127.0.0.1:{proxy.add(code)}",
                 [p for p in plans if p.site_code == code], tuning=AGENT_TUNING,
-                window_hours=opts.window_hours)
+                window_hours=opts.window_hours, console_address=console)
+            consoles.append(SiteConsole(f"http://{console}/"))
             fleet.agents[code] = start_agent(out, code, configs[code])
-        operator = PrinterOperator(plans)
+        operator = PrinterOperator(plans, consoles)
         drill = _Drill(opts, rng, out, port, fleet, plans, configs, proxy, operator)
         drill.connect_admin()
         drill.run()
@@ -408,6 +413,7 @@ def run_drill(opts: DrillOptions) -> dict:
         "agents_not_reconnected": len(drill.not_reconnected),
         "operator_power_ons": operator.power_ons,
         "operator_cards_removed": operator.cards_removed,
+        "operator_card_left_continues": sum(c.continues for c in operator.consoles),
         "timed_out": drill.timed_out, "out_dir": str(out),
     }
     for problem in drill.resolver.problems:

@@ -4,6 +4,10 @@
   power loss, and take out a card left half-way by a host that went away (an agent killed
   after the feed leaves the blank in the path; the printer refuses work until it is removed).
   Latched errors (jam, ribbon, cover) are cleared by the emulator's own `--operator-delay`.
+- `SiteConsole.tend()`: at each site's operator console (its HTTP API, as the page uses it),
+  press Continue when a printer holds a card left inside: the restarted agent feeds that
+  printer nothing until someone does (the console's Continue also opens the virtual
+  printer's cover through its service port and takes the card out).
 - `UnknownResolver.run()`: list the records held with an unknown outcome (AdminService.ListHeld)
   and decide each unknown attempt from the printers' log of cards physically produced
   (produced.jsonl), as an operator decides from the output hopper and the reject bin:
@@ -14,8 +18,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 
 from cetak.demo.fleet import CAMPAIGN, PrinterPlan
@@ -38,8 +45,9 @@ class _Seen:
 
 
 class PrinterOperator:
-    def __init__(self, plans: list[PrinterPlan]) -> None:
+    def __init__(self, plans: list[PrinterPlan], consoles: list[SiteConsole] | None = None) -> None:
         self.plans = {p.printer_id: p for p in plans}
+        self.consoles = list(consoles or [])
         self._clients = {p.printer_id: ServiceClient(p.service, timeout=5.0) for p in plans}
         self._seen = {p.printer_id: _Seen() for p in plans}
         self.power_ons = 0
@@ -83,10 +91,61 @@ class PrinterOperator:
                              snap["last_blank_serial"], printer_id)
             else:
                 seen.card = ""
+        for console in self.consoles:
+            console.tend()
 
     def close(self) -> None:
         for client in self._clients.values():
             client.close()
+
+
+class SiteConsole:
+    """One site's operator console, through its HTTP API (GET /api/state, POST /api/action
+    with the page's token): the operator presses Continue for a card left in a printer."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url.rstrip("/") + "/"
+        self._token = ""
+        self.continues = 0
+
+    def _call(self, path: str, body: dict | None = None) -> dict | str | None:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.url + path, data=data)
+        if body is not None:
+            request.add_header("Content-Type", "application/json")
+            request.add_header("X-Cetak-Token", self._token)
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                raw = response.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as exc:
+            if exc.code == 403:
+                self._token = ""  # a restarted agent has a new token: read the page again
+            log.debug("console %s: %s %s", self.url, path, exc.code)
+            return None
+        except OSError as exc:  # the agent is down or restarting
+            log.debug("console %s: %s", self.url, exc)
+            return None
+        return json.loads(raw) if path.startswith("api/") else raw
+
+    def tend(self) -> None:
+        state = self._call("api/state")
+        if not isinstance(state, dict):
+            return
+        for printer in state.get("printers", []):
+            if not any(a.get("condition") == "card_left" for a in printer.get("alerts", [])):
+                continue
+            if not self._token:
+                page = self._call("")
+                marker = 'name="cetak-token" content="'
+                if not isinstance(page, str) or marker not in page:
+                    return
+                start = page.index(marker) + len(marker)
+                self._token = page[start:page.index('"', start)]
+            if self._call("api/action", {"action": "jam_cleared",
+                                         "printer_id": printer["id"]}) is not None:
+                self.continues += 1
+                log.info("operator: card left in printer %s removed, Continue pressed",
+                         printer["id"])
 
 
 @dataclass

@@ -73,17 +73,28 @@ class Console:
         remaining = journal.outstanding_count()
         unsent = journal.pending_event_count() + journal.pending_action_count()
         connected = bool(a.connected)
-        banner = (_(M.CONNECTED) if connected
-                  else _(M.DISCONNECTED).format(count=remaining))
+        refused = None if connected else getattr(a, "refused", None)
+        if connected:
+            banner = _(M.CONNECTED)
+        elif refused in M.REFUSED:
+            banner = _(M.REFUSED[refused]).format(count=remaining)
+        else:
+            banner = _(M.DISCONNECTED).format(count=remaining)
         held = journal.leases("held")
         names = self._names_of([lease.lease_id for lease in held[:QUEUE_SHOWN]]
                                + [w.printing for w in a.workers if w.printing], show_names)
-        printers = [self._printer(backend, lang, names) for backend in a.backends]
+        # An unknown outcome of a printer no longer configured is still owed an answer: it is
+        # asked on the first printer's card, naming its own printer.
+        configured = {backend.printer_id for backend in a.backends}
+        orphans = [e for e in journal.unresolved() if e.printer_id not in configured]
+        printers = [self._printer(backend, lang, names, orphans if i == 0 else [])
+                    for i, backend in enumerate(a.backends)]
         queue = [{"record_id": lease.record_id, "name": names.get(lease.lease_id, "")}
                  for lease in held[:QUEUE_SHOWN]]
         return {
             "agent_id": a.config.agent_id, "site_code": a.config.site_code,
-            "connected": connected, "banner": banner, "remaining": remaining,
+            "connected": connected, "refused": refused, "banner": banner,
+            "remaining": remaining,
             "unsent": unsent, "unsent_text": _(M.UNSENT).format(count=unsent) if unsent else "",
             "names_shown": show_names, "printers": printers,
             "queue": {"count": len(held), "shown": queue,
@@ -91,13 +102,20 @@ class Console:
             "stopping": bool(getattr(a, "stopping", False)),
         }
 
-    def _printer(self, backend: Any, lang: str, names: dict[str, str]) -> dict[str, Any]:
+    def _printer(self, backend: Any, lang: str, names: dict[str, str],
+                 orphans: list[agent_pb2.JobEvent]) -> dict[str, Any]:
         _ = gettext_for(lang)
         worker = self._worker(backend.printer_id)
         st = self._status_of(backend)
         info = backend.info()
         state = st.state.value if st is not None else "unknown"
-        alerts: list[dict[str, str]] = []
+        alerts: list[dict[str, Any]] = []
+        card_left = bool(worker and getattr(worker, "card_left", False))
+        if card_left:
+            # The printer says "busy"; what it needs is a person: no card is fed meanwhile.
+            state = "error"
+            alerts.append({"level": "error", "text": _(M.CARD_LEFT), "condition": "card_left",
+                           "printer_says": st.message if st is not None else ""})
         if st is not None and st.state.value in ("error", "offline"):
             condition = st.condition
             text = M.ALERTS.get(condition) or M.ALERTS[Condition.OTHER]
@@ -113,13 +131,15 @@ class Console:
                 alerts.append({"level": "warning", "text": _(M.LOW_FILM).format(percent=film)})
             if blanks is not None and blanks < LOW_BLANKS:
                 alerts.append({"level": "warning", "text": _(M.LOW_BLANKS).format(count=blanks)})
+        unresolved = self.agent.journal.unresolved(backend.printer_id)
+        open_ids = {event.attempt_id for event in unresolved}
+        for event in unresolved + orphans:
+            alerts.append(self._unknown_alert(event, _))
         recent = []
         for event in reversed(list(worker.recent) if worker else []):
             outcome = common_pb2.AttemptState.Name(event.state)
-            reported = event.attempt_id in self._reported
-            if outcome == "UNKNOWN" and not reported:
-                alerts.append({"level": "error",
-                               "text": _(M.UNKNOWN_OUTCOME).format(record=event.record_id)})
+            reported = event.attempt_id in self._reported or (
+                outcome == "UNKNOWN" and event.attempt_id not in open_ids)
             recent.append({"attempt_id": event.attempt_id, "record_id": event.record_id,
                            "blank_serial": event.blank_serial, "outcome": outcome,
                            "outcome_text": _(M.OUTCOMES.get(outcome, outcome)),
@@ -140,6 +160,20 @@ class Console:
             "printed": stats.get("PRINTED", 0), "recent": recent,
             "virtual": self._hands_of(backend) is not None,
         }
+
+    @staticmethod
+    def _unknown_alert(event: agent_pb2.JobEvent, _: Callable[[str], str]) -> dict[str, Any]:
+        """An outcome nobody knows, with the operator's two answers (ids only: the record id
+        and the blank serial tell the operator which card to look for)."""
+        restarted = event.reason.startswith("agent stopped")
+        text = _(M.UNKNOWN_AFTER_RESTART if restarted else M.UNKNOWN_OUTCOME).format(
+            record=event.record_id, serial=event.blank_serial or "–")
+        return {"level": "error", "kind": "unknown", "text": text,
+                "printer_id": event.printer_id,
+                "attempt_id": event.attempt_id, "record_id": event.record_id,
+                "blank_serial": event.blank_serial,
+                "choices": [{"result": "printed", "label": _(M.LABELS["printed"])},
+                            {"result": "not_printed", "label": _(M.LABELS["not_printed"])}]}
 
     def _names_of(self, lease_ids: list[str], show: bool) -> dict[str, str]:
         """Names of these leases (decrypted once each, kept while the lease is current)."""
@@ -194,11 +228,14 @@ class Console:
             self.agent.call_in_loop(worker.resume)
         elif action == "jam_cleared":
             hands = self._hands_of(backend)
-            condition = self._condition(backend)
+            condition = "card_left" if getattr(worker, "card_left", False) \
+                else self._condition(backend)
             if hands is not None:
                 self._physically(lambda: (hands.power_on() if condition == "offline"
                                           else hands.clear()))
             detail["condition"] = condition
+            if condition == "card_left":
+                self.agent.call_in_loop(worker.card_removed)
             self._repoll(backend, worker)
         elif action == "blanks_loaded":
             count = request.get("count")
@@ -216,28 +253,51 @@ class Console:
             if hands is not None:
                 self._physically(lambda: hands.load_blanks(count))
             self._repoll(backend, worker)
+        elif action == "unknown_resolved":
+            return self._answer_unknown(printer_id, str(request.get("attempt_id") or ""),
+                                        request.get("result"))
         else:
             event = self._recent(worker, str(request.get("attempt_id") or ""))
-            detail.update(attempt_id=event.attempt_id, lease_id=event.lease_id,
-                          record_id=event.record_id, campaign_id=event.campaign_id,
-                          blank_serial=event.blank_serial)
-            if action == "card_spoiled":
-                if event.state != common_pb2.PRINTED:
-                    raise ActionError("not_printed_card")
-                reason = request.get("reason")
-                if reason not in M.SPOIL_REASONS:
-                    raise ActionError("bad_reason")
-                detail["reason"] = reason
-            else:
-                if event.state != common_pb2.UNKNOWN:
-                    raise ActionError("not_unknown")
-                result = request.get("result")
-                if result not in ("printed", "not_printed"):
-                    raise ActionError("bad_request")
-                detail["result"] = result
+            detail.update(_ids(event))
+            if event.state != common_pb2.PRINTED:
+                raise ActionError("not_printed_card")
+            reason = request.get("reason")
+            if reason not in M.SPOIL_REASONS:
+                raise ActionError("bad_reason")
+            detail["reason"] = reason
             with self._lock:
                 self._reported.add(event.attempt_id)
         return self._journal_action(action, printer_id, detail)
+
+    def _answer_unknown(self, printer_id: str, attempt_id: str, result: Any) -> str:
+        """Printed / Not printed for an UNKNOWN outcome, asked of the journal (so one the
+        agent reported at a restart is answered like any other), answered once."""
+        with self._lock:
+            if attempt_id in self._reported:
+                raise ActionError("already_reported")
+        journal = self.agent.journal
+        configured = {backend.printer_id for backend in self.agent.backends}
+        event = next((e for e in journal.unresolved() if e.attempt_id == attempt_id
+                      and (e.printer_id == printer_id or e.printer_id not in configured)), None)
+        if event is None:
+            known = next((e for e in self._worker(printer_id).recent
+                          if e.attempt_id == attempt_id), None)
+            if known is None:
+                raise ActionError("unknown_card")
+            raise ActionError("not_unknown" if known.state != common_pb2.UNKNOWN
+                              else "already_reported")
+        if result not in ("printed", "not_printed"):
+            raise ActionError("bad_request")
+        detail = {**_ids(event), "result": result}
+        message = self._action("unknown_resolved", event.printer_id, detail)
+        if not journal.answer_unresolved(attempt_id, message):
+            raise ActionError("already_reported")  # answered meanwhile from another screen
+        with self._lock:
+            self._reported.add(attempt_id)
+        self.agent.wake()
+        log.info("operator action unknown_resolved on printer %s (%s)", event.printer_id,
+                 message.action_id)
+        return message.action_id
 
     def _recent(self, worker: Any, attempt_id: str) -> agent_pb2.JobEvent:
         with self._lock:
@@ -248,12 +308,16 @@ class Console:
                 return event
         raise ActionError("unknown_card")
 
-    def _journal_action(self, action: str, printer_id: str, detail: dict[str, Any]) -> str:
-        a = self.agent
-        message = agent_pb2.OperatorAction(
+    def _action(self, action: str, printer_id: str,
+                detail: dict[str, Any]) -> agent_pb2.OperatorAction:
+        return agent_pb2.OperatorAction(
             action_id=str(uuid.uuid4()), action=action, printer_id=printer_id,
             detail=json.dumps(detail, sort_keys=True, separators=(",", ":")),
-            occurred_at_ms=a.clock.now_ms())
+            occurred_at_ms=self.agent.clock.now_ms())
+
+    def _journal_action(self, action: str, printer_id: str, detail: dict[str, Any]) -> str:
+        a = self.agent
+        message = self._action(action, printer_id, detail)
         a.journal.record_action(message)
         a.wake()
         log.info("operator action %s on printer %s (%s)", action, printer_id, message.action_id)
@@ -280,6 +344,13 @@ class Console:
         if driver is not None and worker.printing is None:
             driver.status()
         self.agent.call_in_loop(worker.retry_now)
+
+
+def _ids(event: agent_pb2.JobEvent) -> dict[str, str]:
+    """What an action about one card tells the controller: ids, never personal data."""
+    return {"attempt_id": event.attempt_id, "lease_id": event.lease_id,
+            "record_id": event.record_id, "campaign_id": event.campaign_id,
+            "blank_serial": event.blank_serial}
 
 
 def _last_status(backend: Any) -> Any:

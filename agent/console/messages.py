@@ -36,12 +36,24 @@ LOW_FILM = N_("Film almost used up ({percent}%): have a new film ready")
 LOW_BLANKS = N_("Only {count} blank cards left in the hopper: load more soon")
 UNKNOWN_OUTCOME = N_("Result of card {record} unknown: look at the card, then press Printed "
                      "or Not printed")
+UNKNOWN_AFTER_RESTART = N_("The agent stopped while card {record} was printing (blank "
+                           "{serial}): look at the card, then press Printed or Not printed")
 PAUSED = N_("Paused by the operator: press Resume to print again")
+# A card the printer still holds, left by an agent that stopped mid-card: the printer refuses
+# every next card as "busy" until a person takes it out, so nothing is fed until then.
+CARD_LEFT = N_("Card left in the printer: open the cover, remove the card, press Continue")
 
 CONNECTED = N_("Connected to the central server")
 DISCONNECTED = N_("Central server not connected — still printing from the local queue: "
                   "{count} cards left")
 UNSENT = N_("{count} reports waiting to be sent to the central server")
+# The controller refuses this agent (runner.Agent.refused): no outage will end by itself.
+REFUSED = {
+    "revoked": N_("Agent certificate revoked — contact the Dinas office. The central server "
+                  "refuses this agent; {count} cards left in the local queue"),
+    "refused": N_("The central server refuses this agent's certificate — contact the Dinas "
+                  "office; {count} cards left in the local queue"),
+}
 
 STATES = {
     "ready": N_("Ready"),

@@ -282,9 +282,98 @@ def test_agent_connected_before_the_delivery_holds_the_whole_window_through_an_o
             await controller.stop()
         assert code == 0
 
+
+def test_a_card_left_in_the_printer_stops_the_feed_until_the_operator_removes_it(
+        tmp_path: Path) -> None:
+    """The production backend on an in-process virtual printer: a card someone left in the
+    printer makes it refuse the next card as busy once; then the worker feeds nothing (its
+    leases stay held) until the operator's Continue and an empty printer, and prints again."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cetak.agent.clock import ControllerClock
+    from cetak.agent.journal import Journal
+    from cetak.agent.leases import LeaseQueue
+    from cetak.agent.pipeline import CARD_LEFT_ERROR, PrinterWorker
+    from cetak.agent.sealing import Sealer
+    from cetak.api.v1 import agent_pb2
+    from cetak.printers.virtual.device import VirtualPrinter
+
+    records = card_records(3)
+    printer = VirtualPrinter("evolis", blanks=10, time_scale=2000)
+    virtual.register("vp-card-left", printer)
+    config = parse_config({
+        "agent_id": "agent-left", "site_code": records[0].kelurahan_kode,
+        "controller": {"address": "127.0.0.1:1", "insecure": True},
+        "journal": {"path": "journal.sqlite", "key_env": "CETAK_TEST_KEY"},
+        "printers": [{"id": "p1", "transport": "virtual", "address": "vp-card-left"}],
+    }, base_dir=tmp_path)
+    (backend,) = build_backends(config)
+    journal = Journal(tmp_path / "journal.sqlite", Sealer(os.urandom(32)))
+    clock = ControllerClock()
+    queue = LeaseQueue()
+    pool = ThreadPoolExecutor(1)
+    statuses: list[common_pb2.PrinterStatus] = []
+
+    def add(i: int) -> None:
+        journal.add_lease(agent_pb2.Lease(
+            lease_id=f"L{i}", campaign_id="c1", record_id=records[i].record_id, epoch=1,
+            expires_at_ms=clock.now_ms() + 600_000, record=records[i]))
+        queue.put(journal.lease(f"L{i}"))
+
+    def outcome(i: int) -> str:
+        for _, event in journal.pending_events():
+            if event.lease_id == f"L{i}" and event.state != common_pb2.PRINTING:
+                return f"{common_pb2.AttemptState.Name(event.state)} {event.reason}".strip()
+        return ""
+
+    async def until(check, what: str) -> None:
+        async with asyncio.timeout(30):
+            while not check():
+                await asyncio.sleep(0.02)
+
+    async def scenario() -> None:
+        worker = PrinterWorker(backend, journal=journal, clock=clock, queue=queue,
+                               prepare_pool=pool, wake=lambda: None, retry_s=0.1,
+                               on_status=statuses.append)
+        task = asyncio.create_task(worker.run())
+        try:
+            add(0)
+            await until(lambda: outcome(0), "the first card")
+            assert outcome(0) == "PRINTED"
+            assert printer.mechanism.feed()  # another host's card, left in the path
+            add(1)
+            add(2)
+            await until(lambda: worker.card_left, "the card-left hold")
+            assert outcome(1) == "FAILED_BEFORE_CARD printer busy"  # refused once, no blank
+            for _ in range(10):  # many re-checks later: still nothing fed
+                await asyncio.sleep(0.1)
+                assert journal.lease("L2").state == "held" and worker.card_left
+            assert printer.snapshot()["counters"]["fed"] == 2
+            # The controller and the metrics are told the printer needs a person.
+            assert any(st.state == common_pb2.ERROR and st.error == CARD_LEFT_ERROR
+                       for st in statuses)
+            worker.card_removed()  # Continue pressed too early: the card is still inside
+            for _ in range(5):
+                await asyncio.sleep(0.1)
+                assert journal.lease("L2").state == "held" and worker.card_left
+            printer.clear()  # the operator takes the card out
+            await until(lambda: outcome(2), "printing after the card was removed")
+            assert outcome(2) == "PRINTED" and not worker.card_left
+        finally:
+            worker.stop()
+            await asyncio.wait_for(task, 30)
+
     try:
         asyncio.run(scenario())
     finally:
         virtual.unregister("vp-window-test")
     counters = printer.snapshot()["counters"]
     assert counters["printed"] == 5 and counters["fed"] == 5  # no card printed twice
+
+
+        virtual.unregister("vp-card-left")
+        pool.shutdown()
+        journal.close()
+        backend.close()
+    snap = printer.snapshot()["counters"]
+    assert snap == {"fed": 3, "printed": 2, "rejected": 1}

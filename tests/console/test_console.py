@@ -184,3 +184,76 @@ def test_names_are_masked_to_initials() -> None:
     assert mask_name("Siti Rahayu") == "S*** R***"
     assert mask_name("Muhammad Rizky Pratama") == "M*** R*** P***"
     assert mask_name("  ") == "***"
+
+
+def test_a_revoked_agent_certificate_is_shown_as_such_not_as_an_outage(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mutual TLS against the real controller with its revocation list: the agent's
+    certificate is revoked while it is connected; the console names that, not an outage."""
+    from cetak.controller.ledger import LeasePolicy
+    from cetak.controller.model import Campaign
+    from cetak.printers.virtual.device import VirtualPrinter
+    from cetak.security.pki import init_pki, issue_agent
+    from cetak.security.revocation import Revocations, revoke
+    from cetak.security.tls import server_credentials
+
+    site = card_records(1)[0].kelurahan_kode
+    pki = tmp_path / "pki"
+    init_pki(pki)
+    issue_agent(pki, site, "agent-rev")
+    registry.register("vp-revoked-test", VirtualPrinter("evolis", blanks=5, time_scale=2000))
+    monkeypatch.setenv("CETAK_TEST_KEY", base64.b64encode(os.urandom(32)).decode())
+
+    async def scenario() -> None:
+        controller = controller_server.create_server(
+            "127.0.0.1:0", str(tmp_path / "controller.db"),
+            server_credentials=server_credentials(pki),
+            revocations=Revocations(pki, recheck_s=0.1),
+            policy=LeasePolicy(lease_ms=600_000, skew_margin_ms=1_000))
+        controller.ledger.create_campaign(Campaign("c1", "test", created_ms=1))
+        await controller.start()
+        config = parse_config({
+            "agent_id": "agent-rev", "site_code": site,
+            "controller": {"address": f"127.0.0.1:{controller.port}",
+                           "ca": str(pki / "ca.pem"), "cert": str(pki / "agent-agent-rev.pem"),
+                           "key": str(pki / "agent-agent-rev.key")},
+            "journal": {"path": "journal.sqlite", "key_env": "CETAK_TEST_KEY"},
+            "printers": [{"id": "p1", "transport": "virtual", "address": "vp-revoked-test"}],
+            "tuning": {"heartbeat_s": 0.5, "reconnect_initial_s": 0.05,
+                       "reconnect_max_s": 0.2},
+        }, base_dir=tmp_path)
+        agent = Agent(config, open_journal(config.journal), build_backends(config),
+                      channel_factory(config.controller))
+        task = asyncio.create_task(agent.run())
+        console = serve_console(Console(agent, default_lang="id"), "127.0.0.1:0")
+        state_url = console.url + "api/state"
+        try:
+            def connected():
+                return (s := http(state_url)[1]) and s.get("connected") and s
+
+            state = await until(connected, "connected")
+            assert state["refused"] is None and state["banner"] == "Terhubung ke server pusat"
+
+            revoke(pki, pki / "agent-agent-rev.pem")  # the site's PC was stolen
+
+            def refused():
+                s = http(state_url)[1]
+                return s if s.get("refused") else None
+
+            state = await until(refused, "the refusal on the console")
+            assert state["refused"] == "revoked" and state["connected"] is False
+            assert state["banner"].startswith("Sertifikat agen dicabut — hubungi Dinas")
+            assert "tidak terhubung" not in state["banner"]
+            _, english = await asyncio.to_thread(http, state_url + "?lang=en")
+            assert english["banner"].startswith("Agent certificate revoked — contact the Dinas")
+        finally:
+            console.stop()
+            agent.request_stop()
+            code = await asyncio.wait_for(task, 30)
+            await controller.stop()
+        assert code == 0
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        registry.unregister("vp-revoked-test")

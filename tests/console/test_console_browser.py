@@ -12,7 +12,6 @@ CETAK_REQUIRE_ALL=1 (CI, after .ci/browser.sh), where that is a failure.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -23,7 +22,7 @@ import pytest
 
 from cetak.procs import ManagedProcess, cetak_argv, free_port, wait_for_file
 
-from .helpers import http
+from .helpers import http, prepare_campaign, ready_line, write_agent_config
 
 pytestmark = pytest.mark.browser
 
@@ -83,84 +82,6 @@ def _screenshot(browser, tmp_path: Path, name: str) -> None:
         (folder / name).write_bytes(png)
 
 
-def _ready_line(proc: ManagedProcess, timeout: float = 30.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for line in proc.output().splitlines():
-            if line.startswith("{"):
-                return json.loads(line)
-        if not proc.alive():
-            raise RuntimeError(f"{proc.name} exited:\n{proc.output()[-3000:]}")
-        time.sleep(0.05)
-    raise TimeoutError(f"{proc.name} printed no ready line")
-
-
-def _prepare_campaign(port: int, tmp_path: Path, site, cards: int) -> None:
-    from cetak.api.v1 import admin_pb2, admin_pb2_grpc
-    from cetak.client import open_channel
-    from cetak.controller.campaign_cli import import_chunks
-    from cetak.prr.bundle import bundle_prr
-    from cetak.prr.synthetic import write_prr
-
-    prr = write_prr(tmp_path / "prr", cards, sites=[site.code], seed=5)
-    channel = open_channel(f"127.0.0.1:{port}", insecure=True)
-    try:
-        stub = admin_pb2_grpc.AdminServiceStub(channel)
-        stub.CreateCampaign(admin_pb2.CreateCampaignRequest(campaign=admin_pb2.Campaign(
-            campaign_id="latihan", name="Latihan konsol",
-            deadline_ms=int((time.time() + 3600) * 1000))), timeout=30)
-        stub.UpsertSite(admin_pb2.Site(site_code=site.code, name=site.name,
-                                       kecamatan=site.kecamatan), timeout=30)
-        stub.RecordInventory(admin_pb2.InventoryMovement(
-            site_code=site.code, item="blank", kind="receive", quantity=cards + 20,
-            reference="delivery for the console test"), timeout=30)
-        upload = bundle_prr(prr, tmp_path / "upload.zip")
-        result = stub.ImportRecords(import_chunks("latihan", upload, False), timeout=120)
-        assert result.imported == cards and not result.invalid
-    finally:
-        channel.close()
-
-
-def _write_agent_config(tmp_path: Path, site_code: str, controller_port: int,
-                        printer: dict, console_port: int) -> Path:
-    key = tmp_path / "agent" / "journal.key"
-    key.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(os.urandom(32))
-    listen = printer["listen"].removeprefix("tcp://")
-    service = printer["service"].removeprefix("tcp://")
-    config = tmp_path / "agent" / "agent.toml"
-    config.write_text(f"""
-agent_id = "site-console"
-site_code = "{site_code}"
-console_address = "127.0.0.1:{console_port}"
-
-[controller]
-address = "127.0.0.1:{controller_port}"
-insecure = true
-
-[journal]
-path = "journal.db"
-key_file = "journal.key"
-
-[tuning]
-heartbeat_s = 1
-silence_s = 5
-reconnect_initial_s = 0.1
-reconnect_max_s = 0.5
-printer_retry_s = 0.5
-
-[[printers]]
-id = "printer-1"
-transport = "tcp"
-address = "{listen}"
-dialect = "evolis"
-service = "{service}"
-""")
-    return config
-
-
 def test_console_shows_a_jam_and_lanjut_resumes_printing(browser, tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
@@ -182,7 +103,7 @@ def test_console_shows_a_jam_and_lanjut_resumes_printing(browser, tmp_path: Path
             name="controller")
         procs.append(controller)
         port = int(wait_for_file(port_file, controller, timeout=60).strip())
-        _prepare_campaign(port, tmp_path, site, cards)
+        prepare_campaign(port, tmp_path, site, cards)
 
         printer_proc = ManagedProcess(cetak_argv(
             "printer", "emulate", "--dialect", "evolis", "--listen", "tcp://127.0.0.1:0",
@@ -190,13 +111,13 @@ def test_console_shows_a_jam_and_lanjut_resumes_printing(browser, tmp_path: Path
             "--cards-per-hour", "200", "--time-scale", "36", "--blanks", str(cards + 20)),
             logs / "printer.log", name="printer")
         procs.append(printer_proc)
-        printer = _ready_line(printer_proc)
+        printer = ready_line(printer_proc)
         hands = ServiceClient(printer["service"].removeprefix("tcp://"))
         hands.inject_fault("jam_after_feed")  # the first card jams
         hands.close()
 
         console_port = free_port()
-        config = _write_agent_config(tmp_path, site.code, port, printer, console_port)
+        config = write_agent_config(tmp_path, site.code, port, printer, console_port)
         agent = ManagedProcess(cetak_argv("agent", "run", "--config", str(config),
                                           "--lang", "id"), logs / "agent.log", name="agent")
         procs.append(agent)

@@ -70,3 +70,85 @@ def test_held_lists_unknown_attempts_and_resolve_decides_them(tmp_path):
         assert actions.count("attempt.resolve") == 2
     finally:
         store.close()
+
+
+def test_resolve_records_the_serial_the_agent_never_read_so_destroy_accepts_it(tmp_path):
+    """The agent died between the feed and reading the blank's serial: the attempt names no
+    blank. The admin reads it off the spoiled card; `inventory destroy --serials` then
+    accepts that card, which it refused before."""
+    db = tmp_path / "controller.db"
+    records = _unknown_attempts(db, 3)
+    destroy = ("inventory", "destroy", SITE, "--serials", "KTP0001003", "--place",
+               "Kantor Kelurahan", "--witness", "Budi Santoso", "--witness", "Sri Wahyuni",
+               "--method", "dipotong lalu dibakar", "--out", str(tmp_path / "ba"), "--json")
+    with serving_controller(db) as conn:
+        r = run("record", "held", "--campaign", "c1", "--json", *conn)
+        held = {h["record_id"]: h["unknown_attempt_id"] for h in json.loads(r.stdout)["held"]}
+        first, second, third = (held[rid] for rid in records)
+        r = run(*destroy, *conn)
+        assert r.returncode == 1 and "not spoiled blanks" in r.stderr  # nothing names it yet
+
+        # Bad serials and a serial with --not-fed are refused before anything is sent.
+        for bad in ("KTP 0001003", "KTP-ABC", "x" * 65 + "1", "KTP\t0001003", "-1"):
+            r = run("record", "resolve", first, "--spoiled", "--serial", bad, "--evidence",
+                    "card in the reject tray", *conn)
+            assert r.returncode == 2 and "--serial" in r.stderr, bad
+            assert "Traceback" not in r.stderr
+        r = run("record", "resolve", first, "--not-fed", "--serial", "KTP0001003",
+                "--evidence", "hopper count unchanged", *conn)
+        assert r.returncode == 2 and "--not-fed" in r.stderr
+
+        r = run("record", "resolve", first, "--spoiled", "--serial", " KTP0001003 ",
+                "--evidence", "card stuck at the chip station, removed", "--json", *conn)
+        assert r.returncode == 0, r.stderr
+        assert json.loads(r.stdout)["state"] == "queued"
+        # The same blank cannot have been used by a second card.
+        r = run("record", "resolve", second, "--spoiled", "--serial", "KTP0001003",
+                "--evidence", "another card", *conn)
+        assert r.returncode == 1 and "already recorded for another card" in r.stderr
+        r = run("record", "resolve", third, "--printed", "--serial", "KTP0001004",
+                "--evidence", "card in the output hopper, good", "--json", *conn)
+        assert r.returncode == 0, r.stderr
+
+        r = run(*destroy, *conn)
+        assert r.returncode == 0, r.stderr
+        assert json.loads(r.stdout)["count"] == 1
+    store = SqliteStore(db)
+    try:
+        details = [row[0] for row in store.connection.execute(
+            "SELECT detail FROM audit_log WHERE action='attempt.resolve' ORDER BY seq")]
+        assert len(details) == 2 and "KTP0001003" in details[0] and "KTP0001004" in details[1]
+        serials = dict(store.connection.execute(
+            "SELECT record_id, blank_serial FROM attempts WHERE blank_serial<>''").fetchall())
+        assert serials == {records[0]: "KTP0001003", records[2]: "KTP0001004"}
+        destroyed = [json.loads(row[0]) for row in store.connection.execute(
+            "SELECT serials_json FROM destruction_records")]
+        assert destroyed == [["KTP0001003"]]
+    finally:
+        store.close()
+
+
+def test_the_ledger_checks_a_resolution_serial_whoever_calls(tmp_path):
+    import pytest
+
+    from cetak.controller.ledger import LedgerError
+
+    db = tmp_path / "controller.db"
+    _unknown_attempts(db, 1)
+    store = SqliteStore(db)
+    try:
+        ledger = Ledger(store, LeasePolicy(lease_ms=60_000, skew_margin_ms=1_000))
+        (lease_id,) = [r[0] for r in store.connection.execute("SELECT lease_id FROM attempts")]
+        for serial, outcome, why in (
+                ("KTP<1>", AttemptState.SPOILED, "expected up to 64"),
+                ("KTP0001003", AttemptState.FAILED_BEFORE_CARD, "not fed")):
+            with pytest.raises(LedgerError, match=why):
+                ledger.resolve(lease_id, outcome, "seen", 30, serial)
+        # The printer named the blank: a different one typed by hand is refused.
+        store.connection.execute("UPDATE attempts SET blank_serial='KTP0001009'")
+        with pytest.raises(LedgerError, match="already names blank KTP0001009"):
+            ledger.resolve(lease_id, AttemptState.SPOILED, "seen", 30, "KTP0001003")
+        view = ledger.resolve(lease_id, AttemptState.SPOILED, "seen", 30, "KTP0001009")
+        assert view.state == "queued"
+    finally:
+        store.close()

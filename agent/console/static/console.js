@@ -91,10 +91,13 @@ function drawPrinter(p) {
   const card = printerCard(p);
   card.className = "printer " + p.state;
   card.querySelector(".model").textContent = p.model + " · " + p.transport;
+  // Redrawn only when they change, so a button is not replaced under the operator's finger.
   const alerts = card.querySelector(".alerts");
-  alerts.replaceChildren(...p.alerts.map((a) =>
-    el("div", {class: "alert " + a.level, "data-condition": a.condition || ""}, a.text,
-       a.printer_says ? el("span", {class: "says"}, a.printer_says) : null)));
+  const alertsKey = JSON.stringify(p.alerts);
+  if (alerts.dataset.key !== alertsKey) {
+    alerts.dataset.key = alertsKey;
+    alerts.replaceChildren(...p.alerts.map((a) => alertBox(p, a)));
+  }
 
   const buttons = card.querySelector(".buttons");
   const wanted = [];
@@ -128,6 +131,25 @@ function drawPrinter(p) {
     card.dataset.recent = recentKey;
     card.querySelector(".recent").replaceChildren(recentTable(p));
   }
+}
+
+// An alert; an unknown outcome carries its answers (Printed / Not printed) as buttons.
+function alertBox(p, a) {
+  const box = el("div", {class: "alert " + a.level, "data-condition": a.condition || "",
+                         "data-kind": a.kind || ""}, a.text,
+                 a.printer_says ? el("span", {class: "says"}, a.printer_says) : null);
+  if (a.attempt_id) {
+    box.setAttribute("data-attempt", a.attempt_id);
+    const answers = el("span", {class: "answers"}, ...(a.choices || []).map((c) => {
+      const b = el("button", {type: "button", class: "primary", "data-action": "unknown_resolved",
+                              "data-result": c.result}, c.label);
+      b.onclick = () => act(p.id, "unknown_resolved", {attempt_id: a.attempt_id,
+                                                       result: c.result});
+      return b;
+    }));
+    box.append(answers);
+  }
+  return box;
 }
 
 function recentTable(p) {
@@ -165,7 +187,7 @@ function draw(s) {
   $("site").textContent = L.site + " " + s.site_code + " · " + L.agent + " " + s.agent_id;
   const banner = $("banner");
   banner.textContent = s.banner;
-  banner.className = "banner " + (s.connected ? "ok" : "down");
+  banner.className = "banner " + (s.connected ? "ok" : s.refused ? "refused" : "down");
   $("unsent").textContent = s.unsent_text;
   $("masked").hidden = s.names_shown;
   $("masked").textContent = L.names_masked;

@@ -368,14 +368,16 @@ class ListHeldResponse(_message.Message):
     def __init__(self, records: _Optional[_Iterable[_Union[RecordSummary, _Mapping]]] = ...) -> None: ...
 
 class ResolveAttemptRequest(_message.Message):
-    __slots__ = ("attempt_id", "resolution", "evidence")
+    __slots__ = ("attempt_id", "resolution", "evidence", "blank_serial")
     ATTEMPT_ID_FIELD_NUMBER: _ClassVar[int]
     RESOLUTION_FIELD_NUMBER: _ClassVar[int]
     EVIDENCE_FIELD_NUMBER: _ClassVar[int]
+    BLANK_SERIAL_FIELD_NUMBER: _ClassVar[int]
     attempt_id: str
     resolution: Resolution
     evidence: str
-    def __init__(self, attempt_id: _Optional[str] = ..., resolution: _Optional[_Union[Resolution, str]] = ..., evidence: _Optional[str] = ...) -> None: ...
+    blank_serial: str
+    def __init__(self, attempt_id: _Optional[str] = ..., resolution: _Optional[_Union[Resolution, str]] = ..., evidence: _Optional[str] = ..., blank_serial: _Optional[str] = ...) -> None: ...
 
 class ResolveAttemptResponse(_message.Message):
     __slots__ = ("record",)
