@@ -282,6 +282,13 @@ def test_agent_connected_before_the_delivery_holds_the_whole_window_through_an_o
             await controller.stop()
         assert code == 0
 
+    try:
+        asyncio.run(scenario())
+    finally:
+        virtual.unregister("vp-window-test")
+    counters = printer.snapshot()["counters"]
+    assert counters["printed"] == 5 and counters["fed"] == 5  # no card printed twice
+
 
 def test_a_card_left_in_the_printer_stops_the_feed_until_the_operator_removes_it(
         tmp_path: Path) -> None:
@@ -366,11 +373,6 @@ def test_a_card_left_in_the_printer_stops_the_feed_until_the_operator_removes_it
     try:
         asyncio.run(scenario())
     finally:
-        virtual.unregister("vp-window-test")
-    counters = printer.snapshot()["counters"]
-    assert counters["printed"] == 5 and counters["fed"] == 5  # no card printed twice
-
-
         virtual.unregister("vp-card-left")
         pool.shutdown()
         journal.close()
