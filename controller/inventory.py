@@ -1,8 +1,9 @@
 """Site logistics: blanks with serial ranges, ribbons and films; receive, transfer, spoil,
 destroy (with its berita acara), and the checks `campaign verify` adds for them.
 
-Units: blanks one by one; ribbons in prints (panel sets) and films in frames, one of each
-consumed per blank an attempt fed. Movements are the append-only history
+Units: blanks one by one; ribbons in prints (panel sets) and films in frames. Each blank an
+attempt fed takes what its printer's model takes per card (printers.models): a ribbon print
+on every printer, a film frame only on a retransfer printer. Movements are the append-only history
 (`inventory_movements`); `blank_ranges` is which serial ranges a site holds now (receipts add
 ranges, transfers move them). Serials are a fixed prefix and a zero-padded number
 ("KTP000123"), so a range "KTP000100".."KTP000199" holds 100 blanks.
@@ -17,6 +18,8 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+
+from cetak.printers.models import UNKNOWN_PRINTER, CardConsumables, consumables_per_card
 
 from .ledger import Ledger, LedgerError
 from .model import InventoryMovement, SiteBlanks
@@ -171,35 +174,80 @@ def spoil_movement_serials(store, site_code: str) -> list[str]:
 
 
 def _item_balance(movements: list[InventoryMovement], item: str) -> tuple[int, int]:
-    """(received, received + in - out - spoiled - destroyed + adjusted) before consumption."""
-    received = on_hand = 0
+    """(delivered, delivered - out - spoiled - destroyed + adjusted) before consumption.
+    Delivered counts receipts and transfers in alike (as blanks_received does): stock that
+    reached a site only by a transfer is the site's stock all the same."""
+    delivered = on_hand = 0
     for m in movements:
         if m.item != item:
             continue
-        if m.kind == "receive":
-            received += m.quantity
+        if m.kind in ("receive", "transfer_in"):
+            delivered += m.quantity
             on_hand += m.quantity
-        elif m.kind in ("transfer_in", "adjust"):
+        elif m.kind == "adjust":
             on_hand += m.quantity
         elif m.kind in ("transfer_out", "spoil", "destroy"):
             on_hand -= m.quantity
-    return received, on_hand
+    return delivered, on_hand
 
 
-def site_stock(store, site_code: str) -> SiteStock:
+def _joined(a: CardConsumables, b: CardConsumables) -> CardConsumables:
+    return CardConsumables(max(a.ribbon_prints, b.ribbon_prints),
+                           max(a.film_frames, b.film_frames))
+
+
+def printer_yields(store) -> tuple[dict[tuple[str, str], CardConsumables],
+                                   dict[str, CardConsumables], dict[str, CardConsumables]]:
+    """What one card takes on each printer (agent_id, printer_id), on any printer of an agent,
+    and on any printer of a site, from the model each reported (printers.models). Where
+    printers of several kinds could have fed a card, the most it could have taken."""
+    per_printer: dict[tuple[str, str], CardConsumables] = {}
+    per_agent: dict[str, CardConsumables] = {}
+    per_site: dict[str, CardConsumables] = {}
+    for p in store.printers():
+        flag = p.get("retransfer")
+        c = consumables_per_card(p.get("model") or "", None if flag is None else bool(flag))
+        per_printer[(p["agent_id"], p["printer_id"])] = c
+        for table, key in ((per_agent, p["agent_id"]), (per_site, p["site_code"])):
+            table[key] = _joined(table[key], c) if key in table else c
+    return per_printer, per_agent, per_site
+
+
+def consumables_used(store, site_code: str = "") -> dict[str, tuple[int, int]]:
+    """(ribbon prints, film frames) used per site: every blank an attempt fed, at the yields
+    of the printer that fed it (a direct-to-card printer uses no film). A card whose printer
+    is not known is charged as on any printer of its agent; an agent of unknown printers,
+    ribbon and film both."""
+    per_printer, per_agent, _ = printer_yields(store)
+    used: dict[str, tuple[int, int]] = {}
+    for site, agent, printer, n in store.blanks_fed_by_printer(site_code):
+        c = per_printer.get((agent, printer)) or per_agent.get(agent, UNKNOWN_PRINTER)
+        ribbon, film = used.get(site, (0, 0))
+        used[site] = (ribbon + n * c.ribbon_prints, film + n * c.film_frames)
+    return used
+
+
+def site_stock(store, site_code: str,
+               used: dict[str, tuple[int, int]] | None = None) -> SiteStock:
+    """A site's stock; `used` is consumables_used(store) when many sites are read at once
+    (one scan of the attempts for all of them)."""
     blanks = store.site_blanks(site_code)
     movements = store.movements(site_code)
-    # Ribbon and film go with every blank an attempt fed; blanks spoiled outside printing
-    # used neither.
-    consumed = (blanks.printed + blanks.spoiled + blanks.unknown + blanks.in_flight
-                - sum(m.quantity for m in movements if m.item == "blank" and m.kind == "spoil"))
+    if used is None:
+        used = consumables_used(store, site_code)
+    ribbons_used, films_used = used.get(site_code, (0, 0))
     s = SiteStock(site_code=site_code, blanks=blanks, ranges=held_ranges(store, site_code),
                   awaiting_destruction=blanks.spoiled - blanks.destroyed)
     s.ribbons_received, on_hand = _item_balance(movements, "ribbon")
-    s.ribbons_in_stock = on_hand - consumed
+    s.ribbons_in_stock = on_hand - ribbons_used
     s.films_received, on_hand = _item_balance(movements, "film")
-    s.films_in_stock = on_hand - consumed
+    s.films_in_stock = on_hand - films_used
     return s
+
+
+def site_stocks(store, site_codes: list[str]) -> list[SiteStock]:
+    used = consumables_used(store)
+    return [site_stock(store, code, used) for code in site_codes]
 
 
 class Inventory:
@@ -451,6 +499,7 @@ def verify_inventory(store) -> list[tuple[str, str, str]]:
         if a.overlaps(b):
             problems.append(("serial_held_once", site_b,
                              f"serials {b} overlap {a} at site {site_a}"))
+    used = consumables_used(store)
     for site in store.inventory_sites():
         records = store.destruction_records(site)
         if records:
@@ -464,7 +513,7 @@ def verify_inventory(store) -> list[tuple[str, str, str]]:
                                  f"(e.g. {foreign[0]})"))
             if len(set(destroyed)) != len(destroyed):
                 problems.append(("destroyed_once", site, "a serial destroyed twice"))
-        stock = site_stock(store, site)
+        stock = site_stock(store, site, used)
         for item in ("ribbon", "film"):
             received = getattr(stock, f"{item}s_received")
             if received and getattr(stock, f"{item}s_in_stock") < 0:

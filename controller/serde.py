@@ -12,6 +12,7 @@ from .model import (
     EventResult,
     InventoryMovement,
     LeaseGrant,
+    PrinterReport,
     RecordState,
     RecordView,
 )
@@ -116,6 +117,14 @@ def movement_from_pb(m: admin_pb2.InventoryMovement, movement_id: str,
                              serial_from=m.serial_from, serial_to=m.serial_to,
                              reference=m.reference, counterpart_site=m.counterpart_site,
                              at_ms=m.at_ms or now_ms)
+
+
+def printer_report(p: common_pb2.PrinterInfo) -> PrinterReport:
+    """A Hello's PrinterInfo for the ledger. proto3 cannot tell "no retransfer" from "not
+    said": a printer that names no model and no retransfer is of unknown kind."""
+    retransfer = True if p.retransfer else (False if p.model else None)
+    return PrinterReport(printer_id=p.printer_id, info=p.SerializeToString(),
+                         cards_per_hour=p.cards_per_hour, model=p.model, retransfer=retransfer)
 
 
 def movement_to_pb(m: InventoryMovement) -> admin_pb2.InventoryMovement:
