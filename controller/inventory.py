@@ -33,6 +33,11 @@ class InventoryError(LedgerError):
     """An inventory request was refused; the message says why."""
 
 
+class UnknownSite(InventoryError):
+    """A movement names a site code that is no kelurahan and no campaign's site (a typo would
+    otherwise make a phantom site that holds stock and shows in every plan)."""
+
+
 @dataclass(frozen=True, order=True)
 class SerialRange:
     prefix: str
@@ -286,7 +291,36 @@ class Inventory:
         if m.kind == "destroy":
             raise InventoryError("a destruction is recorded with DestroyBlanks (it needs its "
                                  "berita acara)")
-        return self.ledger.record_inventory(m)
+        with self.store.transaction():
+            self.check_site(m.site_code)
+            return self.ledger.record_inventory(m)
+
+    # -- sites -------------------------------------------------------------------------------
+
+    def check_site(self, site_code: str) -> None:
+        """UnknownSite unless `site_code` is a kelurahan of the region table, a registered
+        site, a site already holding stock, or the site of a campaign's records."""
+        from cetak.prr.regions import load_regions
+
+        table = load_regions()
+        if table.has_kelurahan(site_code) or site_code in self.store.inventory_sites():
+            return
+        if any(site == site_code for c in self.store.list_campaigns()
+               for site, _state, _n in self.store.record_counts(c.campaign_id)):
+            return
+        hint = ""
+        kecamatan = site_code.rsplit(".", 1)[0]
+        under = table.kelurahan_under(kecamatan + ".") if site_code.count(".") == 3 else []
+        if under:
+            hint = (f" (kecamatan {kecamatan} {under[0].kecamatan} has {under[0].code} .. "
+                    f"{under[-1].code})")
+        raise UnknownSite(
+            f"site {site_code!r} is no kelurahan in the region table (kode wilayah "
+            f"Kemendagri) and no campaign has a site of that code{hint}; nothing was "
+            "recorded. Use the kelurahan code PP.RR.SS.NNNN as in the PRR file's "
+            "kelurahan_kode column (`cetak plan CAMPAIGN` lists a campaign's sites), or "
+            "register a site that is not a kelurahan (e.g. the Dinas office) first "
+            "(UpsertSite)")
 
     # -- receive -----------------------------------------------------------------------------
 
@@ -297,6 +331,7 @@ class Inventory:
         r = _range_for(item, quantity, serial_from, serial_to)
         quantity = r.count if r else quantity
         with self.store.transaction():
+            self.check_site(site_code)
             if r is not None:
                 self._refuse_overlap(r)
             movement = self.ledger.record_inventory(_movement(
@@ -332,6 +367,7 @@ class Inventory:
         quantity = r.count if r else quantity
         reference = reference or f"TRF-{uuid.uuid4().hex[:10].upper()}"
         with self.store.transaction():
+            self.check_site(to_site)
             if item != "blank":
                 have = getattr(self.stock(from_site), f"{item}s_in_stock")
                 if quantity > have:

@@ -103,7 +103,11 @@ def _fail(message: str, code: int = 2) -> int:
 
 
 def _rpc_error(exc) -> int:
-    return rpc_failure("inventory", exc)
+    import grpc
+
+    code = rpc_failure("inventory", exc)
+    # Unusable input (e.g. a site code that does not exist) is exit 2, like a bad option.
+    return 2 if exc.code() == grpc.StatusCode.INVALID_ARGUMENT else code
 
 
 def _range(text: str) -> tuple[str, str]:
