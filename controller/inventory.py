@@ -152,6 +152,7 @@ class SiteStock:
     films_in_stock: int = 0
     ranges: list[SerialRange] = field(default_factory=list)
     awaiting_destruction: int = 0
+    attention: list[str] = field(default_factory=list)   # serial_attention's items
 
 
 def _movement(site: str, item: str, kind: str, quantity: int, now_ms: int, *,
@@ -251,8 +252,15 @@ def site_stock(store, site_code: str,
 
 
 def site_stocks(store, site_codes: list[str]) -> list[SiteStock]:
+    """The stock of these sites with their serial attention items (each read once)."""
     used = consumables_used(store)
-    return [site_stock(store, code, used) for code in site_codes]
+    attention = serial_attention(store, site_codes)
+    out = []
+    for code in site_codes:
+        s = site_stock(store, code, used)
+        s.attention = attention.get(code, [])
+        out.append(s)
+    return out
 
 
 class Inventory:
@@ -521,6 +529,89 @@ def _range_for(item: str, quantity: int, serial_from: str,
     if quantity and quantity != r.count:
         raise InventoryError(f"quantity {quantity} but serials {r} are {r.count} blanks")
     return r
+
+
+MAX_NAMED_SERIALS = 20
+
+
+def _named(serials: list[str]) -> str:
+    """Serials for a person: consecutive ones of a series as one range, the first
+    MAX_NAMED_SERIALS of them."""
+    singles: list[SerialRange] = []
+    odd: list[str] = []
+    for serial in serials:
+        try:
+            p, n, w = parse_serial(serial)
+        except InventoryError:
+            odd.append(serial)
+            continue
+        singles.append(SerialRange(p, n, n, w))
+    parts = [str(r) for r in merge(singles)] + sorted(odd)
+    text = ", ".join(parts[:MAX_NAMED_SERIALS])
+    if len(parts) > MAX_NAMED_SERIALS:
+        text += f" (+{len(parts) - MAX_NAMED_SERIALS} more)"
+    return text
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _inside(serial: str, ranges: list[SerialRange]) -> bool:
+    try:
+        p, n, w = parse_serial(serial)
+    except InventoryError:
+        return False  # no series at all: in no range
+    return any(r.prefix == p and r.width == w and r.first <= n <= r.last for r in ranges)
+
+
+def _all_blanks_came_with_serials(movements: list[InventoryMovement]) -> bool:
+    deliveries = [m for m in movements
+                  if m.item == "blank" and m.kind in ("receive", "transfer_in")]
+    return bool(deliveries) and all(m.serial_from for m in deliveries)
+
+
+def serial_attention(store, site_codes: list[str] | None = None) -> dict[str, list[str]]:
+    """Attention items per site, naming the serials: blanks fed at a site outside the serial
+    ranges it holds (never received there, or sent away; checked where every blank delivered
+    to the site came with its serials), and serials fed or spoiled more than once, anywhere.
+    Not violations of the counts, but each needs a person to look at the blanks."""
+    used: dict[str, list[str]] = {}
+    fed_at: dict[str, list[str]] = {}
+    for site, serial in store.used_serials_by_site():
+        fed_at.setdefault(site, []).append(serial)
+        used.setdefault(serial, []).append(site)
+    every = store.inventory_sites()
+    for site in every:
+        for serial in spoil_movement_serials(store, site):
+            used.setdefault(serial, []).append(site)
+    twice_at: dict[str, list[str]] = {}
+    for serial, sites in used.items():
+        if len(sites) > 1:
+            for site in set(sites):
+                twice_at.setdefault(site, []).append(serial)
+    out: dict[str, list[str]] = {}
+    for site in every if site_codes is None else site_codes:
+        items = []
+        fed = fed_at.get(site, [])
+        if fed and _all_blanks_came_with_serials(store.movements(site)):
+            ranges = held_ranges(store, site)
+            outside = [s for s in fed if not _inside(s, ranges)]
+            if outside:
+                items.append(f"{_count(len(outside), 'blank')} fed at site {site} outside "
+                             "the serial "
+                             f"ranges it received: {_named(outside)}; check the blanks in "
+                             "its printers against the delivery notes")
+        twice = sorted(twice_at.get(site, []))
+        if twice:
+            others = sorted({o for s in twice for o in used[s]} - {site})
+            where = f" (also at {', '.join(others)})" if others else ""
+            items.append(f"{_count(len(twice), 'blank serial')} used more than once at site "
+                         f"{site}{where}: {_named(twice)}; one card per blank: find which "
+                         "record each went to")
+        if items:
+            out[site] = items
+    return out
 
 
 def verify_inventory(store) -> list[tuple[str, str, str]]:

@@ -261,6 +261,9 @@ def _show(args: argparse.Namespace) -> int:
                       str(s.ribbons_in_stock) if s.ribbons_received else "-",
                       str(s.films_in_stock) if s.films_received else "-", ranges or "-")
     Console().print(table)
+    for s in r.sites:
+        for item in s.attention:  # whole lines (a terminal-wide wrap would split serials)
+            print(f"attention: {item}")
     return 0
 
 

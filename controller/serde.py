@@ -145,6 +145,7 @@ def site_inventory_to_pb(s) -> admin_pb2.SiteInventory:
         films_received=s.films_received, ribbons_in_stock=s.ribbons_in_stock,
         films_in_stock=s.films_in_stock, blanks_awaiting_destruction=s.awaiting_destruction,
         blanks_transferred_in=b.transferred_in, blanks_received_direct=b.received,
+        attention=s.attention,
         blank_ranges=[admin_pb2.SerialRange(serial_from=r.serial_from, serial_to=r.serial_to,
                                              count=r.count) for r in s.ranges])
 

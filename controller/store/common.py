@@ -441,6 +441,12 @@ class SqlStore:
             "SELECT blank_serial FROM attempts WHERE site_code=%s AND blank_serial<>'' AND "
             "state IN ('printing','printed','spoiled','unknown')", (site_code,))]
 
+    def used_serials_by_site(self) -> list[tuple[str, str]]:
+        """(site_code, serial) of every blank an attempt consumed, all sites in one scan."""
+        return [(r[0], r[1]) for r in self._q(
+            "SELECT site_code, blank_serial FROM attempts WHERE blank_serial<>'' AND "
+            "state IN ('printing','printed','spoiled','unknown')")]
+
     def add_destruction_record(self, d: dict) -> None:
         self._x("INSERT INTO destruction_records VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
                 (d["number"], d["site_code"], d["place"], d["destroyed_ms"], d["count"],
