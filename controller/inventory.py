@@ -14,19 +14,19 @@ in it; refusals are `InventoryError` (a LedgerError: FAILED_PRECONDITION at the 
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from cetak import serials
 from cetak.printers.models import UNKNOWN_PRINTER, CardConsumables, consumables_per_card
+from cetak.serials import SerialRange
 
 from .ledger import Ledger, LedgerError
 from .model import InventoryMovement, SiteBlanks
 
 ITEMS = ("blank", "ribbon", "film")
 MIN_WITNESSES = 2
-_SERIAL = re.compile(r"(.*?)(\d+)")
 
 
 class InventoryError(LedgerError):
@@ -38,58 +38,19 @@ class UnknownSite(InventoryError):
     otherwise make a phantom site that holds stock and shows in every plan)."""
 
 
-@dataclass(frozen=True, order=True)
-class SerialRange:
-    prefix: str
-    first: int
-    last: int
-    width: int
-
-    @property
-    def count(self) -> int:
-        return self.last - self.first + 1
-
-    def serial(self, number: int) -> str:
-        return f"{self.prefix}{number:0{self.width}d}"
-
-    @property
-    def serial_from(self) -> str:
-        return self.serial(self.first)
-
-    @property
-    def serial_to(self) -> str:
-        return self.serial(self.last)
-
-    def overlaps(self, other: SerialRange) -> bool:
-        return (self.prefix == other.prefix and self.first <= other.last
-                and other.first <= self.last)
-
-    def contains(self, other: SerialRange) -> bool:
-        return (self.prefix == other.prefix and self.first <= other.first
-                and other.last <= self.last)
-
-    def __str__(self) -> str:
-        return self.serial_from if self.count == 1 else f"{self.serial_from}-{self.serial_to}"
-
-
 def parse_serial(serial: str) -> tuple[str, int, int]:
     """(prefix, number, width) of a serial; InventoryError when it has no trailing digits."""
-    m = _SERIAL.fullmatch(serial.strip())
-    if m is None or not serial.strip():
-        raise InventoryError(f"serial {serial!r}: expected a prefix and trailing digits")
-    return m.group(1), int(m.group(2)), len(m.group(2))
+    try:
+        return serials.parse_serial(serial)
+    except serials.SerialError as exc:
+        raise InventoryError(str(exc)) from None
 
 
 def parse_range(serial_from: str, serial_to: str = "") -> SerialRange:
-    prefix, first, width = parse_serial(serial_from)
-    if not serial_to:
-        return SerialRange(prefix, first, first, width)
-    prefix2, last, width2 = parse_serial(serial_to)
-    if prefix2 != prefix or width2 != width:
-        raise InventoryError(f"serials {serial_from!r} and {serial_to!r} are not one series")
-    if last < first:
-        raise InventoryError(f"serial range {serial_from}-{serial_to} runs backwards")
-    return SerialRange(prefix, first, last, width)
+    try:
+        return serials.parse_range(serial_from, serial_to)
+    except serials.SerialError as exc:
+        raise InventoryError(str(exc)) from None
 
 
 def parse_serial_list(items: list[str]) -> list[str]:
@@ -99,16 +60,10 @@ def parse_serial_list(items: list[str]) -> list[str]:
         item = item.strip()
         if not item:
             continue
-        # A range is "FROM-TO"; a prefix may itself hold a hyphen, so split where both halves
-        # parse as one series.
-        r = None
-        for i in [i for i, ch in enumerate(item) if ch == "-"]:
-            try:
-                r = parse_range(item[:i], item[i + 1:])
-                break
-            except InventoryError:
-                continue
-        r = r or parse_range(item)
+        try:
+            r = serials.parse_range_text(item)
+        except serials.SerialError as exc:
+            raise InventoryError(str(exc)) from None
         if r.count > 1_000_000:
             raise InventoryError(f"serial range {item}: more than a million blanks")
         out.extend(r.serial(n) for n in range(r.first, r.last + 1))
