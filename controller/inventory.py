@@ -14,6 +14,7 @@ in it; refusals are `InventoryError` (a LedgerError: FAILED_PRECONDITION at the 
 
 from __future__ import annotations
 
+import bisect
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -108,6 +109,7 @@ class SiteStock:
     ranges: list[SerialRange] = field(default_factory=list)
     awaiting_destruction: int = 0
     attention: list[str] = field(default_factory=list)   # serial_attention's items
+    stock_ranges: list[SerialRange] = field(default_factory=list)  # ranges less blanks used
 
 
 def _movement(site: str, item: str, kind: str, quantity: int, now_ms: int, *,
@@ -209,11 +211,13 @@ def site_stock(store, site_code: str,
 def site_stocks(store, site_codes: list[str]) -> list[SiteStock]:
     """The stock of these sites with their serial attention items (each read once)."""
     used = consumables_used(store)
-    attention = serial_attention(store, site_codes)
+    uses = SerialUses.read(store)
+    attention = serial_attention(store, site_codes, uses)
     out = []
     for code in site_codes:
         s = site_stock(store, code, used)
         s.attention = attention.get(code, [])
+        s.stock_ranges = without(s.ranges, uses.at(code))
         out.append(s)
     return out
 
@@ -526,20 +530,66 @@ def _all_blanks_came_with_serials(movements: list[InventoryMovement]) -> bool:
     return bool(deliveries) and all(m.serial_from for m in deliveries)
 
 
-def serial_attention(store, site_codes: list[str] | None = None) -> dict[str, list[str]]:
+@dataclass
+class SerialUses:
+    """Every blank serial used, read once: fed by an attempt, or spoiled outside printing."""
+
+    fed_at: dict[str, list[str]] = field(default_factory=dict)      # site -> serials fed
+    spoiled_at: dict[str, list[str]] = field(default_factory=dict)  # site -> spoil movements
+
+    @classmethod
+    def read(cls, store) -> SerialUses:
+        uses = cls()
+        for site, serial in store.used_serials_by_site():
+            uses.fed_at.setdefault(site, []).append(serial)
+        for site in store.inventory_sites():
+            spoiled = spoil_movement_serials(store, site)
+            if spoiled:
+                uses.spoiled_at[site] = spoiled
+        return uses
+
+    def at(self, site_code: str) -> list[str]:
+        return self.fed_at.get(site_code, []) + self.spoiled_at.get(site_code, [])
+
+
+def without(ranges: list[SerialRange], serials_used: list[str]) -> list[SerialRange]:
+    """`ranges` less the serials in `serials_used` (serials outside them change nothing): the
+    blanks of a site's ranges still in stock."""
+    numbers: dict[tuple[str, int], list[int]] = {}
+    for serial in serials_used:
+        try:
+            p, n, w = parse_serial(serial)
+        except InventoryError:
+            continue
+        numbers.setdefault((p, w), []).append(n)
+    series = {key: sorted(set(ns)) for key, ns in numbers.items()}
+    out: list[SerialRange] = []
+    for r in ranges:
+        used = series.get((r.prefix, r.width), [])
+        start = r.first
+        for n in used[bisect.bisect_left(used, r.first):bisect.bisect_right(used, r.last)]:
+            if n > start:
+                out.append(SerialRange(r.prefix, start, n - 1, r.width))
+            start = n + 1
+        if start <= r.last:
+            out.append(SerialRange(r.prefix, start, r.last, r.width))
+    return out
+
+
+def serial_attention(store, site_codes: list[str] | None = None,
+                     uses: SerialUses | None = None) -> dict[str, list[str]]:
     """Attention items per site, naming the serials: blanks fed at a site outside the serial
     ranges it holds (never received there, or sent away; checked where every blank delivered
     to the site came with its serials), and serials fed or spoiled more than once, anywhere.
     Not violations of the counts, but each needs a person to look at the blanks."""
+    uses = uses or SerialUses.read(store)
+    fed_at = uses.fed_at
     used: dict[str, list[str]] = {}
-    fed_at: dict[str, list[str]] = {}
-    for site, serial in store.used_serials_by_site():
-        fed_at.setdefault(site, []).append(serial)
-        used.setdefault(serial, []).append(site)
+    for table in (uses.fed_at, uses.spoiled_at):
+        for site, serials_used in table.items():
+            for serial in serials_used:
+                used.setdefault(serial, []).append(site)
     every = store.inventory_sites()
-    for site in every:
-        for serial in spoil_movement_serials(store, site):
-            used.setdefault(serial, []).append(site)
     twice_at: dict[str, list[str]] = {}
     for serial, sites in used.items():
         if len(sites) > 1:

@@ -246,14 +246,15 @@ def _show(args: argparse.Namespace) -> int:
 
     table = Table(title="Inventory")
     for column in ("site", "blanks in", "in stock", "printed", "spoiled", "to destroy",
-                   "destroyed", "sent away", "ribbons", "films", "serial ranges"):
-        table.add_column(column, justify="left" if column in ("site", "serial ranges")
+                   "destroyed", "sent away", "ribbons", "films", "serials in stock"):
+        table.add_column(column, justify="left" if column in ("site", "serials in stock")
                          else "right")
     for s in r.sites:
+        # the serials still in stock (--json: blank_ranges, all the site holds, used or not)
         ranges = ", ".join(f"{x.serial_from}-{x.serial_to}" if x.count > 1 else x.serial_from
-                           for x in s.blank_ranges[:3])
-        if len(s.blank_ranges) > 3:
-            ranges += f" (+{len(s.blank_ranges) - 3})"
+                           for x in s.stock_ranges[:3])
+        if len(s.stock_ranges) > 3:
+            ranges += f" (+{len(s.stock_ranges) - 3})"
         table.add_row(s.site_code, str(s.blanks_received), str(s.blanks_in_stock),
                       str(s.blanks_printed), str(s.blanks_spoiled),
                       str(s.blanks_awaiting_destruction), str(s.blanks_destroyed),

@@ -146,8 +146,13 @@ def site_inventory_to_pb(s) -> admin_pb2.SiteInventory:
         films_in_stock=s.films_in_stock, blanks_awaiting_destruction=s.awaiting_destruction,
         blanks_transferred_in=b.transferred_in, blanks_received_direct=b.received,
         attention=s.attention,
-        blank_ranges=[admin_pb2.SerialRange(serial_from=r.serial_from, serial_to=r.serial_to,
-                                             count=r.count) for r in s.ranges])
+        blank_ranges=[_range_to_pb(r) for r in s.ranges],
+        stock_ranges=[_range_to_pb(r) for r in s.stock_ranges])
+
+
+def _range_to_pb(r) -> admin_pb2.SerialRange:
+    return admin_pb2.SerialRange(serial_from=r.serial_from, serial_to=r.serial_to,
+                                 count=r.count)
 
 
 def destruction_to_pb(d: dict) -> admin_pb2.DestructionRecord:

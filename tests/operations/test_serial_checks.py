@@ -5,14 +5,23 @@ twice, is an attention item naming it."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 
 import pytest
 
-from cetak.controller.inventory import Inventory, serial_attention, site_stocks
+from cetak.controller.inventory import (
+    Inventory,
+    parse_range,
+    serial_attention,
+    site_stocks,
+    without,
+)
 from cetak.controller.model import AgentEvent, AttemptState
 from cetak.controller.verify import verify_store
 
 from ..controller.conftest import make_records
+from ..procs import cetak_argv
 from .conftest import OTHER_SITE, SITE, run_cetak, serving_controller
 
 NOW = 1_700_000_000_000
@@ -68,6 +77,18 @@ def test_a_serial_outside_the_ranges_or_used_twice_is_named(inv, store, ledger):
     assert OTHER_SITE not in serial_attention(store)
     [stock] = site_stocks(store, [SITE])
     assert stock.attention == items
+    # in stock: the received range less the blanks fed or spoiled there
+    assert [str(r) for r in stock.stock_ranges] == [
+        "KTP0001001-KTP0001003", "KTP0001006-KTP0001008", "KTP0001010-KTP0001020"]
+    assert [str(r) for r in stock.ranges] == ["KTP0001001-KTP0001020"]
+
+
+def test_without_cuts_used_serials_out_of_ranges():
+    r = parse_range("KTP0001", "KTP0010")
+    assert [str(x) for x in without([r], ["KTP0001", "KTP0005", "KTP0005", "KTP0010",
+                                          "KTP00005", "XYZ0003", "odd"])] == [
+        "KTP0002-KTP0004", "KTP0006-KTP0009"]
+    assert without([r], []) == [r]
 
 
 def test_sites_whose_blanks_came_without_serials_are_not_range_checked(inv, store, ledger):
@@ -91,12 +112,16 @@ def test_inventory_show_and_verify_name_the_serials(tmp_path):
     _feed(ledger, SITE, ["KTP00000001003", "KTP0001004"])
     store.close()
     with serving_controller(db) as conn:
-        r = run_cetak("inventory", "show", SITE, *conn)
+        r = subprocess.run(cetak_argv("inventory", "show", SITE, *conn), capture_output=True,
+                           text=True, timeout=120, env={**os.environ, "COLUMNS": "250"})
         assert r.returncode == 0, r.stderr
         assert "attention: 1 blank fed at site" in r.stdout and "KTP00000001003" in r.stdout
+        assert "KTP0001001-KTP0001003, KTP0001005-KTP0001020" in r.stdout  # serials in stock
         r = run_cetak("inventory", "show", "--json", *conn)
         [site] = json.loads(r.stdout)["sites"]
         assert len(site["attention"]) == 1 and "KTP00000001003" in site["attention"][0]
+        assert [(x["serial_from"], x["serial_to"]) for x in site["stock_ranges"]] == [
+            ("KTP0001001", "KTP0001003"), ("KTP0001005", "KTP0001020")]
     r = run_cetak("campaign", "verify", "--store", str(db), "--json")
     assert r.returncode == 0, r.stdout + r.stderr
     assert any("KTP00000001003" in a for a in json.loads(r.stdout)["attention"])
