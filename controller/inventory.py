@@ -3,10 +3,11 @@ destroy (with its berita acara), and the checks `campaign verify` adds for them.
 
 Units: blanks one by one; ribbons in prints (panel sets) and films in frames. Each blank an
 attempt fed takes what its printer's model takes per card (printers.models): a ribbon print
-on every printer, a film frame only on a retransfer printer. Movements are the append-only history
-(`inventory_movements`); `blank_ranges` is which serial ranges a site holds now (receipts add
-ranges, transfers move them). Serials are a fixed prefix and a zero-padded number
-("KTP000123"), so a range "KTP000100".."KTP000199" holds 100 blanks.
+on every printer, a film frame only on a retransfer printer. Movements are the append-only
+history (`inventory_movements`); `blank_ranges` is which serial ranges a site holds now
+(receipts add ranges, transfers move them). Serials are a fixed prefix and a zero-padded
+number ("KTP000123", cetak.serials), so a range "KTP000100".."KTP000199" holds 100 blanks;
+every serial fed is checked against its site's ranges (serial_attention).
 
 Every public method is one store transaction (nested ones become savepoints) and is audited
 in it; refusals are `InventoryError` (a LedgerError: FAILED_PRECONDITION at the API).
@@ -589,14 +590,13 @@ def serial_attention(store, site_codes: list[str] | None = None,
         for site, serials_used in table.items():
             for serial in serials_used:
                 used.setdefault(serial, []).append(site)
-    every = store.inventory_sites()
     twice_at: dict[str, list[str]] = {}
     for serial, sites in used.items():
         if len(sites) > 1:
             for site in set(sites):
                 twice_at.setdefault(site, []).append(serial)
     out: dict[str, list[str]] = {}
-    for site in every if site_codes is None else site_codes:
+    for site in store.inventory_sites() if site_codes is None else site_codes:
         items = []
         fed = fed_at.get(site, [])
         if fed and _all_blanks_came_with_serials(store.movements(site)):
@@ -604,9 +604,8 @@ def serial_attention(store, site_codes: list[str] | None = None,
             outside = [s for s in fed if not _inside(s, ranges)]
             if outside:
                 items.append(f"{_count(len(outside), 'blank')} fed at site {site} outside "
-                             "the serial "
-                             f"ranges it received: {_named(outside)}; check the blanks in "
-                             "its printers against the delivery notes")
+                             f"the serial ranges it received: {_named(outside)}; check the "
+                             "blanks in its printers against the delivery notes")
         twice = sorted(twice_at.get(site, []))
         if twice:
             others = sorted({o for s in twice for o in used[s]} - {site})
