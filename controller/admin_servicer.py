@@ -20,7 +20,7 @@ import grpc
 from cetak.api.v1 import admin_pb2, admin_pb2_grpc, common_pb2
 
 from . import serde
-from .inventory import Inventory, site_stock
+from .inventory import Inventory, UnknownSite, site_stocks
 from .ledger import Ledger, LedgerError
 from .model import AttemptState, Campaign
 from .ratelimit import RateLimiter
@@ -94,6 +94,8 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
     async def _run(self, context: grpc.aio.ServicerContext, fn, *args):
         try:
             return await self.worker.call(fn, *args)
+        except UnknownSite as exc:  # the request names a site that does not exist
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
         except (LedgerError, StoreError) as exc:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
         except serde.BadMessage as exc:
@@ -249,7 +251,7 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
 
         def collect():
             sites = [request.site_code] if request.site_code else store.inventory_sites()
-            return [serde.site_inventory_to_pb(site_stock(store, code)) for code in sites]
+            return [serde.site_inventory_to_pb(s) for s in site_stocks(store, sites)]
 
         return admin_pb2.InventoryResponse(sites=await self._run(context, collect))
 

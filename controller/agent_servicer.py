@@ -119,8 +119,7 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
                 await self.worker.call(self.ledger.disconnected, session.agent_id, now_ms())
 
     async def _open(self, hello: agent_pb2.Hello) -> AgentSession:
-        printers = [(p.printer_id, p.SerializeToString(), p.cards_per_hour)
-                    for p in hello.printers]
+        printers = [serde.printer_report(p) for p in hello.printers]
         with self.metrics.time_store("hello"):
             result = await self.worker.call(
                 self.ledger.hello, hello.agent_id, hello.site_code, printers,

@@ -1,11 +1,13 @@
 """Site logistics: blanks with serial ranges, ribbons and films; receive, transfer, spoil,
 destroy (with its berita acara), and the checks `campaign verify` adds for them.
 
-Units: blanks one by one; ribbons in prints (panel sets) and films in frames, one of each
-consumed per blank an attempt fed. Movements are the append-only history
-(`inventory_movements`); `blank_ranges` is which serial ranges a site holds now (receipts add
-ranges, transfers move them). Serials are a fixed prefix and a zero-padded number
-("KTP000123"), so a range "KTP000100".."KTP000199" holds 100 blanks.
+Units: blanks one by one; ribbons in prints (panel sets) and films in frames. Each blank an
+attempt fed takes what its printer's model takes per card (printers.models): a ribbon print
+on every printer, a film frame only on a retransfer printer. Movements are the append-only
+history (`inventory_movements`); `blank_ranges` is which serial ranges a site holds now
+(receipts add ranges, transfers move them). Serials are a fixed prefix and a zero-padded
+number ("KTP000123", cetak.serials), so a range "KTP000100".."KTP000199" holds 100 blanks;
+every serial fed is checked against its site's ranges (serial_attention).
 
 Every public method is one store transaction (nested ones become savepoints) and is audited
 in it; refusals are `InventoryError` (a LedgerError: FAILED_PRECONDITION at the API).
@@ -13,11 +15,15 @@ in it; refusals are `InventoryError` (a LedgerError: FAILED_PRECONDITION at the 
 
 from __future__ import annotations
 
-import re
+import bisect
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+
+from cetak import serials
+from cetak.printers.models import UNKNOWN_PRINTER, CardConsumables, consumables_per_card
+from cetak.serials import SerialRange
 
 from .ledger import Ledger, LedgerError
 from .model import InventoryMovement, SiteBlanks
@@ -25,65 +31,30 @@ from .signatory import Signatory, SignatoryError, from_text, signatory
 
 ITEMS = ("blank", "ribbon", "film")
 MIN_WITNESSES = 2
-_SERIAL = re.compile(r"(.*?)(\d+)")
 
 
 class InventoryError(LedgerError):
     """An inventory request was refused; the message says why."""
 
 
-@dataclass(frozen=True, order=True)
-class SerialRange:
-    prefix: str
-    first: int
-    last: int
-    width: int
-
-    @property
-    def count(self) -> int:
-        return self.last - self.first + 1
-
-    def serial(self, number: int) -> str:
-        return f"{self.prefix}{number:0{self.width}d}"
-
-    @property
-    def serial_from(self) -> str:
-        return self.serial(self.first)
-
-    @property
-    def serial_to(self) -> str:
-        return self.serial(self.last)
-
-    def overlaps(self, other: SerialRange) -> bool:
-        return (self.prefix == other.prefix and self.first <= other.last
-                and other.first <= self.last)
-
-    def contains(self, other: SerialRange) -> bool:
-        return (self.prefix == other.prefix and self.first <= other.first
-                and other.last <= self.last)
-
-    def __str__(self) -> str:
-        return self.serial_from if self.count == 1 else f"{self.serial_from}-{self.serial_to}"
+class UnknownSite(InventoryError):
+    """A movement names a site code that is no kelurahan and no campaign's site (a typo would
+    otherwise make a phantom site that holds stock and shows in every plan)."""
 
 
 def parse_serial(serial: str) -> tuple[str, int, int]:
     """(prefix, number, width) of a serial; InventoryError when it has no trailing digits."""
-    m = _SERIAL.fullmatch(serial.strip())
-    if m is None or not serial.strip():
-        raise InventoryError(f"serial {serial!r}: expected a prefix and trailing digits")
-    return m.group(1), int(m.group(2)), len(m.group(2))
+    try:
+        return serials.parse_serial(serial)
+    except serials.SerialError as exc:
+        raise InventoryError(str(exc)) from None
 
 
 def parse_range(serial_from: str, serial_to: str = "") -> SerialRange:
-    prefix, first, width = parse_serial(serial_from)
-    if not serial_to:
-        return SerialRange(prefix, first, first, width)
-    prefix2, last, width2 = parse_serial(serial_to)
-    if prefix2 != prefix or width2 != width:
-        raise InventoryError(f"serials {serial_from!r} and {serial_to!r} are not one series")
-    if last < first:
-        raise InventoryError(f"serial range {serial_from}-{serial_to} runs backwards")
-    return SerialRange(prefix, first, last, width)
+    try:
+        return serials.parse_range(serial_from, serial_to)
+    except serials.SerialError as exc:
+        raise InventoryError(str(exc)) from None
 
 
 def parse_serial_list(items: list[str]) -> list[str]:
@@ -93,16 +64,10 @@ def parse_serial_list(items: list[str]) -> list[str]:
         item = item.strip()
         if not item:
             continue
-        # A range is "FROM-TO"; a prefix may itself hold a hyphen, so split where both halves
-        # parse as one series.
-        r = None
-        for i in [i for i, ch in enumerate(item) if ch == "-"]:
-            try:
-                r = parse_range(item[:i], item[i + 1:])
-                break
-            except InventoryError:
-                continue
-        r = r or parse_range(item)
+        try:
+            r = serials.parse_range_text(item)
+        except serials.SerialError as exc:
+            raise InventoryError(str(exc)) from None
         if r.count > 1_000_000:
             raise InventoryError(f"serial range {item}: more than a million blanks")
         out.extend(r.serial(n) for n in range(r.first, r.last + 1))
@@ -146,6 +111,8 @@ class SiteStock:
     films_in_stock: int = 0
     ranges: list[SerialRange] = field(default_factory=list)
     awaiting_destruction: int = 0
+    attention: list[str] = field(default_factory=list)   # serial_attention's items
+    stock_ranges: list[SerialRange] = field(default_factory=list)  # ranges less blanks used
 
 
 def _movement(site: str, item: str, kind: str, quantity: int, now_ms: int, *,
@@ -173,35 +140,89 @@ def spoil_movement_serials(store, site_code: str) -> list[str]:
 
 
 def _item_balance(movements: list[InventoryMovement], item: str) -> tuple[int, int]:
-    """(received, received + in - out - spoiled - destroyed + adjusted) before consumption."""
-    received = on_hand = 0
+    """(delivered, delivered - out - spoiled - destroyed + adjusted) before consumption.
+    Delivered counts receipts and transfers in alike (as blanks_received does): stock that
+    reached a site only by a transfer is the site's stock all the same."""
+    delivered = on_hand = 0
     for m in movements:
         if m.item != item:
             continue
-        if m.kind == "receive":
-            received += m.quantity
+        if m.kind in ("receive", "transfer_in"):
+            delivered += m.quantity
             on_hand += m.quantity
-        elif m.kind in ("transfer_in", "adjust"):
+        elif m.kind == "adjust":
             on_hand += m.quantity
         elif m.kind in ("transfer_out", "spoil", "destroy"):
             on_hand -= m.quantity
-    return received, on_hand
+    return delivered, on_hand
 
 
-def site_stock(store, site_code: str) -> SiteStock:
+def _joined(a: CardConsumables, b: CardConsumables) -> CardConsumables:
+    return CardConsumables(max(a.ribbon_prints, b.ribbon_prints),
+                           max(a.film_frames, b.film_frames))
+
+
+def printer_yields(store) -> tuple[dict[tuple[str, str], CardConsumables],
+                                   dict[str, CardConsumables], dict[str, CardConsumables]]:
+    """What one card takes on each printer (agent_id, printer_id), on any printer of an agent,
+    and on any printer of a site, from the model each reported (printers.models). Where
+    printers of several kinds could have fed a card, the most it could have taken."""
+    per_printer: dict[tuple[str, str], CardConsumables] = {}
+    per_agent: dict[str, CardConsumables] = {}
+    per_site: dict[str, CardConsumables] = {}
+    for p in store.printers():
+        flag = p.get("retransfer")
+        c = consumables_per_card(p.get("model") or "", None if flag is None else bool(flag))
+        per_printer[(p["agent_id"], p["printer_id"])] = c
+        for table, key in ((per_agent, p["agent_id"]), (per_site, p["site_code"])):
+            table[key] = _joined(table[key], c) if key in table else c
+    return per_printer, per_agent, per_site
+
+
+def consumables_used(store, site_code: str = "") -> dict[str, tuple[int, int]]:
+    """(ribbon prints, film frames) used per site: every blank an attempt fed, at the yields
+    of the printer that fed it (a direct-to-card printer uses no film). A card whose printer
+    is not known is charged as on any printer of its agent; an agent of unknown printers,
+    ribbon and film both."""
+    per_printer, per_agent, _ = printer_yields(store)
+    used: dict[str, tuple[int, int]] = {}
+    for site, agent, printer, n in store.blanks_fed_by_printer(site_code):
+        c = per_printer.get((agent, printer)) or per_agent.get(agent, UNKNOWN_PRINTER)
+        ribbon, film = used.get(site, (0, 0))
+        used[site] = (ribbon + n * c.ribbon_prints, film + n * c.film_frames)
+    return used
+
+
+def site_stock(store, site_code: str,
+               used: dict[str, tuple[int, int]] | None = None) -> SiteStock:
+    """A site's stock; `used` is consumables_used(store) when many sites are read at once
+    (one scan of the attempts for all of them)."""
     blanks = store.site_blanks(site_code)
     movements = store.movements(site_code)
-    # Ribbon and film go with every blank an attempt fed; blanks spoiled outside printing
-    # used neither.
-    consumed = (blanks.printed + blanks.spoiled + blanks.unknown + blanks.in_flight
-                - sum(m.quantity for m in movements if m.item == "blank" and m.kind == "spoil"))
+    if used is None:
+        used = consumables_used(store, site_code)
+    ribbons_used, films_used = used.get(site_code, (0, 0))
     s = SiteStock(site_code=site_code, blanks=blanks, ranges=held_ranges(store, site_code),
                   awaiting_destruction=blanks.spoiled - blanks.destroyed)
     s.ribbons_received, on_hand = _item_balance(movements, "ribbon")
-    s.ribbons_in_stock = on_hand - consumed
+    s.ribbons_in_stock = on_hand - ribbons_used
     s.films_received, on_hand = _item_balance(movements, "film")
-    s.films_in_stock = on_hand - consumed
+    s.films_in_stock = on_hand - films_used
     return s
+
+
+def site_stocks(store, site_codes: list[str]) -> list[SiteStock]:
+    """The stock of these sites with their serial attention items (each read once)."""
+    used = consumables_used(store)
+    uses = SerialUses.read(store)
+    attention = serial_attention(store, site_codes, uses)
+    out = []
+    for code in site_codes:
+        s = site_stock(store, code, used)
+        s.attention = attention.get(code, [])
+        s.stock_ranges = without(s.ranges, uses.at(code))
+        out.append(s)
+    return out
 
 
 class Inventory:
@@ -240,7 +261,36 @@ class Inventory:
         if m.kind == "destroy":
             raise InventoryError("a destruction is recorded with DestroyBlanks (it needs its "
                                  "berita acara)")
-        return self.ledger.record_inventory(m)
+        with self.store.transaction():
+            self.check_site(m.site_code)
+            return self.ledger.record_inventory(m)
+
+    # -- sites -------------------------------------------------------------------------------
+
+    def check_site(self, site_code: str) -> None:
+        """UnknownSite unless `site_code` is a kelurahan of the region table, a registered
+        site, a site already holding stock, or the site of a campaign's records."""
+        from cetak.prr.regions import load_regions
+
+        table = load_regions()
+        if table.has_kelurahan(site_code) or site_code in self.store.inventory_sites():
+            return
+        if any(site == site_code for c in self.store.list_campaigns()
+               for site, _state, _n in self.store.record_counts(c.campaign_id)):
+            return
+        hint = ""
+        kecamatan = site_code.rsplit(".", 1)[0]
+        under = table.kelurahan_under(kecamatan + ".") if site_code.count(".") == 3 else []
+        if under:
+            hint = (f" (kecamatan {kecamatan} {under[0].kecamatan} has {under[0].code} .. "
+                    f"{under[-1].code})")
+        raise UnknownSite(
+            f"site {site_code!r} is no kelurahan in the region table (kode wilayah "
+            f"Kemendagri) and no campaign has a site of that code{hint}; nothing was "
+            "recorded. Use the kelurahan code PP.RR.SS.NNNN as in the PRR file's "
+            "kelurahan_kode column (`cetak plan CAMPAIGN` lists a campaign's sites), or "
+            "register a site that is not a kelurahan (e.g. the Dinas office) first "
+            "(UpsertSite)")
 
     # -- receive -----------------------------------------------------------------------------
 
@@ -251,6 +301,7 @@ class Inventory:
         r = _range_for(item, quantity, serial_from, serial_to)
         quantity = r.count if r else quantity
         with self.store.transaction():
+            self.check_site(site_code)
             if r is not None:
                 self._refuse_overlap(r)
             movement = self.ledger.record_inventory(_movement(
@@ -286,6 +337,7 @@ class Inventory:
         quantity = r.count if r else quantity
         reference = reference or f"TRF-{uuid.uuid4().hex[:10].upper()}"
         with self.store.transaction():
+            self.check_site(to_site)
             if item != "blank":
                 have = getattr(self.stock(from_site), f"{item}s_in_stock")
                 if quantity > have:
@@ -470,6 +522,133 @@ def _range_for(item: str, quantity: int, serial_from: str,
     return r
 
 
+MAX_NAMED_SERIALS = 20
+
+
+def _named(serials: list[str]) -> str:
+    """Serials for a person: consecutive ones of a series as one range, the first
+    MAX_NAMED_SERIALS of them."""
+    singles: list[SerialRange] = []
+    odd: list[str] = []
+    for serial in serials:
+        try:
+            p, n, w = parse_serial(serial)
+        except InventoryError:
+            odd.append(serial)
+            continue
+        singles.append(SerialRange(p, n, n, w))
+    parts = [str(r) for r in merge(singles)] + sorted(odd)
+    text = ", ".join(parts[:MAX_NAMED_SERIALS])
+    if len(parts) > MAX_NAMED_SERIALS:
+        text += f" (+{len(parts) - MAX_NAMED_SERIALS} more)"
+    return text
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _inside(serial: str, ranges: list[SerialRange]) -> bool:
+    try:
+        p, n, w = parse_serial(serial)
+    except InventoryError:
+        return False  # no series at all: in no range
+    return any(r.prefix == p and r.width == w and r.first <= n <= r.last for r in ranges)
+
+
+def _all_blanks_came_with_serials(movements: list[InventoryMovement]) -> bool:
+    deliveries = [m for m in movements
+                  if m.item == "blank" and m.kind in ("receive", "transfer_in")]
+    return bool(deliveries) and all(m.serial_from for m in deliveries)
+
+
+@dataclass
+class SerialUses:
+    """Every blank serial used, read once: fed by an attempt, or spoiled outside printing."""
+
+    fed_at: dict[str, list[str]] = field(default_factory=dict)      # site -> serials fed
+    spoiled_at: dict[str, list[str]] = field(default_factory=dict)  # site -> spoil movements
+
+    @classmethod
+    def read(cls, store) -> SerialUses:
+        uses = cls()
+        for site, serial in store.used_serials_by_site():
+            uses.fed_at.setdefault(site, []).append(serial)
+        for site in store.inventory_sites():
+            spoiled = spoil_movement_serials(store, site)
+            if spoiled:
+                uses.spoiled_at[site] = spoiled
+        return uses
+
+    def at(self, site_code: str) -> list[str]:
+        return self.fed_at.get(site_code, []) + self.spoiled_at.get(site_code, [])
+
+
+def without(ranges: list[SerialRange], serials_used: list[str]) -> list[SerialRange]:
+    """`ranges` less the serials in `serials_used` (serials outside them change nothing): the
+    blanks of a site's ranges still in stock."""
+    numbers: dict[tuple[str, int], list[int]] = {}
+    for serial in serials_used:
+        try:
+            p, n, w = parse_serial(serial)
+        except InventoryError:
+            continue
+        numbers.setdefault((p, w), []).append(n)
+    series = {key: sorted(set(ns)) for key, ns in numbers.items()}
+    out: list[SerialRange] = []
+    for r in ranges:
+        used = series.get((r.prefix, r.width), [])
+        start = r.first
+        for n in used[bisect.bisect_left(used, r.first):bisect.bisect_right(used, r.last)]:
+            if n > start:
+                out.append(SerialRange(r.prefix, start, n - 1, r.width))
+            start = n + 1
+        if start <= r.last:
+            out.append(SerialRange(r.prefix, start, r.last, r.width))
+    return out
+
+
+def serial_attention(store, site_codes: list[str] | None = None,
+                     uses: SerialUses | None = None) -> dict[str, list[str]]:
+    """Attention items per site, naming the serials: blanks fed at a site outside the serial
+    ranges it holds (never received there, or sent away; checked where every blank delivered
+    to the site came with its serials), and serials fed or spoiled more than once, anywhere.
+    Not violations of the counts, but each needs a person to look at the blanks."""
+    uses = uses or SerialUses.read(store)
+    fed_at = uses.fed_at
+    used: dict[str, list[str]] = {}
+    for table in (uses.fed_at, uses.spoiled_at):
+        for site, serials_used in table.items():
+            for serial in serials_used:
+                used.setdefault(serial, []).append(site)
+    twice_at: dict[str, list[str]] = {}
+    for serial, sites in used.items():
+        if len(sites) > 1:
+            for site in set(sites):
+                twice_at.setdefault(site, []).append(serial)
+    out: dict[str, list[str]] = {}
+    for site in store.inventory_sites() if site_codes is None else site_codes:
+        items = []
+        fed = fed_at.get(site, [])
+        if fed and _all_blanks_came_with_serials(store.movements(site)):
+            ranges = held_ranges(store, site)
+            outside = [s for s in fed if not _inside(s, ranges)]
+            if outside:
+                items.append(f"{_count(len(outside), 'blank')} fed at site {site} outside "
+                             f"the serial ranges it received: {_named(outside)}; check the "
+                             "blanks in its printers against the delivery notes")
+        twice = sorted(twice_at.get(site, []))
+        if twice:
+            others = sorted({o for s in twice for o in used[s]} - {site})
+            where = f" (also at {', '.join(others)})" if others else ""
+            items.append(f"{_count(len(twice), 'blank serial')} used more than once at site "
+                         f"{site}{where}: {_named(twice)}; one card per blank: find which "
+                         "record each went to")
+        if items:
+            out[site] = items
+    return out
+
+
 def verify_inventory(store) -> list[tuple[str, str, str]]:
     """(invariant, site, detail) for every inventory rule a store breaks: destroyed serials
     that were never spoiled there, one serial held by two ranges, ribbons or films used
@@ -482,6 +661,7 @@ def verify_inventory(store) -> list[tuple[str, str, str]]:
         if a.overlaps(b):
             problems.append(("serial_held_once", site_b,
                              f"serials {b} overlap {a} at site {site_a}"))
+    used = consumables_used(store)
     for site in store.inventory_sites():
         records = store.destruction_records(site)
         if records:
@@ -495,7 +675,7 @@ def verify_inventory(store) -> list[tuple[str, str, str]]:
                                  f"(e.g. {foreign[0]})"))
             if len(set(destroyed)) != len(destroyed):
                 problems.append(("destroyed_once", site, "a serial destroyed twice"))
-        stock = site_stock(store, site)
+        stock = site_stock(store, site, used)
         for item in ("ribbon", "film"):
             received = getattr(stock, f"{item}s_received")
             if received and getattr(stock, f"{item}s_in_stock") < 0:

@@ -111,7 +111,11 @@ def _fail(message: str, code: int = 2) -> int:
 
 
 def _rpc_error(exc) -> int:
-    return rpc_failure("inventory", exc)
+    import grpc
+
+    code = rpc_failure("inventory", exc)
+    # Unusable input (e.g. a site code that does not exist) is exit 2, like a bad option.
+    return 2 if exc.code() == grpc.StatusCode.INVALID_ARGUMENT else code
 
 
 def _range(text: str) -> tuple[str, str]:
@@ -267,14 +271,15 @@ def _show(args: argparse.Namespace) -> int:
 
     table = Table(title="Inventory")
     for column in ("site", "blanks in", "in stock", "printed", "spoiled", "to destroy",
-                   "destroyed", "sent away", "ribbons", "films", "serial ranges"):
-        table.add_column(column, justify="left" if column in ("site", "serial ranges")
+                   "destroyed", "sent away", "ribbons", "films", "serials in stock"):
+        table.add_column(column, justify="left" if column in ("site", "serials in stock")
                          else "right")
     for s in r.sites:
+        # the serials still in stock (--json: blank_ranges, all the site holds, used or not)
         ranges = ", ".join(f"{x.serial_from}-{x.serial_to}" if x.count > 1 else x.serial_from
-                           for x in s.blank_ranges[:3])
-        if len(s.blank_ranges) > 3:
-            ranges += f" (+{len(s.blank_ranges) - 3})"
+                           for x in s.stock_ranges[:3])
+        if len(s.stock_ranges) > 3:
+            ranges += f" (+{len(s.stock_ranges) - 3})"
         table.add_row(s.site_code, str(s.blanks_received), str(s.blanks_in_stock),
                       str(s.blanks_printed), str(s.blanks_spoiled),
                       str(s.blanks_awaiting_destruction), str(s.blanks_destroyed),
@@ -282,6 +287,9 @@ def _show(args: argparse.Namespace) -> int:
                       str(s.ribbons_in_stock) if s.ribbons_received else "-",
                       str(s.films_in_stock) if s.films_received else "-", ranges or "-")
     Console().print(table)
+    for s in r.sites:
+        for item in s.attention:  # whole lines (a terminal-wide wrap would split serials)
+            print(f"attention: {item}")
     return 0
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -32,6 +32,7 @@ from .model import (
     InventoryMovement,
     LeaseGrant,
     NewRecord,
+    PrinterReport,
     RecordState,
     RecordView,
 )
@@ -195,7 +196,8 @@ class Ledger:
 
     # -- agents ------------------------------------------------------------------------------
 
-    def hello(self, agent_id: str, site_code: str, printers: list[tuple[str, bytes, float]],
+    def hello(self, agent_id: str, site_code: str,
+              printers: Sequence[PrinterReport | tuple[str, bytes, float]],
               held_lease_ids: list[str], software: str, window_hours: float,
               now_ms: int) -> HelloResult:
         """An agent (re)connects: register it, then reconcile leases with its journal."""
@@ -206,9 +208,10 @@ class Ledger:
                 raise LedgerError("agent changed site while holding leases")
             self.store.upsert_agent(agent_id, site_code, software,
                                     window_hours or self.policy.window_hours, now_ms)
-            for printer_id, info, cards_per_hour in printers:
-                self.store.upsert_printer(agent_id, printer_id, site_code, info, cards_per_hour,
-                                          now_ms)
+            for p in printers:
+                p = p if isinstance(p, PrinterReport) else PrinterReport(*p)
+                self.store.upsert_printer(agent_id, p.printer_id, site_code, p.info,
+                                          p.cards_per_hour, now_ms, p.model, p.retransfer)
             held = set(held_lease_ids)
             active = {a.lease_id: a for a in self.store.active_attempts(agent_id)}
             resend = [self._grant_of(a) for lid, a in active.items()

@@ -149,6 +149,17 @@ class RecordView:
 
 
 @dataclass(frozen=True)
+class PrinterReport:
+    """A printer as its agent's Hello describes it (the domain form of PrinterInfo)."""
+
+    printer_id: str
+    info: bytes                  # the PrinterInfo as sent, kept for ListPrinters and metrics
+    cards_per_hour: float
+    model: str = ""              # the printers.models name, "" when not reported
+    retransfer: bool | None = None   # None: not reported (charged ribbon and film)
+
+
+@dataclass(frozen=True)
 class InventoryMovement:
     movement_id: str
     site_code: str

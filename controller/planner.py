@@ -5,11 +5,12 @@ and what to move where when a site is short or behind.
 `gather(store, campaign_id, now_ms)` reads the numbers from a store.
 
 Per site: demand is the cards still to print (queued, leased, held), trimmed to what the
-category budgets leave; blanks, ribbons and films needed are that demand plus a spoil
-allowance; capacity is the site's rate (measured when it has printed recently, else the rated
-speed of its connected printers) times the working hours left before the deadline in its
-calendar (hours per weekday, overtime cap, holidays: controller/calendar.py). Then, in this
-order:
+category budgets leave; blanks needed are that demand plus a spoil allowance, ribbons and
+films that many cards at what one card takes on the site's printers (no film where every
+printer is direct-to-card); capacity is the site's rate (measured when it has printed
+recently, else the rated speed of its connected printers) times the working hours left
+before the deadline in its calendar (hours per weekday, overtime cap, holidays:
+controller/calendar.py). Then, in this order:
 1. records: a site that cannot print its queue in time (down, or too slow) hands the excess
    to sites with spare capacity, the Dinas office first (MoveRecords);
 2. consumables: each item short at a site is covered from sites with a surplus, largest
@@ -20,6 +21,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
+
+from cetak.printers.models import UNKNOWN_PRINTER
 
 from .calendar import SiteCalendar
 from .forecast import HOUR_MS, MEASURE_WINDOW_MS, MIN_MEASURED_CARDS
@@ -37,6 +40,10 @@ class SiteInput:
     blanks_have: int = 0
     ribbons_have: int | None = None     # None: the site's ribbons are not tracked
     films_have: int | None = None
+    # what one card takes on the site's printers (printers.models): a direct-to-card site
+    # needs no film; a site whose printers are not known yet is planned for both
+    ribbon_prints_per_card: int = 1
+    film_frames_per_card: int = 1
     cards_per_hour: float = 0.0
     working_hours_left: float | None = None   # None: no deadline, time is not the limit
     is_office: bool = False
@@ -177,7 +184,10 @@ def plan(inp: PlanInput) -> Plan:
     for sp in plans.values():
         # round() first: 100 * 0.1 is 10.000000000000002 in floating point, not 11 blanks
         need = sp.demand + math.ceil(round(sp.demand * inp.spoil_allowance, 6))
-        sp.blanks_need = sp.ribbons_need = sp.films_need = need
+        site = by_code[sp.site_code]
+        sp.blanks_need = need
+        sp.ribbons_need = need * site.ribbon_prints_per_card
+        sp.films_need = need * site.film_frames_per_card
     for item in ("blank", "ribbon", "film"):
         tracked = [c for c in plans if item == "blank"
                    or getattr(by_code[c], f"{item}s_have") is not None]
@@ -227,7 +237,7 @@ def _balance(item: str, plans: list[SitePlan], out: Plan) -> None:
 
 def gather(store, campaign_id: str, now_ms: int,
            spoil_allowance: float = DEFAULT_SPOIL_ALLOWANCE) -> PlanInput:
-    from .inventory import site_stock
+    from .inventory import consumables_used, printer_yields, site_stock
     from .ledger import LedgerError
     from .scheduler import _BUDGET_STATES
     from .sites import site_names
@@ -244,6 +254,8 @@ def gather(store, campaign_id: str, now_ms: int,
     recent = dict(store.printed_since(campaign_id, now_ms - MEASURE_WINDOW_MS))
     codes = sorted(set(demand) | set(meta) | set(store.inventory_sites()))
     names = site_names(list(meta.values()), codes)
+    consumed = consumables_used(store)
+    _, _, yields = printer_yields(store)
     sites = []
     for code in codes:
         m = meta.get(code, {})
@@ -253,7 +265,8 @@ def gather(store, campaign_id: str, now_ms: int,
             rate = recent[code] * HOUR_MS / MEASURE_WINDOW_MS
         hours = (SiteCalendar.of_site(m).working_hours_between(now_ms, campaign.deadline_ms)
                  if campaign.deadline_ms else None)
-        stock = site_stock(store, code)
+        stock = site_stock(store, code, consumed)
+        per_card = yields.get(code, UNKNOWN_PRINTER)
         name = names[code]
         sites.append(SiteInput(
             site_code=code, site_name=name, demand_baru=demand.get(code, {}).get("BARU", 0),
@@ -261,6 +274,8 @@ def gather(store, campaign_id: str, now_ms: int,
             blanks_have=stock.blanks.in_stock,
             ribbons_have=stock.ribbons_in_stock if stock.ribbons_received else None,
             films_have=stock.films_in_stock if stock.films_received else None,
+            ribbon_prints_per_card=per_card.ribbon_prints,
+            film_frames_per_card=per_card.film_frames,
             cards_per_hour=rate, working_hours_left=hours,
             is_office=any(w in name.upper() for w in OFFICE_WORDS)))
     budgets: list[int | None] = []

@@ -13,6 +13,7 @@ from .model import (
     EventResult,
     InventoryMovement,
     LeaseGrant,
+    PrinterReport,
     RecordState,
     RecordView,
 )
@@ -120,6 +121,14 @@ def movement_from_pb(m: admin_pb2.InventoryMovement, movement_id: str,
                              at_ms=m.at_ms or now_ms)
 
 
+def printer_report(p: common_pb2.PrinterInfo) -> PrinterReport:
+    """A Hello's PrinterInfo for the ledger. proto3 cannot tell "no retransfer" from "not
+    said": a printer that names no model and no retransfer is of unknown kind."""
+    retransfer = True if p.retransfer else (False if p.model else None)
+    return PrinterReport(printer_id=p.printer_id, info=p.SerializeToString(),
+                         cards_per_hour=p.cards_per_hour, model=p.model, retransfer=retransfer)
+
+
 def movement_to_pb(m: InventoryMovement) -> admin_pb2.InventoryMovement:
     return admin_pb2.InventoryMovement(
         movement_id=m.movement_id, site_code=m.site_code, item=m.item, kind=m.kind,
@@ -138,8 +147,14 @@ def site_inventory_to_pb(s) -> admin_pb2.SiteInventory:
         films_received=s.films_received, ribbons_in_stock=s.ribbons_in_stock,
         films_in_stock=s.films_in_stock, blanks_awaiting_destruction=s.awaiting_destruction,
         blanks_transferred_in=b.transferred_in, blanks_received_direct=b.received,
-        blank_ranges=[admin_pb2.SerialRange(serial_from=r.serial_from, serial_to=r.serial_to,
-                                             count=r.count) for r in s.ranges])
+        attention=s.attention,
+        blank_ranges=[_range_to_pb(r) for r in s.ranges],
+        stock_ranges=[_range_to_pb(r) for r in s.stock_ranges])
+
+
+def _range_to_pb(r) -> admin_pb2.SerialRange:
+    return admin_pb2.SerialRange(serial_from=r.serial_from, serial_to=r.serial_to,
+                                 count=r.count)
 
 
 def destruction_to_pb(d: dict) -> admin_pb2.DestructionRecord:

@@ -60,10 +60,12 @@ def verify_store(store) -> VerifyReport:
             report.violations.append(Violation(
                 "destroyed_subset_of_spoiled", site,
                 f"{b.destroyed} destroyed but only {b.spoiled} spoiled"))
-    from .inventory import verify_inventory
+    from .inventory import serial_attention, verify_inventory
 
     for invariant, site, detail in verify_inventory(store):
         report.violations.append(Violation(invariant, site, detail))
+    for items in serial_attention(store).values():
+        report.attention.extend(items)
     flagged = store.flagged_events()
     if flagged:
         report.attention.append(f"{len(flagged)} agent reports flagged and not applied "

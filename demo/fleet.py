@@ -18,6 +18,7 @@ from cetak.procs import ManagedProcess, cetak_argv, free_port, wait_for_file
 from .physical import PhysicalTally
 
 CAMPAIGN = "demo"
+BLANK_PREFIX, BLANK_WIDTH = "KTP", 7   # as the admin guide's deliveries ("KTP0001001")
 
 
 @dataclass
@@ -39,6 +40,15 @@ class PrinterPlan:
     port: int
     out_dir: Path
     blanks: int
+    first_serial: int = 1    # the blanks are BLANK_PREFIX + 7 digits, from this number on
+
+    @property
+    def serials(self) -> str:
+        """The blanks' serial range, as `cetak inventory receive --serials` and `cetak printer
+        emulate --serials` take it (so every blank fed is one the site received)."""
+        first = f"{BLANK_PREFIX}{self.first_serial:0{BLANK_WIDTH}d}"
+        last = f"{BLANK_PREFIX}{self.first_serial + self.blanks - 1:0{BLANK_WIDTH}d}"
+        return f"{first}-{last}"
 
     @property
     def service(self) -> str:
@@ -83,6 +93,7 @@ def plan_printers(out: Path, per_site: dict[str, int], *, printers_per_site: int
     plans = []
     dialects = ["evolis", "magicard"] if dialect == "mixed" else [dialect]
     n = 0
+    next_serial = 1001
     for code, demand in per_site.items():
         blanks_site = math.ceil(demand * (1 + spare_blanks)) + 2 * printers_per_site
         for i in range(printers_per_site):
@@ -91,7 +102,9 @@ def plan_printers(out: Path, per_site: dict[str, int], *, printers_per_site: int
                 1 if i < blanks_site % printers_per_site else 0)
             plans.append(PrinterPlan(printer_id=printer_id, site_code=code,
                                      dialect=dialects[n % len(dialects)], port=free_port(span=2),
-                                     out_dir=out / "printers" / printer_id, blanks=share))
+                                     out_dir=out / "printers" / printer_id, blanks=share,
+                                     first_serial=next_serial))
+            next_serial += share
             n += 1
     return plans
 
@@ -119,7 +132,8 @@ def admin_channel(pki: Path, port: int):
 
 
 def prepare_campaign(channel, sites, plans: list[PrinterPlan], prr: Path) -> None:
-    """Campaign, sites, blanks delivered per printer, records imported (all must validate)."""
+    """Campaign, sites, blanks delivered per printer (by serial range), records imported (all
+    must validate)."""
     from cetak.api.v1 import admin_pb2, admin_pb2_grpc
     from cetak.controller.campaign_cli import import_chunks
     from cetak.prr.bundle import bundle_prr
@@ -132,8 +146,10 @@ def prepare_campaign(channel, sites, plans: list[PrinterPlan], prr: Path) -> Non
         stub.UpsertSite(admin_pb2.Site(site_code=k.code, name=k.name, kecamatan=k.kecamatan),
                         timeout=30)
     for p in plans:
+        serial_from, serial_to = p.serials.split("-")
         stub.RecordInventory(admin_pb2.InventoryMovement(
             site_code=p.site_code, item="blank", kind="receive", quantity=p.blanks,
+            serial_from=serial_from, serial_to=serial_to,
             reference=f"delivery for {p.printer_id}"), timeout=30)
     upload = bundle_prr(prr, prr.parent / "upload.zip")
     result = stub.ImportRecords(import_chunks(CAMPAIGN, upload, False), timeout=300)
@@ -147,7 +163,7 @@ def start_printer(plan: PrinterPlan, out: Path, *, cards_per_hour: float, time_s
     argv = cetak_argv("printer", "emulate", "--dialect", plan.dialect,
                       "--listen", f"tcp://127.0.0.1:{plan.port}", "--out", str(plan.out_dir),
                       "--cards-per-hour", str(cards_per_hour),
-                      "--time-scale", str(time_scale), "--blanks", str(plan.blanks),
+                      "--time-scale", str(time_scale), "--serials", plan.serials,
                       "--seed", str(seed),
                       # The site's operator changes a spent ribbon or clears a jam in about
                       # half a minute (printer time, scaled like everything else).

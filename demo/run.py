@@ -205,6 +205,7 @@ class _Progress:
 def summarize(out: Path, prr: Path, plans: list[PrinterPlan], physical: PhysicalTally,
               opts: DemoOptions) -> dict:
     """The demo's verdict from the store and the printers' physical output."""
+    from cetak.controller.inventory import serial_attention
     from cetak.controller.store import SqliteStore
     from cetak.controller.verify import verify_store
 
@@ -218,6 +219,7 @@ def summarize(out: Path, prr: Path, plans: list[PrinterPlan], physical: Physical
             for _site, state, n in store.attempt_counts(CAMPAIGN):
                 attempts[state] = attempts.get(state, 0) + n
             report = verify_store(store)
+            serials = [item for items in serial_attention(store).values() for item in items]
             ledger_blanks = {code: store.site_blanks(code) for code in
                              {p.site_code for p in plans}}
             printed_ids = {r for (r,) in store.connection.execute(
@@ -244,6 +246,9 @@ def summarize(out: Path, prr: Path, plans: list[PrinterPlan], physical: Physical
         "pngs_missing": len(pngs_missing), "chips_verified": len(physical.chip_files)
         - chips_bad, "chips_failed": chips_bad,
         "sites": len({p.site_code for p in plans}), "printers": len(plans),
+        # what verify asks a person to look at; of it, blanks fed outside the serials their
+        # site received or used twice (none, when printers load what the sites received)
+        "attention": report.attention, "serial_attention": serials,
         "out_dir": str(out),
     }
 

@@ -406,6 +406,7 @@ def run_drill(opts: DrillOptions) -> dict:
         "resolver_problems": len(drill.resolver.problems),
         "ledger_physical_mismatch": checks["mismatch"],
         "audit_chain_ok": checks["audit_ok"], "verify_ok": checks["verify_ok"],
+        "serial_attention": base["serial_attention"],
         "chips_failed": base["chips_failed"],
         "fault_kinds": sorted(set(drill.fault_kinds)),
         "agent_kill_positions": drill.agent_kill_positions,

@@ -50,10 +50,16 @@ def _register_emulate(sub: Any) -> None:
     p.add_argument("--cards-per-hour", type=float, default=None,
                    help="YMCKO one-sided rate (default: the model's)")
     p.add_argument("--time-scale", type=float, default=1.0, help="run this many times faster")
-    p.add_argument("--blanks", type=int, default=500, help="blanks in the hopper")
+    p.add_argument("--blanks", type=int, default=None,
+                   help="blanks in the hopper (default: those of --serials, else 500)")
+    p.add_argument("--serials", default=None, metavar="FROM-TO",
+                   help="the serials of the blanks in the hopper, written as `cetak inventory "
+                        "receive --serials` takes them (e.g. KTP0001001-KTP0001500); FROM "
+                        "alone: numbered on from it")
     p.add_argument("--blank-prefix", default=None,
                    help="blank serial prefix (default: the printer's serial and a hyphen)")
-    p.add_argument("--first-blank", type=int, default=1, help="first blank serial number")
+    p.add_argument("--first-blank", type=int, default=1,
+                   help="first blank serial number (8 digits; --serials sets the width)")
     p.add_argument("--ribbon-panels", type=int, default=None, help="panels left on the ribbon")
     p.add_argument("--film", type=int, default=None, help="film frames left (retransfer)")
     p.add_argument("--faults", default="", help="e.g. 'jam_after_feed@3,ribbon_out%%0.01'")
@@ -66,6 +72,28 @@ def _register_emulate(sub: Any) -> None:
     p.set_defaults(handler=_emulate)
 
 
+def _hopper(args: argparse.Namespace) -> dict:
+    """The blanks loaded and how they are numbered, from --serials or --blank-prefix and
+    --first-blank; ValueError when they disagree."""
+    if args.serials is None:
+        return dict(blanks=500 if args.blanks is None else args.blanks,
+                    blank_prefix=args.blank_prefix, first_blank=args.first_blank)
+    from cetak.serials import SerialError, parse_range_text
+
+    if args.blank_prefix is not None or args.first_blank != 1:
+        raise ValueError("--serials sets the blanks' numbering: leave out --blank-prefix "
+                         "and --first-blank")
+    try:
+        r = parse_range_text(args.serials)
+    except SerialError as exc:
+        raise ValueError(f"--serials: {exc}") from None
+    ranged = args.serials.strip() != r.serial_from  # FROM-TO, not one serial
+    if ranged and args.blanks is not None and args.blanks != r.count:
+        raise ValueError(f"--blanks {args.blanks} but --serials {r} are {r.count} blanks")
+    blanks = r.count if ranged else (500 if args.blanks is None else args.blanks)
+    return dict(blanks=blanks, blank_prefix=r.prefix, first_blank=r.first, blank_width=r.width)
+
+
 def _emulate(args: argparse.Namespace) -> int:
     from cetak.printers.errors import PrinterError
     from cetak.printers.transports.tcp import parse_address
@@ -74,10 +102,10 @@ def _emulate(args: argparse.Namespace) -> int:
     from cetak.printers.virtual.tcp_server import create_server, serve_in_thread
 
     try:
+        hopper = _hopper(args)
         host, port = parse_address(args.listen)
         printer = VirtualPrinter(
-            args.dialect, model=args.model, out_dir=args.out, blanks=args.blanks,
-            blank_prefix=args.blank_prefix, first_blank=args.first_blank,
+            args.dialect, model=args.model, out_dir=args.out, **hopper,
             ribbon_panels=args.ribbon_panels, film_frames=args.film,
             cards_per_hour=args.cards_per_hour, time_scale=args.time_scale, faults=args.faults,
             seed=args.seed, serial=args.serial or "VP", operator_delay=args.operator_delay)

@@ -17,6 +17,19 @@ MAGICARD_VID = 0x0C1F
 
 
 @dataclass(frozen=True)
+class CardConsumables:
+    """Consumables one card takes, in the units the controller's inventory counts: ribbon
+    prints (one panel set) and film frames."""
+
+    ribbon_prints: int
+    film_frames: int
+
+
+# A printer whose kind nobody reported is charged both (never under-count what a site used).
+UNKNOWN_PRINTER = CardConsumables(ribbon_prints=1, film_frames=1)
+
+
+@dataclass(frozen=True)
 class PrinterModel:
     name: str
     dialect: str                 # "evolis" | "magicard"
@@ -29,6 +42,12 @@ class PrinterModel:
     usb_vendor: int
     usb_product: int
     contactless: bool = True     # has (or can have) a contactless encoding station
+
+    @property
+    def per_card(self) -> CardConsumables:
+        """What one e-KTP (one printed side) takes: one ribbon print; a film frame only on a
+        retransfer printer (a direct-to-card printer prints on the blank itself)."""
+        return CardConsumables(ribbon_prints=1, film_frames=1 if self.retransfer else 0)
 
     @property
     def device_id(self) -> str:
@@ -119,3 +138,16 @@ def model_for_device_id(device_id: str) -> PrinterModel:
         if mdl and _key(model.name) == mdl:
             return model
     return default_model(dialect_for_device_id(device_id))
+
+
+def consumables_per_card(model: str, retransfer: bool | None = None) -> CardConsumables:
+    """What one card takes on a printer as its agent reported it: the table's model by name;
+    a model outside the table by its reported retransfer flag; neither known, both charged."""
+    if model:
+        try:
+            return get_model(model).per_card
+        except UnknownModel:
+            pass
+    if retransfer is None:
+        return UNKNOWN_PRINTER
+    return CardConsumables(ribbon_prints=1, film_frames=1 if retransfer else 0)

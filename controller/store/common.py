@@ -454,6 +454,12 @@ class SqlStore:
             "SELECT blank_serial FROM attempts WHERE site_code=%s AND blank_serial<>'' AND "
             "state IN ('printing','printed','spoiled','unknown')", (site_code,))]
 
+    def used_serials_by_site(self) -> list[tuple[str, str]]:
+        """(site_code, serial) of every blank an attempt consumed, all sites in one scan."""
+        return [(r[0], r[1]) for r in self._q(
+            "SELECT site_code, blank_serial FROM attempts WHERE blank_serial<>'' AND "
+            "state IN ('printing','printed','spoiled','unknown')")]
+
     def add_destruction_record(self, d: dict) -> None:
         signatories = ""
         if d.get("officers") or d.get("witness_signatories"):
@@ -516,12 +522,31 @@ class SqlStore:
                 (agent_id, site_code, now_ms, software, window_hours))
 
     def upsert_printer(self, agent_id: str, printer_id: str, site_code: str, info: bytes,
-                       cards_per_hour: float, now_ms: int) -> None:
+                       cards_per_hour: float, now_ms: int, model: str = "",
+                       retransfer: bool | None = None) -> None:
+        """A printer as its agent reported it; `retransfer` None: not reported."""
         self._x("INSERT INTO printers (printer_id, agent_id, site_code, info, cards_per_hour, "
-                "updated_ms) VALUES (%s,%s,%s,%s,%s,%s) ON CONFLICT (agent_id, printer_id) "
+                "updated_ms, model, retransfer) VALUES (%s,%s,%s,%s,%s,%s,%s,%s) "
+                "ON CONFLICT (agent_id, printer_id) "
                 "DO UPDATE SET site_code=excluded.site_code, info=excluded.info, "
-                "cards_per_hour=excluded.cards_per_hour, updated_ms=excluded.updated_ms",
-                (printer_id, agent_id, site_code, info, cards_per_hour, now_ms))
+                "cards_per_hour=excluded.cards_per_hour, updated_ms=excluded.updated_ms, "
+                "model=excluded.model, retransfer=excluded.retransfer",
+                (printer_id, agent_id, site_code, info, cards_per_hour, now_ms, model,
+                 None if retransfer is None else int(retransfer)))
+
+    def blanks_fed_by_printer(self, site_code: str = "") -> list[tuple[str, str, str, int]]:
+        """(site_code, agent_id, printer_id, blanks) fed by attempts, per printer, at one site
+        or (no site) everywhere: what the site's ribbons and films were charged for. A scan
+        of attempts (no index by site since 0007): read once for all sites where many are
+        wanted."""
+        sql = ("SELECT site_code, agent_id, printer_id, COUNT(*) FROM attempts WHERE state IN "
+               "('printing','printed','spoiled','unknown')")
+        args: tuple = ()
+        if site_code:
+            sql += " AND site_code=%s"
+            args = (site_code,)
+        return [(r[0], r[1], r[2], int(r[3]))
+                for r in self._q(sql + " GROUP BY site_code, agent_id, printer_id", args)]
 
     def set_printer_status(self, agent_id: str, printer_id: str, status: bytes,
                            now_ms: int) -> None:

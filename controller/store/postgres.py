@@ -483,14 +483,15 @@ class PostgresStore(SqlStore):
 
     def printers(self, site_code: str = "") -> list[dict]:
         sql = ("SELECT p.agent_id, p.printer_id, p.site_code, p.info, p.status, "
-               "p.cards_per_hour, COALESCE(a.connected, 0) FROM printers p "
+               "p.cards_per_hour, COALESCE(a.connected, 0), p.model, p.retransfer "
+               "FROM printers p "
                "LEFT JOIN agents a ON a.agent_id = p.agent_id")
         args: tuple = ()
         if site_code:
             sql += " WHERE p.site_code=%s"
             args = (site_code,)
         keys = ("agent_id", "printer_id", "site_code", "info", "status", "cards_per_hour",
-                "connected")
+                "connected", "model", "retransfer")
         out = []
         for r in self._q(sql + " ORDER BY 1, 2", args):
             row = dict(zip(keys, r, strict=True))

@@ -32,7 +32,7 @@ class Port(Protocol):
 class VirtualPrinter:
     def __init__(self, dialect: str = "evolis", *, model: str | PrinterModel | None = None,
                  out_dir: Path | None = None, blanks: int = 500, blank_prefix: str | None = None,
-                 first_blank: int = 1, ribbon_panels: int | None = None,
+                 first_blank: int = 1, blank_width: int = 8, ribbon_panels: int | None = None,
                  film_frames: int | None = None, cards_per_hour: float | None = None,
                  time_scale: float = 1.0, faults: str = "", seed: int = 0,
                  serial: str = "VP000001", operator_delay: float | None = None,
@@ -51,7 +51,8 @@ class VirtualPrinter:
         film = Supply(model.film_frames, model.film_frames if film_frames is None else film_frames)
         self.mechanism = Mechanism(
             model, output=OutputWriter(out_dir), blanks=blanks, blank_prefix=blank_prefix,
-            first_blank=first_blank, ribbon=ribbon, film=film, timing=timing,
+            first_blank=first_blank, blank_width=blank_width, ribbon=ribbon, film=film,
+            timing=timing,
             faults=FaultPlan(faults, seed), serial=serial,
             operator_delay=None if operator_delay is None else operator_delay / time_scale,
             clock=clock, render=render)

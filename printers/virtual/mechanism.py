@@ -70,7 +70,7 @@ class Supply:
 
 class Mechanism:
     def __init__(self, model: PrinterModel, *, output: OutputWriter, blanks: int = 500,
-                 blank_prefix: str | None = None, first_blank: int = 1,
+                 blank_prefix: str | None = None, first_blank: int = 1, blank_width: int = 8,
                  ribbon: Supply | None = None, film: Supply | None = None,
                  timing: TimeModel | None = None, faults: FaultPlan | None = None,
                  serial: str = "VP000001", firmware: str = "cetak-virtual 1.0",
@@ -82,6 +82,7 @@ class Mechanism:
         self.blanks = blanks
         self.blank_prefix = blank_prefix
         self._next_blank = first_blank
+        self.blank_width = blank_width   # digits of the number, zero-padded ("KTP0001001": 7)
         self.ribbon = ribbon or Supply(model.ribbon_panels)
         self.film = film or Supply(model.film_frames)
         self.timing = timing or TimeModel(model.cards_per_hour, model.retransfer)
@@ -162,7 +163,7 @@ class Mechanism:
             self.blanks -= 1
             # default prefix: the printer's serial, so blanks of different printers never clash
             prefix = f"{self.serial}-" if self.blank_prefix is None else self.blank_prefix
-            serial = f"{prefix}{self._next_blank:08d}"
+            serial = f"{prefix}{self._next_blank:0{self.blank_width}d}"
             self._next_blank += 1
             self.counters.fed += 1
             self.last_blank_serial = serial

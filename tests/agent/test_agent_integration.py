@@ -74,6 +74,8 @@ def test_agent_prints_controller_work_on_a_virtual_printer(tmp_path: Path, tls: 
                                       site_code=site, kategori="BARU", alasan="",
                                       payload=r.SerializeToString()) for r in records], 1)
         ledger.record_inventory(InventoryMovement("m-1", site, "blank", "receive", 10, at_ms=1))
+        ledger.record_inventory(InventoryMovement("m-2", site, "ribbon", "receive", 3, at_ms=1))
+        ledger.record_inventory(InventoryMovement("m-3", site, "film", "receive", 2, at_ms=1))
         await controller.start()
         config = parse_config({
             "agent_id": "agent-int", "site_code": site,
@@ -106,6 +108,13 @@ def test_agent_prints_controller_work_on_a_virtual_printer(tmp_path: Path, tls: 
                             status).consumables.blanks_in_hopper == 7:
                         break
                     await asyncio.sleep(0.05)
+            # The Evolis Primacy is direct-to-card: a ribbon print per card and no film.
+            from cetak.controller.inventory import site_stock
+            from cetak.controller.verify import verify_store
+
+            stock = site_stock(controller.ledger.store, site)
+            assert (stock.ribbons_in_stock, stock.films_in_stock) == (0, 2)
+            assert verify_store(controller.ledger.store).ok
         finally:
             agent.request_stop()
             code = await asyncio.wait_for(task, 30)

@@ -30,6 +30,7 @@ def test_quick_drill_keeps_every_invariant():
     assert result["printed"] == result["records"] == result["cards_physically_printed"]
     assert result["ledger_physical_mismatch"] == 0 and result["audit_chain_ok"]
     assert result["agents_not_reconnected"] == 0
+    assert result["serial_attention"] == []  # every blank fed was one its site received, once
     assert result["controller_kills"] >= 2 and result["agent_kills"] >= 1
     assert result["partitions"] >= 1 and result["printer_faults"] >= 4
     assert done.returncode == 0, done.stderr[-3000:]

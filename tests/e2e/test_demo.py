@@ -21,6 +21,8 @@ def test_demo_small_mixed_dialects(tmp_path):
     assert summary["blanks_balanced"] is True
     assert summary["sites"] == 2 and summary["printers"] == 4
     assert summary["chips_verified"] == 24 and summary["chips_failed"] == 0
+    # the printers fed exactly the blanks their sites received, each once
+    assert summary["serial_attention"] == [] and summary["attention"] == []
     pngs = list(out.glob("printers/*/*.front.png"))
     assert len(pngs) == 24
     # Both dialects really printed: each printer's physical log has cards.

@@ -84,3 +84,34 @@ def test_bad_options_fail_fast(tmp_path):
          "--listen", "tcp://127.0.0.1:0", "--out", str(tmp_path), "--faults", "jam@1"],
         capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "fault spec 'jam@1'" in result.stderr
+
+
+def test_blanks_carry_the_serials_the_site_received(emulate, card):
+    """--serials as `cetak inventory receive --serials` takes them: the hopper holds exactly
+    those blanks, numbered in their width (KTP0001003, not KTP00000001003)."""
+    ready = emulate("--dialect", "evolis", "--time-scale", "100000",
+                    "--serials", "KTP0001003-KTP0001004")
+    driver = PrinterDriver(TcpTransport(ready["listen"]), "evolis", poll_interval=0.002)
+    client = ServiceClient(ready["service"])
+    job = get_dialect("evolis").build_job(card, JobOptions(contactless=False))
+    try:
+        assert client.snapshot()["blanks"] == 2
+        outcomes = [driver.print_card(job, None, None, record_id=f"r{i}") for i in range(3)]
+    finally:
+        driver.close()
+        client.close()
+    assert [o.blank_serial for o in outcomes[:2]] == ["KTP0001003", "KTP0001004"]
+    assert outcomes[2].state == common_pb2.FAILED_BEFORE_CARD  # the hopper is empty
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--serials", "KTP0001003-KTP0001004", "--blanks", "5"], "are 2 blanks"),
+    (["--serials", "KTP0001003", "--blank-prefix", "X"], "leave out --blank-prefix"),
+    (["--serials", "KTP0002-KTP0001"], "runs backwards"),
+])
+def test_serials_that_do_not_add_up_are_refused(tmp_path, options, message):
+    result = subprocess.run(
+        [sys.executable, "-m", "cetak.cli", "printer", "emulate", "--dialect", "evolis",
+         "--listen", "tcp://127.0.0.1:0", "--out", str(tmp_path), *options],
+        capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and message in result.stderr, result.stderr

@@ -454,21 +454,37 @@ def test_agents_and_printers(store):
              window_hours=2.5),
         dict(agent_id="a1", site_code=SITE, connected=1, last_seen_ms=12, software="1.1",
              window_hours=3.0)]
-    store.upsert_printer("a1", "p1", SITE, b"info", 120.0, 10)
-    store.upsert_printer("a1", "p2", SITE, b"info2", 60.0, 10)
-    store.upsert_printer("a1", "p1", SITE, b"info1", 150.0, 11)
+    store.upsert_printer("a1", "p1", SITE, b"info", 120.0, 10, "Evolis Avansia", True)
+    store.upsert_printer("a1", "p2", SITE, b"info2", 60.0, 10, "Evolis Primacy", False)
+    store.upsert_printer("a1", "p1", SITE, b"info1", 150.0, 11)  # its kind no longer said
     store.upsert_printer("zz", "p1", OTHER, b"x", 10.0, 11)  # an agent never seen
     store.set_printer_status("a1", "p2", b"status", 12)
     rows = store.printers(SITE)
     assert rows == [
         dict(agent_id="a1", printer_id="p1", site_code=SITE, info=b"info1", status=None,
-             cards_per_hour=150.0, connected=1),
+             cards_per_hour=150.0, connected=1, model="", retransfer=None),
         dict(agent_id="a1", printer_id="p2", site_code=SITE, info=b"info2", status=b"status",
-             cards_per_hour=60.0, connected=1)]
+             cards_per_hour=60.0, connected=1, model="Evolis Primacy", retransfer=0)]
     assert [r["agent_id"] for r in store.printers()] == ["a1", "a1", "zz"]
     assert store.printers()[2]["connected"] == 0
     assert store.site_cards_per_hour(SITE) == 210.0
     assert store.site_cards_per_hour(OTHER) == 0.0
+
+
+def test_blanks_fed_per_printer_and_their_serials(store):
+    ids = setup_records(store, 4) + setup_records(store, 1, site=OTHER, start=50)
+    for i, (rid, state) in enumerate(zip(ids, (A.PRINTED, A.SPOILED, A.FAILED_BEFORE_CARD,
+                                               A.PRINTED, A.UNKNOWN), strict=True)):
+        site = OTHER if i == 4 else SITE
+        lease(store, rid, f"L{i}", agent="a2" if i == 4 else "a1", site=site)
+        store.update_attempt(f"L{i}", state, 20, printer_id="p2" if i == 3 else "p1",
+                             blank_serial="" if i == 4 else f"KTP000{i}")
+    lease(store, setup_records(store, 1, start=90)[0], "L9")  # leased: nothing fed yet
+    assert sorted(store.blanks_fed_by_printer()) == [
+        (SITE, "a1", "p1", 2), (SITE, "a1", "p2", 1), (OTHER, "a2", "p1", 1)]
+    assert sorted(store.blanks_fed_by_printer(OTHER)) == [(OTHER, "a2", "p1", 1)]
+    assert sorted(store.used_serials_by_site()) == [
+        (SITE, "KTP0000"), (SITE, "KTP0001"), (SITE, "KTP0003")]
 
 
 # -- reporting ---------------------------------------------------------------------------------

@@ -262,7 +262,7 @@ class InventoryRequest(_message.Message):
     def __init__(self, site_code: _Optional[str] = ...) -> None: ...
 
 class SiteInventory(_message.Message):
-    __slots__ = ("site_code", "blanks_received", "blanks_in_stock", "blanks_printed", "blanks_spoiled", "blanks_unknown", "blanks_transferred_out", "blanks_destroyed", "ribbons_received", "films_received", "ribbons_in_stock", "films_in_stock", "blank_ranges", "blanks_awaiting_destruction", "blanks_transferred_in", "blanks_received_direct")
+    __slots__ = ("site_code", "blanks_received", "blanks_in_stock", "blanks_printed", "blanks_spoiled", "blanks_unknown", "blanks_transferred_out", "blanks_destroyed", "ribbons_received", "films_received", "ribbons_in_stock", "films_in_stock", "blank_ranges", "blanks_awaiting_destruction", "blanks_transferred_in", "blanks_received_direct", "attention", "stock_ranges")
     SITE_CODE_FIELD_NUMBER: _ClassVar[int]
     BLANKS_RECEIVED_FIELD_NUMBER: _ClassVar[int]
     BLANKS_IN_STOCK_FIELD_NUMBER: _ClassVar[int]
@@ -279,6 +279,8 @@ class SiteInventory(_message.Message):
     BLANKS_AWAITING_DESTRUCTION_FIELD_NUMBER: _ClassVar[int]
     BLANKS_TRANSFERRED_IN_FIELD_NUMBER: _ClassVar[int]
     BLANKS_RECEIVED_DIRECT_FIELD_NUMBER: _ClassVar[int]
+    ATTENTION_FIELD_NUMBER: _ClassVar[int]
+    STOCK_RANGES_FIELD_NUMBER: _ClassVar[int]
     site_code: str
     blanks_received: int
     blanks_in_stock: int
@@ -295,7 +297,9 @@ class SiteInventory(_message.Message):
     blanks_awaiting_destruction: int
     blanks_transferred_in: int
     blanks_received_direct: int
-    def __init__(self, site_code: _Optional[str] = ..., blanks_received: _Optional[int] = ..., blanks_in_stock: _Optional[int] = ..., blanks_printed: _Optional[int] = ..., blanks_spoiled: _Optional[int] = ..., blanks_unknown: _Optional[int] = ..., blanks_transferred_out: _Optional[int] = ..., blanks_destroyed: _Optional[int] = ..., ribbons_received: _Optional[int] = ..., films_received: _Optional[int] = ..., ribbons_in_stock: _Optional[int] = ..., films_in_stock: _Optional[int] = ..., blank_ranges: _Optional[_Iterable[_Union[SerialRange, _Mapping]]] = ..., blanks_awaiting_destruction: _Optional[int] = ..., blanks_transferred_in: _Optional[int] = ..., blanks_received_direct: _Optional[int] = ...) -> None: ...
+    attention: _containers.RepeatedScalarFieldContainer[str]
+    stock_ranges: _containers.RepeatedCompositeFieldContainer[SerialRange]
+    def __init__(self, site_code: _Optional[str] = ..., blanks_received: _Optional[int] = ..., blanks_in_stock: _Optional[int] = ..., blanks_printed: _Optional[int] = ..., blanks_spoiled: _Optional[int] = ..., blanks_unknown: _Optional[int] = ..., blanks_transferred_out: _Optional[int] = ..., blanks_destroyed: _Optional[int] = ..., ribbons_received: _Optional[int] = ..., films_received: _Optional[int] = ..., ribbons_in_stock: _Optional[int] = ..., films_in_stock: _Optional[int] = ..., blank_ranges: _Optional[_Iterable[_Union[SerialRange, _Mapping]]] = ..., blanks_awaiting_destruction: _Optional[int] = ..., blanks_transferred_in: _Optional[int] = ..., blanks_received_direct: _Optional[int] = ..., attention: _Optional[_Iterable[str]] = ..., stock_ranges: _Optional[_Iterable[_Union[SerialRange, _Mapping]]] = ...) -> None: ...
 
 class InventoryResponse(_message.Message):
     __slots__ = ("sites",)
