@@ -79,7 +79,8 @@ def test_resolve_records_the_serial_the_agent_never_read_so_destroy_accepts_it(t
     db = tmp_path / "controller.db"
     records = _unknown_attempts(db, 3)
     destroy = ("inventory", "destroy", SITE, "--serials", "KTP0001003", "--place",
-               "Kantor Kelurahan", "--witness", "Budi Santoso", "--witness", "Sri Wahyuni",
+               "Kantor Kelurahan", "--officer", "Drs. Ahmad Fauzi", "197001011995031001",
+               "--witness", "Budi Santoso", "--witness", "Sri Wahyuni",
                "--method", "dipotong lalu dibakar", "--out", str(tmp_path / "ba"), "--json")
     with serving_controller(db) as conn:
         r = run("record", "held", "--campaign", "c1", "--json", *conn)
