@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from cetak.demo.configs import write_agent_config
+from cetak.drills.operator import SiteConsole
 from cetak.printers.virtual.output import read_log
 from cetak.procs import ManagedProcess, cetak_argv, free_port, wait_for_file
 from cetak.prr.synthetic import write_prr
@@ -179,6 +180,9 @@ def test_a_drive_run_by_hand_ends_with_verify_ok(tmp_path):
                                         name=f"printer {code}"))
             printers[code] = (pport, dialect, out)
         agents = {}
+        # Each site's operator console, used the way the page uses it (Lanjut / Continue).
+        consoles = {code: free_port() for code in (SITE_A, SITE_B)}
+        operators = [SiteConsole(f"http://127.0.0.1:{p}/") for p in consoles.values()]
 
         def start_agent(code: str) -> ManagedProcess:
             pport, dialect, _ = printers[code]
@@ -186,7 +190,8 @@ def test_a_drive_run_by_hand_ends_with_verify_ok(tmp_path):
             config = write_agent_config(tmp_path / "agents" / code, agent_id=name,
                                         site_code=code, controller=term.address, pki=pki,
                                         printers=[(f"{name}-p1", dialect, f"127.0.0.1:{pport}")],
-                                        window_hours=4.0)
+                                        window_hours=4.0,
+                                        console_address=f"127.0.0.1:{consoles[code]}")
             proc = ManagedProcess(cetak_argv("agent", "run", "--config", str(config)),
                                   tmp_path / "logs" / f"agent-{code}.log", name=f"agent {code}")
             procs.append(proc)
@@ -227,6 +232,8 @@ def test_a_drive_run_by_hand_ends_with_verify_ok(tmp_path):
         # 7. The unknown outcome, decided from what the operator found at the printer: the
         # card in the output hopper (printed) or half-printed in the reject bin (spoiled).
         def unknown() -> list[dict]:
+            for operator in operators:
+                operator.tend()  # a card left in the printer: taken out, Lanjut pressed
             rows = term.json("record", "held", "--campaign", CAMPAIGN)["held"]
             return [h for h in rows if h.get("unknown_attempt_id")]
 
@@ -239,8 +246,12 @@ def test_a_drive_run_by_hand_ends_with_verify_ok(tmp_path):
             term.run("record", "resolve", stuck["unknown_attempt_id"], "--spoiled",
                      "--evidence", f"kartu {in_printer} setengah tercetak, dikeluarkan")
 
-        _wait("every record printed", lambda: int(status()["printed"]) == to_print,
-              timeout=180)
+        def all_printed() -> bool:
+            for operator in operators:
+                operator.tend()
+            return int(status()["printed"]) == to_print
+
+        _wait("every record printed", all_printed, timeout=180)
 
         # 8. Stock spoiled in the store room, and the destruction record (section 9).
         term.run("inventory", "spoil", SITE_A, "--item", "blank", "--serials", "KTP0001020",
