@@ -8,7 +8,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from cetak.client import add_connection_options, channel_from_args, rpc_failure
+from cetak.client import add_connection_options, admin_call
 
 CHUNK = 1024 * 1024
 
@@ -62,14 +62,8 @@ def _fail(message: str, code: int = 2) -> int:
     return code
 
 
-def _rpc_error(exc) -> int:
-    return rpc_failure("campaign", exc)
-
-
 def _create(args: argparse.Namespace) -> int:
-    import grpc
-
-    from cetak.api.v1 import admin_pb2, admin_pb2_grpc
+    from cetak.api.v1 import admin_pb2
 
     deadline_ms = 0
     if args.deadline:
@@ -77,13 +71,10 @@ def _create(args: argparse.Namespace) -> int:
             deadline_ms = int(datetime.fromisoformat(args.deadline).timestamp() * 1000)
         except ValueError:
             return _fail("--deadline: not an ISO date-time")
-    stub = admin_pb2_grpc.AdminServiceStub(channel_from_args(args))
-    try:
-        c = stub.CreateCampaign(admin_pb2.CreateCampaignRequest(campaign=admin_pb2.Campaign(
+    c = admin_call(args, "campaign create", "CreateCampaign", admin_pb2.CreateCampaignRequest(
+        campaign=admin_pb2.Campaign(
             campaign_id=args.campaign, name=args.name, deadline_ms=deadline_ms,
             budget_baru=args.budget_baru, budget_penggantian=args.budget_penggantian)))
-    except grpc.RpcError as exc:
-        return _rpc_error(exc)
     print(f"created campaign {c.campaign_id}", file=sys.stderr)
     return 0
 
@@ -155,28 +146,21 @@ class _Waiting:
 def _import(args: argparse.Namespace) -> int:
     import tempfile
 
-    import grpc
-
-    from cetak.api.v1 import admin_pb2_grpc
     from cetak.prr.bundle import bundle_prr
 
     if not args.file.is_file():
         return _fail(f"{args.file}: no such file")
-    stub = admin_pb2_grpc.AdminServiceStub(channel_from_args(args))
     with tempfile.TemporaryDirectory(prefix="cetak-upload-") as tmp:
         upload = args.file
         if args.file.suffix.lower() != ".zip":
             # A CSV/JSONL names its photos by path: send them along in one archive.
             upload = bundle_prr(args.file, Path(tmp) / "upload.zip")
+        waiting = _Waiting("the controller is validating and importing")
         try:
-            waiting = _Waiting("the controller is validating and importing")
-            try:
-                r = stub.ImportRecords(_then(import_chunks(args.campaign, upload,
-                                                           args.skip_invalid), waiting.start))
-            finally:
-                waiting.stop()
-        except grpc.RpcError as exc:
-            return _rpc_error(exc)
+            r = admin_call(args, "campaign import", "ImportRecords", _then(
+                import_chunks(args.campaign, upload, args.skip_invalid), waiting.start))
+        finally:
+            waiting.stop()
     summary = {"valid": r.valid, "invalid": r.invalid, "imported": r.imported, "held": r.held,
                "errors": [{"line": e.line, "field": e.field, "reason": e.reason}
                           for e in r.errors]}
@@ -191,16 +175,12 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    import grpc
     from google.protobuf.json_format import MessageToDict
 
-    from cetak.api.v1 import admin_pb2, admin_pb2_grpc
+    from cetak.api.v1 import admin_pb2
 
-    stub = admin_pb2_grpc.AdminServiceStub(channel_from_args(args))
-    try:
-        s = stub.GetStatus(admin_pb2.StatusRequest(campaign_id=args.campaign))
-    except grpc.RpcError as exc:
-        return _rpc_error(exc)
+    s = admin_call(args, "campaign status", "GetStatus",
+                   admin_pb2.StatusRequest(campaign_id=args.campaign))
     if args.json:
         print(json.dumps(MessageToDict(s, preserving_proto_field_name=True,
                                        always_print_fields_with_no_presence=True)))
@@ -212,9 +192,7 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    import grpc
-
-    from cetak.api.v1 import admin_pb2, admin_pb2_grpc
+    from cetak.api.v1 import admin_pb2
 
     from .reports import write_report
 
@@ -222,11 +200,8 @@ def _report(args: argparse.Namespace) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         return _fail(f"--out: {exc.strerror}")
-    stub = admin_pb2_grpc.AdminServiceStub(channel_from_args(args))
-    try:
-        s = stub.GetStatus(admin_pb2.StatusRequest(campaign_id=args.campaign))
-    except grpc.RpcError as exc:
-        return _rpc_error(exc)
+    s = admin_call(args, "campaign report", "GetStatus",
+                   admin_pb2.StatusRequest(campaign_id=args.campaign))
     table, chart = write_report(s, args.out)
     if args.json:
         print(json.dumps({"csv": str(table), "png": str(chart), "sites": len(s.sites)}))

@@ -102,8 +102,8 @@ def _fail(message: str, code: int = 2) -> int:
     return code
 
 
-def _rpc_error(exc) -> int:
-    return rpc_failure("inventory", exc)
+def _rpc_error(exc, args: argparse.Namespace) -> int:
+    return rpc_failure(f"inventory {args.inventory_command}", exc, args.controller)
 
 
 def _range(text: str) -> tuple[str, str]:
@@ -143,7 +143,7 @@ def _record_movement(args: argparse.Namespace, kind: str, reference: str) -> int
             site_code=args.site, item=args.item, kind=kind, quantity=args.quantity,
             serial_from=serial_from, serial_to=serial_to, reference=reference))
     except grpc.RpcError as exc:
-        return _rpc_error(exc)
+        return _rpc_error(exc, args)
     if args.json:
         print(json.dumps(_movement_dict(m)))
     else:
@@ -174,7 +174,7 @@ def _transfer(args: argparse.Namespace) -> int:
             quantity=args.quantity, serial_from=serial_from, serial_to=serial_to,
             reference=args.reference))
     except grpc.RpcError as exc:
-        return _rpc_error(exc)
+        return _rpc_error(exc, args)
     if args.json:
         print(json.dumps({"transfer_out": _movement_dict(r.transfer_out),
                           "transfer_in": _movement_dict(r.transfer_in)}))
@@ -212,7 +212,7 @@ def _destroy(args: argparse.Namespace) -> int:
             place=args.place, witnesses=args.witnesses, method=args.method,
             destroyed_at_ms=at_ms))
     except grpc.RpcError as exc:
-        return _rpc_error(exc)
+        return _rpc_error(exc, args)
     pdf, table = write_documents(serde.destruction_from_pb(rec), args.out)
     if args.json:
         print(json.dumps({"number": rec.number, "count": rec.count, "pdf": str(pdf),
@@ -232,7 +232,7 @@ def _show(args: argparse.Namespace) -> int:
     try:
         r = _stub(args).GetInventory(admin_pb2.InventoryRequest(site_code=args.site))
     except grpc.RpcError as exc:
-        return _rpc_error(exc)
+        return _rpc_error(exc, args)
     if args.json:
         print(json.dumps(MessageToDict(r, preserving_proto_field_name=True,
                                        always_print_fields_with_no_presence=True)))
@@ -272,7 +272,7 @@ def _records(args: argparse.Namespace) -> int:
         r = _stub(args).ListDestructionRecords(admin_pb2.ListDestructionRecordsRequest(
             site_code=args.site, number=args.number))
     except grpc.RpcError as exc:
-        return _rpc_error(exc)
+        return _rpc_error(exc, args)
     if args.number and not r.records:
         return _fail(f"no destruction record {args.number}", 1)
     out = []

@@ -29,8 +29,6 @@ def _plan(args: argparse.Namespace) -> int:
         return 2
     p = admin_call(args, "plan", "PlanCampaign", admin_pb2.PlanRequest(
         campaign_id=args.campaign, spoil_allowance=args.spoil_allowance))
-    if p is None:
-        return 1
     if args.json:
         print(json.dumps(MessageToDict(p, preserving_proto_field_name=True,
                                        always_print_fields_with_no_presence=True)))

@@ -143,8 +143,6 @@ def _status(args: argparse.Namespace) -> int:
         return 2
     r = admin_call(args, "record status", "LookupRecord",
                    admin_pb2.LookupRecordRequest(nik=args.nik, campaign_id=args.campaign))
-    if r is None:
-        return 1
     records = [describe(x) for x in r.records]
     if args.json:
         print(json.dumps({"found": bool(records), "records": records}))
@@ -166,7 +164,7 @@ def _adjudicate(args: argparse.Namespace) -> int:
         return 2
     r = admin_call(args, "record adjudicate", "AdjudicateRecord", admin_pb2.AdjudicateRequest(
         record_id=args.record_id, release=args.release, reason=args.reason))
-    return 1 if r is None else _show_record(args, r.record)
+    return _show_record(args, r.record)
 
 
 def _show_record(args: argparse.Namespace, record) -> int:  # noqa: ANN001 - RecordSummary
@@ -189,8 +187,6 @@ def _held(args: argparse.Namespace) -> int:
 
     r = admin_call(args, "record held", "ListHeld",
                    admin_pb2.ListHeldRequest(campaign_id=args.campaign, site_code=args.site))
-    if r is None:
-        return 1
     rows = [{**describe(x), "unknown_attempt_id": _unknown_attempt(x)} for x in r.records]
     if args.json:
         print(json.dumps({"held": rows}))
@@ -215,4 +211,4 @@ def _resolve(args: argparse.Namespace) -> int:
                   "not_fed": admin_pb2.RESOLVED_NOT_FED}[args.resolution]
     r = admin_call(args, "record resolve", "ResolveAttempt", admin_pb2.ResolveAttemptRequest(
         attempt_id=args.attempt_id, resolution=resolution, evidence=args.evidence))
-    return 1 if r is None else _show_record(args, r.record)
+    return _show_record(args, r.record)

@@ -11,6 +11,8 @@ import importlib
 import logging
 import sys
 
+from cetak.i18n import N_
+
 # (group name, module providing `register(subparsers)`, one-line help)
 COMMAND_GROUPS: list[tuple[str, str, str]] = [
     ("demo", "cetak.demo.cli", "run a whole small campaign end to end on this machine"),
@@ -58,6 +60,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+UNEXPECTED = N_("unexpected error: {error} (run it again as `cetak -v ...` for the details)")
+INTERRUPTED = N_("interrupted")
+
+
+def command_name(args: argparse.Namespace) -> str:
+    """'cetak record held' for the parsed `args`: the words a message starts with."""
+    group = getattr(args, "group", None)
+    sub = getattr(args, f"{group}_command", None) or getattr(args, "command", None)
+    words = [group, sub]
+    return " ".join(["cetak", *(w for w in words if isinstance(w, str) and w)])
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         parser = build_parser()
@@ -72,7 +86,47 @@ def main(argv: list[str] | None = None) -> int:
     if handler is None:
         parser.print_help(sys.stderr)
         return 2
-    return int(handler(args) or 0)
+    return run_handler(handler, args)
+
+
+def run_handler(handler, args: argparse.Namespace) -> int:  # noqa: ANN001 - a command function
+    """Run one command; whatever escapes it becomes one line on stderr, never a traceback
+    (with -v the traceback follows the line, for whoever reports the problem)."""
+    import grpc
+
+    from cetak.client import ClientError, describe_rpc_error, tr
+
+    try:
+        return int(handler(args) or 0)
+    except ClientError as exc:
+        message = str(exc)
+        if not message.startswith("cetak "):
+            message = f"{command_name(args)}: {message}"
+        print(message, file=sys.stderr)
+        return exc.exit_code
+    except grpc.RpcError as exc:  # a call the command did not wrap in admin_call
+        print(f"{command_name(args)}: "
+              f"{describe_rpc_error(exc, getattr(args, 'controller', ''))}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{command_name(args)}: {tr(INTERRUPTED)}", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader of stdout went away (`| head`): nothing more to say to anyone.
+        # The interpreter's flush at exit would raise again: point stdout at nothing.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except Exception as exc:  # noqa: BLE001 - the last resort: one line, not a traceback
+        if args.verbose:
+            import traceback
+
+            traceback.print_exc(file=sys.stderr)
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"{command_name(args)}: {tr(UNEXPECTED, error=f'{type(exc).__name__}: {text}')}",
+              file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

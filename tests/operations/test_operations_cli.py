@@ -40,7 +40,7 @@ def test_operations_end_to_end(tmp_path):
         r = run("record", "adjudicate", other, "--reject", "--reason", "same person", *conn)
         assert r.returncode == 0, r.stderr
         r = run("record", "adjudicate", other, "--release", "--reason", "x", *conn)
-        assert r.returncode == 1 and "not held" in r.stderr
+        assert r.returncode == 2 and "not held" in r.stderr
         r = run("record", "status", nik_a, *conn)
         assert "queued for printing at 32.76.01.1006" in r.stdout
 
@@ -51,7 +51,7 @@ def test_operations_end_to_end(tmp_path):
         assert run("inventory", "receive", SITE, "--item", "ribbon", "--quantity", "500",
                    *conn).returncode == 0
         r = run("inventory", "receive", OTHER_SITE, "--serials", "KTP000050-KTP000060", *conn)
-        assert r.returncode == 1 and "overlap" in r.stderr
+        assert r.returncode == 2 and "overlap" in r.stderr
         r = run("inventory", "transfer", "--from", SITE, "--to", OTHER_SITE, "--serials",
                 "KTP000081-KTP000100", "--json", *conn)
         assert r.returncode == 0, r.stderr
@@ -64,7 +64,7 @@ def test_operations_end_to_end(tmp_path):
         r = run("inventory", "destroy", SITE, "--serials", "KTP000006", "--place", "Kantor",
                 "--witness", "A, Kasi", "--witness", "B, Operator", "--out", str(out_dir),
                 *conn)
-        assert r.returncode == 1 and "not spoiled" in r.stderr
+        assert r.returncode == 2 and "not spoiled" in r.stderr
         r = run("inventory", "destroy", SITE, "--serials", "KTP000005", "--place", "Kantor",
                 "--witness", "A, Kasi", *conn, "--out", str(out_dir))
         assert r.returncode == 2 and "two" in r.stderr
@@ -97,7 +97,7 @@ def test_operations_end_to_end(tmp_path):
         site_plan = {s["site_code"]: s for s in plan["sites"]}[SITE]
         assert site_plan["down"] is True and int(site_plan["demand"]) == 8  # 9 less 1 rejected
         assert any("behind" in w for w in plan["warnings"])
-        assert run("plan", "nope", *conn).returncode == 1
+        assert run("plan", "nope", *conn).returncode == 2
 
         r = run("campaign", "report", "pemilu", "--out", str(tmp_path / "report"), "--json",
                 *conn)
