@@ -33,14 +33,13 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def _release(args: argparse.Namespace) -> int:
-    import sys
 
     from cetak.api.v1 import admin_pb2
     from cetak.client import admin_call
 
     r = admin_call(args, "agent release", "ReleaseAgent", admin_pb2.ReleaseAgentRequest(
         agent_id=args.agent, reason=args.reason), timeout=60)
-    print(f"released {r.released} lease(s) of agent {args.agent}", file=sys.stderr)
+    print(f"released {r.released} lease(s) of agent {args.agent}")
     return 0
 
 

@@ -8,7 +8,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from cetak.client import add_connection_options, admin_call
+from cetak.client import add_connection_options, admin_call, site_zones
 
 CHUNK = 1024 * 1024
 
@@ -19,11 +19,20 @@ def register(parser: argparse.ArgumentParser) -> None:
     create = sub.add_parser("create", help="create a campaign")
     create.add_argument("campaign")
     create.add_argument("--name", default="")
-    create.add_argument("--deadline", help="ISO date-time, e.g. 2026-12-01T17:00+07:00")
+    create.add_argument("--deadline", help="ISO date-time, e.g. 2026-12-01T17:00 (WIB, or the "
+                        "sites' zone) or 2026-12-01T17:00+07:00")
+    create.add_argument("--allow-past", action="store_true",
+                        help="accept a deadline that has already passed")
     create.add_argument("--budget-baru", type=int, default=0)
     create.add_argument("--budget-penggantian", type=int, default=0)
+    create.add_argument("--json", action="store_true", help="print the campaign as JSON")
     add_connection_options(create)
     create.set_defaults(handler=_create)
+
+    listing = sub.add_parser("list", help="the campaigns, their deadlines and budgets")
+    listing.add_argument("--json", action="store_true")
+    add_connection_options(listing)
+    listing.set_defaults(handler=_list)
 
     imp = sub.add_parser("import", help="import a PRR file (CSV, JSON Lines or .zip)")
     imp.add_argument("campaign")
@@ -62,20 +71,76 @@ def _fail(message: str, code: int = 2) -> int:
     return code
 
 
+def _deadline_ms(args: argparse.Namespace, command: str) -> int:
+    """--deadline as unix ms (0 when not given): an ISO date-time, one without an offset read
+    in the sites' zone (WIB unless the site registry says otherwise). A deadline already past
+    is refused unless --allow-past (an error in the year or the month is the usual cause)."""
+    from cetak.client import ClientError
+    from cetak.reports import campaign_zone
+    from cetak.timefmt import format_ms, parse_ms
+
+    if not args.deadline:
+        return 0
+    zone = campaign_zone(site_zones(args, command)) if not _has_offset(args.deadline) else ""
+    try:
+        deadline_ms = parse_ms(args.deadline, zone)
+    except ValueError as exc:
+        raise ClientError(f"cetak {command}: --deadline {exc}") from None
+    if deadline_ms <= now_ms() and not args.allow_past:
+        raise ClientError(f"cetak {command}: --deadline {format_ms(deadline_ms, zone)} is "
+                          "already past; give a later one (or --allow-past to record it "
+                          "anyway)")
+    return deadline_ms
+
+
+def _has_offset(text: str) -> bool:
+    try:
+        return datetime.fromisoformat(text.strip()).tzinfo is not None
+    except ValueError:
+        return False
+
+
+def now_ms() -> int:
+    import time
+
+    return int(time.time() * 1000)
+
+
 def _create(args: argparse.Namespace) -> int:
     from cetak.api.v1 import admin_pb2
 
-    deadline_ms = 0
-    if args.deadline:
-        try:
-            deadline_ms = int(datetime.fromisoformat(args.deadline).timestamp() * 1000)
-        except ValueError:
-            return _fail("--deadline: not an ISO date-time")
+    deadline_ms = _deadline_ms(args, "campaign create")
     c = admin_call(args, "campaign create", "CreateCampaign", admin_pb2.CreateCampaignRequest(
         campaign=admin_pb2.Campaign(
             campaign_id=args.campaign, name=args.name, deadline_ms=deadline_ms,
             budget_baru=args.budget_baru, budget_penggantian=args.budget_penggantian)))
-    print(f"created campaign {c.campaign_id}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(_campaign_dict(c)))
+    else:
+        print(f"created campaign {c.campaign_id}")
+    return 0
+
+
+def _campaign_dict(c) -> dict:  # noqa: ANN001 - an admin_pb2.Campaign
+    return {"campaign_id": c.campaign_id, "name": c.name, "deadline_ms": c.deadline_ms,
+            "budget_baru": c.budget_baru, "budget_penggantian": c.budget_penggantian,
+            "created_ms": c.created_ms}
+
+
+def _list(args: argparse.Namespace) -> int:
+    from cetak.api.v1 import admin_pb2
+    from cetak.output import table
+    from cetak.timefmt import format_ms
+
+    r = admin_call(args, "campaign list", "ListCampaigns", admin_pb2.ListCampaignsRequest())
+    campaigns = [_campaign_dict(c) for c in r.campaigns]
+    if args.json:
+        print(json.dumps({"campaigns": campaigns}))
+        return 0
+    rows = [[c["campaign_id"], c["name"], format_ms(c["deadline_ms"]), str(c["budget_baru"]),
+             str(c["budget_penggantian"])] for c in campaigns]
+    table("Campaigns", [("campaign", "id"), ("name", "text"), ("deadline", "time"),
+                        ("budget baru", "number"), ("budget penggantian", "number")], rows)
     return 0
 
 
@@ -168,10 +233,21 @@ def _import(args: argparse.Namespace) -> int:
         print(json.dumps(summary))
     else:
         print(f"imported {r.imported} records ({r.held} held for adjudication); "
-              f"{r.invalid} invalid", file=sys.stderr)
-        for e in r.errors:
-            print(f"  line {e.line}: {e.field}: {e.reason}", file=sys.stderr)
-    return 0 if r.invalid == 0 else 1
+              f"{r.invalid} invalid")
+    # The lines at fault are diagnostics: on stderr, the result above on stdout.
+    if r.invalid and args.skip_invalid:
+        print(f"cetak campaign import: skipped {r.invalid} invalid records:", file=sys.stderr)
+    elif r.invalid:
+        print(f"cetak campaign import: nothing imported: {r.invalid} invalid records (fix "
+              "them, or import the valid ones with --skip-invalid):", file=sys.stderr)
+    for e in r.errors:
+        print(f"  line {e.line}: {e.field}: {e.reason}", file=sys.stderr)
+    if len(r.errors) < r.invalid:
+        print(f"  ... and {r.invalid - len(r.errors)} more (`cetak record validate FILE` "
+              "lists them all)", file=sys.stderr)
+    # Exit codes (docs/admin-guide.md): with --skip-invalid the import was done as asked;
+    # without it, an invalid record refuses the whole file.
+    return 2 if r.invalid and not args.skip_invalid else 0
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -187,7 +263,7 @@ def _status(args: argparse.Namespace) -> int:
         return 0
     from cetak.reports import print_status_table
 
-    print_status_table(s)
+    print_status_table(s, site_zones(args, "campaign status"))
     return 0
 
 
@@ -206,7 +282,7 @@ def _report(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"csv": str(table), "png": str(chart), "sites": len(s.sites)}))
     else:
-        print(f"wrote {table} and {chart}", file=sys.stderr)
+        print(f"wrote {table} and {chart}")
     return 0
 
 
@@ -247,11 +323,11 @@ def _verify(args: argparse.Namespace) -> int:
         print(json.dumps({**report.to_dict(), "totals_recounted": recounted}))
     else:
         if args.recount_totals:
-            print(f"attempt totals recounted: {recounted} differed", file=sys.stderr)
+            print(f"attempt totals recounted: {recounted} differed")
         for v in report.violations:
-            print(f"VIOLATION {v.invariant}: {v.subject}: {v.detail}", file=sys.stderr)
+            print(f"VIOLATION {v.invariant}: {v.subject}: {v.detail}")
         for a in report.attention:
-            print(f"attention: {a}", file=sys.stderr)
+            print(f"attention: {a}")
         print("all invariants hold" if report.ok else
-              f"{len(report.violations)} violations", file=sys.stderr)
+              f"{len(report.violations)} violations")
     return 0 if report.ok else 1

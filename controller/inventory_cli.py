@@ -148,7 +148,7 @@ def _record_movement(args: argparse.Namespace, kind: str, reference: str) -> int
         print(json.dumps(_movement_dict(m)))
     else:
         serial = f" ({m.serial_from}..{m.serial_to})" if m.serial_from else ""
-        print(f"{kind} {m.quantity} {m.item} at {m.site_code}{serial}", file=sys.stderr)
+        print(f"{kind} {m.quantity} {m.item} at {m.site_code}{serial}")
     return 0
 
 
@@ -180,7 +180,7 @@ def _transfer(args: argparse.Namespace) -> int:
                           "transfer_in": _movement_dict(r.transfer_in)}))
     else:
         print(f"moved {r.transfer_out.quantity} {args.item} {args.from_site} -> "
-              f"{args.to_site} ({r.transfer_out.reference})", file=sys.stderr)
+              f"{args.to_site} ({r.transfer_out.reference})")
     return 0
 
 
@@ -218,8 +218,7 @@ def _destroy(args: argparse.Namespace) -> int:
         print(json.dumps({"number": rec.number, "count": rec.count, "pdf": str(pdf),
                           "csv": str(table)}))
     else:
-        print(f"destruction record {rec.number}: {rec.count} blanks; {pdf}, {table}",
-              file=sys.stderr)
+        print(f"destruction record {rec.number}: {rec.count} blanks; {pdf}, {table}")
     return 0
 
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime
 
-from cetak.client import add_connection_options, admin_call
+from cetak.client import add_connection_options, admin_call, site_zones
 
 # Exit codes: 0 found / done, 1 not found or refused, 2 bad input.
 _HELD_WHY = {
@@ -95,9 +94,10 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
     resolve.set_defaults(handler=_resolve)
 
 
-def _when(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000).astimezone().strftime("%Y-%m-%d %H:%M") \
-        if ms else ""
+def _when(ms: int, zone: str = "") -> str:
+    from cetak.timefmt import format_ms
+
+    return format_ms(ms, zone, empty="")
 
 
 def _kelurahan(code: str) -> str:
@@ -110,14 +110,16 @@ def _kelurahan(code: str) -> str:
     return kel.name if kel is not None else ""
 
 
-def describe(r) -> dict:
-    """A RecordSummary as what a front-desk clerk needs to tell the citizen."""
+def describe(r, zones: dict[str, str] | None = None) -> dict:  # noqa: ANN001
+    """A RecordSummary as what a front-desk clerk needs to tell the citizen (times in the
+    zone of the record's site, from `zones`: site code -> time zone)."""
     from cetak.api.v1 import common_pb2
 
     state = common_pb2.RecordState.Name(r.state).removeprefix("RECORD_").lower()
     place = r.site_code + (f" ({name})" if (name := _kelurahan(r.site_code)) else "")
     if r.state == common_pb2.RECORD_PRINTED:
-        text = f"printed {_when(r.printed_ms)} at {place}: ready for pickup at {place}"
+        when = _when(r.printed_ms, (zones or {}).get(r.site_code, ""))
+        text = f"printed {when} at {place}: ready for pickup at {place}"
     elif r.state == common_pb2.QUEUED:
         text = f"queued for printing at {place}"
     elif r.state == common_pb2.RECORD_LEASED:
@@ -143,7 +145,8 @@ def _status(args: argparse.Namespace) -> int:
         return 2
     r = admin_call(args, "record status", "LookupRecord",
                    admin_pb2.LookupRecordRequest(nik=args.nik, campaign_id=args.campaign))
-    records = [describe(x) for x in r.records]
+    zones = site_zones(args, "record status") if r.records else {}
+    records = [describe(x, zones) for x in r.records]
     if args.json:
         print(json.dumps({"found": bool(records), "records": records}))
     elif records:
@@ -172,7 +175,7 @@ def _show_record(args: argparse.Namespace, record) -> int:  # noqa: ANN001 - Rec
     if args.json:
         print(json.dumps(d))
     else:
-        print(f"{d['record_id']}: {d['summary']}", file=sys.stderr)
+        print(f"{d['record_id']}: {d['summary']}")
     return 0
 
 

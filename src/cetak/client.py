@@ -147,6 +147,15 @@ def admin_call(args: argparse.Namespace, command: str, method: str, request: obj
             from exc
 
 
+def site_zones(args: argparse.Namespace, command: str) -> dict[str, str]:
+    """Site code -> its time zone, as the controller's site registry keeps it (times are
+    shown in the zone of the site they are about)."""
+    from cetak.api.v1 import admin_pb2
+
+    sites = admin_call(args, command, "ListSites", admin_pb2.ListSitesRequest())
+    return {s.site_code: s.timezone for s in sites.sites}
+
+
 def describe_rpc_error(exc: grpc.RpcError, address: str = "") -> str:
     """One line saying what a failed call means for the user (and what to do)."""
     code = exc.code() if hasattr(exc, "code") else grpc.StatusCode.UNKNOWN

@@ -5,6 +5,7 @@ files looked for, an unreachable controller is said so, refusals are one line.""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import socket
 import subprocess
@@ -14,7 +15,7 @@ import pytest
 
 from cetak.procs import cetak_argv
 
-from ..operations.conftest import serving_controller
+from ..operations.conftest import SITE, serving_controller
 
 
 def cetak(*args: str, lang: str = "en") -> subprocess.CompletedProcess:
@@ -115,3 +116,66 @@ def test_an_unexpected_error_is_one_line_and_the_traceback_only_with_v(capsys) -
     args.verbose = 1
     assert run_handler(_raising, args) == 2
     assert "Traceback" in capsys.readouterr().err
+
+
+def _prr_with_one_bad_line(folder: Path, n: int = 5) -> Path:
+    """A valid PRR CSV of `n` records at SITE, then the NIK of its second record broken."""
+    import csv
+
+    from cetak.prr.synthetic import write_prr
+
+    path = write_prr(folder, n, seed=3, sites=[SITE])
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    rows[2][rows[0].index("nik")] = "12345"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+    return path
+
+
+def test_results_on_stdout_diagnostics_on_stderr_and_the_exit_codes(tmp_path) -> None:
+    with serving_controller(tmp_path / "c.db") as conn:
+        r = cetak("campaign", "create", "c1", "--deadline", "2030-01-01T17:00", *conn)
+        assert (r.returncode, r.stdout.strip(), r.stderr) == (0, "created campaign c1", "")
+        r = cetak("campaign", "create", "c2", "--json", *conn)
+        assert json.loads(r.stdout)["campaign_id"] == "c2" and r.stderr == ""
+        r = cetak("campaign", "list", "--json", *conn)
+        listed = {c["campaign_id"]: c for c in json.loads(r.stdout)["campaigns"]}
+        # A deadline without an offset is read in WIB (UTC+7).
+        assert listed["c1"]["deadline_ms"] == 1893492000000
+
+        prr = _prr_with_one_bad_line(tmp_path / "prr")
+        # Without --skip-invalid an invalid line refuses the whole file: exit 2, nothing in.
+        r = cetak("campaign", "import", "c1", str(prr), *conn)
+        assert r.returncode == 2, r.stderr
+        assert "imported 0 records" in r.stdout
+        assert "nothing imported: 1 invalid" in r.stderr and "line 3: nik" in r.stderr
+        # With it, the import is done as asked: exit 0, the skipped line said on stderr.
+        r = cetak("campaign", "import", "c1", str(prr), "--skip-invalid", *conn)
+        assert r.returncode == 0, r.stderr
+        assert "imported 4 records" in r.stdout
+        assert "skipped 1 invalid records" in r.stderr and "line 3: nik" in r.stderr
+        r = cetak("campaign", "import", "c2", str(prr), "--skip-invalid", "--json", *conn)
+        assert r.returncode == 0 and json.loads(r.stdout)["invalid"] == 1
+
+        r = cetak("campaign", "status", "c1", *conn)
+        assert r.returncode == 0 and r.stderr == "" and SITE in r.stdout
+        r = cetak("inventory", "receive", SITE, "--quantity", "10", *conn)
+        assert r.returncode == 0 and r.stderr == "" and "receive 10 blank" in r.stdout
+    r = cetak("campaign", "verify", "--store", str(tmp_path / "c.db"))
+    assert r.returncode == 0 and "all invariants hold" in r.stdout and r.stderr == ""
+
+
+READ_COMMANDS = (["campaign", "list"], ["campaign", "status", "c"], ["campaign", "report", "c",
+                 "--out", "x"], ["campaign", "verify", "--store", "x"], ["record", "status",
+                 "3276010101990001"], ["record", "held"], ["inventory", "show"],
+                 ["inventory", "records"], ["plan", "c"], ["audit", "verify", "--store", "x"],
+                 ["pki", "show", "x.pem"], ["pki", "revoked", "--dir", "x"],
+                 ["record", "validate", "x.csv"])
+
+
+@pytest.mark.parametrize("command", READ_COMMANDS, ids=" ".join)
+def test_every_read_command_takes_json(command: list[str]) -> None:
+    from cetak.cli import build_parser
+
+    assert build_parser().parse_args([*command, "--json"]).json is True

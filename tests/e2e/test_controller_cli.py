@@ -88,7 +88,7 @@ def test_agent_release_requeues_a_dead_agents_leases(tmp_path):
                     break
                 await asyncio.sleep(0.05)
             r = await asyncio.to_thread(run, "agent", "release", "--agent", "dead-1", *conn)
-            assert r.returncode == 0 and "released 3" in r.stderr
+            assert r.returncode == 0 and "released 3" in r.stdout
             assert controller.ledger.store.count_queued(SITE) == 3
         finally:
             await controller.stop()

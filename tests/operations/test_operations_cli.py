@@ -142,7 +142,7 @@ def test_verify_reports_and_recounts_damaged_attempt_totals(tmp_path):
     out = json.loads(r.stdout)
     assert out["ok"] is True and out["totals_recounted"] == 1
     r = run("campaign", "verify", "--store", str(db), "--recount-totals")
-    assert r.returncode == 0 and "0 differed" in r.stderr  # nothing left to repair
+    assert r.returncode == 0 and "0 differed" in r.stdout  # nothing left to repair
     actions = [a for (a,) in sqlite3.connect(db).execute(
         "SELECT action FROM audit_log ORDER BY seq")]
     assert actions.count("attempt_totals.recount") == 1

@@ -1,0 +1,90 @@
+"""Tables for the terminal that fit it and never cut a code.
+
+Every column has a kind: ``id`` (a kelurahan code, a campaign or record id, a serial) and
+``number`` are never wrapped or shortened; ``time`` wraps only at its spaces (the date, then the
+hour and zone); ``text`` (names, reasons) wraps within its column.
+When the terminal is too narrow even for the columns that cannot wrap, each row is shown as
+a block of ``column: value`` lines instead, so nothing is ever cut to ``32.7…``. Output to a
+pipe or a file is as wide as the table needs (COLUMNS, when set, still wins). The full values
+are always in the command's ``--json``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+KINDS = ("id", "number", "time", "text")
+_TEXT_MIN = 10  # a text column narrower than this is harder to read than a block per row
+
+
+def _cells(value: str) -> int:
+    return Text.from_markup(value).cell_len
+
+
+def _terminal_width(file: TextIO) -> int | None:
+    """The width to fit, or None for "as wide as needed" (a pipe or a file)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if file.isatty():
+        return Console(file=file).width
+    return None
+
+
+def table(title: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[str]],
+          file: TextIO | None = None, footer: Sequence[Sequence[str]] = ()) -> None:
+    """Print `rows` (cells as text, rich markup allowed) under `columns` ((header, kind)) to
+    `file` (stdout); `footer` rows come last, in bold (totals)."""
+    file = file or sys.stdout
+    for _, kind in columns:
+        if kind not in KINDS:
+            raise ValueError(f"column kind {kind!r}: expected one of {KINDS}")
+    every = [*rows, *footer]
+    natural = [max([_cells(header), *(_cells(str(r[i])) for r in every)])
+               for i, (header, _) in enumerate(columns)]
+    overhead = 3 * len(columns) + 1  # a space each side of every cell, and the rules
+    width = _terminal_width(file)
+    needed = sum(natural) + overhead
+    # A time may wrap at its spaces (date / hour and zone), never inside a word.
+    words = [max([len(w) for r in every for w in Text.from_markup(str(r[i])).plain.split()]
+                 + [_cells(header)])
+             for i, (header, _) in enumerate(columns)]
+    least = overhead + sum({"text": min(n, _TEXT_MIN), "time": w}.get(kind, n)
+                           for n, w, (_, kind) in zip(natural, words, columns, strict=True))
+    console = Console(file=file, width=needed if width is None else width, soft_wrap=False,
+                      highlight=False)
+    if width is not None and least > width:
+        _blocks(console, title, columns, every)
+        return
+    grid = Table(title=title or None)
+    for (header, kind), n, w in zip(columns, natural, words, strict=True):
+        if kind == "text":
+            grid.add_column(header, overflow="fold")
+        elif kind == "time":
+            grid.add_column(header, overflow="fold", min_width=w)
+        else:
+            # A fixed width: the table shrinks the text columns, never these.
+            grid.add_column(header, no_wrap=True, width=n, min_width=n,
+                            justify="right" if kind == "number" else "left")
+    for row in rows:
+        grid.add_row(*map(str, row))
+    for row in footer:
+        grid.add_row(*map(str, row), style="bold")
+    console.print(grid)
+
+
+def _blocks(console: Console, title: str, columns: Sequence[tuple[str, str]],
+            rows: Sequence[Sequence[str]]) -> None:
+    if title:
+        console.print(f"[bold]{title}[/bold]")
+    for row in rows:
+        console.print()
+        for (header, _), value in zip(columns, row, strict=True):
+            console.print(f"{header}: {value}", overflow="fold")
