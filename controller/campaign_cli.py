@@ -137,7 +137,11 @@ def _list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"campaigns": campaigns}))
         return 0
-    rows = [[c["campaign_id"], c["name"], format_ms(c["deadline_ms"]), str(c["budget_baru"]),
+    from cetak.reports import campaign_zone
+
+    zone = campaign_zone(site_zones(args, "campaign list"))
+    rows = [[c["campaign_id"], c["name"], format_ms(c["deadline_ms"], zone),
+             str(c["budget_baru"]),
              str(c["budget_penggantian"])] for c in campaigns]
     table("Campaigns", [("campaign", "id"), ("name", "text"), ("deadline", "time"),
                         ("budget baru", "number"), ("budget penggantian", "number")], rows)

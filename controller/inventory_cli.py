@@ -236,26 +236,24 @@ def _show(args: argparse.Namespace) -> int:
         print(json.dumps(MessageToDict(r, preserving_proto_field_name=True,
                                        always_print_fields_with_no_presence=True)))
         return 0
-    from rich.console import Console
-    from rich.table import Table
+    from cetak.output import table
 
-    table = Table(title="Inventory")
-    for column in ("site", "blanks in", "in stock", "printed", "spoiled", "to destroy",
-                   "destroyed", "sent away", "ribbons", "films", "serial ranges"):
-        table.add_column(column, justify="left" if column in ("site", "serial ranges")
-                         else "right")
+    rows = []
     for s in r.sites:
+        # Every range is shown (the column wraps between them); a serial is never cut.
         ranges = ", ".join(f"{x.serial_from}-{x.serial_to}" if x.count > 1 else x.serial_from
-                           for x in s.blank_ranges[:3])
-        if len(s.blank_ranges) > 3:
-            ranges += f" (+{len(s.blank_ranges) - 3})"
-        table.add_row(s.site_code, str(s.blanks_received), str(s.blanks_in_stock),
-                      str(s.blanks_printed), str(s.blanks_spoiled),
-                      str(s.blanks_awaiting_destruction), str(s.blanks_destroyed),
-                      str(s.blanks_transferred_out),
-                      str(s.ribbons_in_stock) if s.ribbons_received else "-",
-                      str(s.films_in_stock) if s.films_received else "-", ranges or "-")
-    Console().print(table)
+                           for x in s.blank_ranges)
+        rows.append([s.site_code, str(s.blanks_received), str(s.blanks_in_stock),
+                     str(s.blanks_printed), str(s.blanks_spoiled),
+                     str(s.blanks_awaiting_destruction), str(s.blanks_destroyed),
+                     str(s.blanks_transferred_out),
+                     str(s.ribbons_in_stock) if s.ribbons_received else "-",
+                     str(s.films_in_stock) if s.films_received else "-", ranges or "-"])
+    table("Inventory", [("site", "id"), ("blanks in", "number"), ("in stock", "number"),
+                        ("printed", "number"), ("spoiled", "number"),
+                        ("to destroy", "number"), ("destroyed", "number"),
+                        ("sent away", "number"), ("ribbons", "number"), ("films", "number"),
+                        ("serial ranges", "list")], rows)
     return 0
 
 

@@ -2,7 +2,8 @@
 
 Every column has a kind: ``id`` (a kelurahan code, a campaign or record id, a serial) and
 ``number`` are never wrapped or shortened; ``time`` wraps only at its spaces (the date, then the
-hour and zone); ``text`` (names, reasons) wraps within its column.
+hour and zone), and ``list`` (serial ranges, comma-separated) between its items; ``text`` (names,
+reasons) wraps within its column.
 When the terminal is too narrow even for the columns that cannot wrap, each row is shown as
 a block of ``column: value`` lines instead, so nothing is ever cut to ``32.7…``. Output to a
 pipe or a file is as wide as the table needs (COLUMNS, when set, still wins). The full values
@@ -20,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-KINDS = ("id", "number", "time", "text")
+KINDS = ("id", "number", "time", "list", "text")
 _TEXT_MIN = 10  # a text column narrower than this is harder to read than a block per row
 
 
@@ -56,7 +57,7 @@ def table(title: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequenc
     words = [max([len(w) for r in every for w in Text.from_markup(str(r[i])).plain.split()]
                  + [_cells(header)])
              for i, (header, _) in enumerate(columns)]
-    least = overhead + sum({"text": min(n, _TEXT_MIN), "time": w}.get(kind, n)
+    least = overhead + sum({"text": min(n, _TEXT_MIN), "time": w, "list": w}.get(kind, n)
                            for n, w, (_, kind) in zip(natural, words, columns, strict=True))
     console = Console(file=file, width=needed if width is None else width, soft_wrap=False,
                       highlight=False)
@@ -67,7 +68,7 @@ def table(title: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequenc
     for (header, kind), n, w in zip(columns, natural, words, strict=True):
         if kind == "text":
             grid.add_column(header, overflow="fold")
-        elif kind == "time":
+        elif kind in ("time", "list"):
             grid.add_column(header, overflow="fold", min_width=w)
         else:
             # A fixed width: the table shrinks the text columns, never these.
@@ -88,3 +89,12 @@ def _blocks(console: Console, title: str, columns: Sequence[tuple[str, str]],
         console.print()
         for (header, _), value in zip(columns, row, strict=True):
             console.print(f"{header}: {value}", overflow="fold")
+
+
+def say(text: str, file: TextIO | None = None) -> None:
+    """A line of prose (rich markup allowed): wrapped at word boundaries to the terminal,
+    or whole to a pipe or a file."""
+    file = file or sys.stdout
+    width = _terminal_width(file)
+    console = Console(file=file, width=width or 80, soft_wrap=width is None, highlight=False)
+    console.print(text, overflow="fold")

@@ -22,7 +22,9 @@ def print_status_table(status, zones: Mapping[str, str] | None = None,  # noqa: 
     """Print a CampaignStatus message: one row per site (its times in its own zone, from
     `zones`: site code -> time zone), then the totals, then the deadline."""
     zones = zones or {}
-    overall = campaign_zone({s.site_code: zones.get(s.site_code, "") for s in status.sites})
+    # The campaign's sites' zone; before any record is in, the registry's.
+    overall = campaign_zone({s.site_code: zones.get(s.site_code, "") for s in status.sites}
+                            if status.sites else zones)
     rows = []
     for s in status.sites:
         verdict = "[red]miss[/red]" if s.will_miss_deadline else "[green]ok[/green]"
@@ -36,7 +38,7 @@ def print_status_table(status, zones: Mapping[str, str] | None = None,  # noqa: 
               "[/green]") if status.deadline_ms else "-"]
     columns = [("site", "id"), ("name", "text"), ("queued", "number"), ("leased", "number"),
                ("printed", "number"), ("spoiled", "number"), ("held", "number"),
-               ("cards/h", "number"), ("ETA", "time"), ("deadline", "text")]
+               ("cards/h", "number"), ("ETA", "time"), ("forecast", "text")]
     table(f"Campaign {status.campaign_id}", columns, rows, file=file, footer=[total])
     lines = [f"deadline: {format_ms(status.deadline_ms, overall, empty='none')}"]
     if status.cancelled:

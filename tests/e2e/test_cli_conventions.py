@@ -179,3 +179,59 @@ def test_every_read_command_takes_json(command: list[str]) -> None:
     from cetak.cli import build_parser
 
     assert build_parser().parse_args([*command, "--json"]).json is True
+
+
+def _upsert_site(conn: list[str], code: str, name: str, timezone: str) -> None:
+    """A site in the controller's registry, over the admin API (UpsertSite)."""
+    import grpc
+
+    from cetak.api.v1 import admin_pb2, admin_pb2_grpc
+
+    with grpc.insecure_channel(conn[1]) as channel:
+        admin_pb2_grpc.AdminServiceStub(channel).UpsertSite(
+            admin_pb2.Site(site_code=code, name=name, timezone=timezone), timeout=30)
+
+
+def test_tables_fit_the_terminal_and_never_cut_a_code(tmp_path) -> None:
+    with serving_controller(tmp_path / "c.db") as conn:
+        _upsert_site(conn, SITE, "Kelurahan Pancoran Mas dengan nama yang sangat panjang",
+                     "Asia/Jakarta")
+        assert cetak("campaign", "create", "c1", "--deadline", "2030-01-01T17:00",
+                     *conn).returncode == 0
+        prr = _prr_with_one_bad_line(tmp_path / "prr")
+        assert cetak("campaign", "import", "c1", str(prr), "--skip-invalid",
+                     *conn).returncode == 0
+        assert cetak("inventory", "receive", SITE, "--serials", "KTP0001001-KTP0001100",
+                     *conn).returncode == 0
+        for width in ("80", "50", "200"):
+            for command in (["campaign", "status", "c1"], ["plan", "c1"],
+                            ["inventory", "show"], ["campaign", "list"]):
+                env = dict(os.environ, COLUMNS=width, LC_ALL="en_US.UTF-8")
+                r = subprocess.run(cetak_argv(*command, *conn), capture_output=True,
+                                   text=True, timeout=120, env=env)
+                assert r.returncode == 0, r.stderr
+                lines = r.stdout.splitlines()
+                assert all(len(line) <= int(width) for line in lines), (width, r.stdout)
+                assert "…" not in r.stdout, r.stdout
+                if command[0] != "campaign" or command[1] != "list":
+                    assert SITE in r.stdout, (command, width, r.stdout)
+                if command[0] == "inventory":
+                    assert "KTP0001001-KTP0001100" in r.stdout
+        r = cetak("campaign", "status", "c1", *conn)
+        assert "deadline: 2030-01-01 17:00 WIB" in r.stdout
+
+
+def test_times_in_the_sites_zone_with_its_name(tmp_path) -> None:
+    with serving_controller(tmp_path / "c.db") as conn:
+        _upsert_site(conn, "73.71.01.1001", "Makassar", "Asia/Makassar")
+        # The sites are all in WITA: a deadline without an offset is read there, shown so.
+        r = cetak("campaign", "create", "c1", "--deadline", "2030-01-01T17:00", "--json", *conn)
+        assert json.loads(r.stdout)["deadline_ms"] == 1893488400000  # 09:00 UTC
+        r = cetak("campaign", "list", *conn)
+        assert "2030-01-01 17:00 WITA" in r.stdout, r.stdout
+        r = cetak("campaign", "status", "c1", *conn)
+        assert "deadline: 2030-01-01 17:00 WITA" in r.stdout
+        # An explicit offset is taken as given, and shown in the sites' zone.
+        r = cetak("campaign", "create", "c2", "--deadline", "2030-01-01T17:00+07:00", *conn)
+        assert r.returncode == 0, r.stderr
+        assert "2030-01-01 18:00 WITA" in cetak("campaign", "list", *conn).stdout
