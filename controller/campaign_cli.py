@@ -29,6 +29,27 @@ def register(parser: argparse.ArgumentParser) -> None:
     add_connection_options(create)
     create.set_defaults(handler=_create)
 
+    change = sub.add_parser("set", help="change a campaign's name, deadline or budgets "
+                                        "(audited)")
+    change.add_argument("campaign")
+    change.add_argument("--name")
+    change.add_argument("--deadline", help="ISO date-time like campaign create's, or 'none'")
+    change.add_argument("--allow-past", action="store_true",
+                        help="accept a deadline that has already passed")
+    change.add_argument("--budget-baru", type=int)
+    change.add_argument("--budget-penggantian", type=int)
+    change.add_argument("--json", action="store_true", help="print the campaign as JSON")
+    add_connection_options(change)
+    change.set_defaults(handler=_set)
+
+    cancel = sub.add_parser("cancel", help="cancel a campaign: its records not printed are "
+                                           "cancelled (audited)")
+    cancel.add_argument("campaign")
+    cancel.add_argument("--reason", required=True, help="why (kept in the audit log)")
+    cancel.add_argument("--json", action="store_true")
+    add_connection_options(cancel)
+    cancel.set_defaults(handler=_cancel)
+
     listing = sub.add_parser("list", help="the campaigns, their deadlines and budgets")
     listing.add_argument("--json", action="store_true")
     add_connection_options(listing)
@@ -73,24 +94,19 @@ def _fail(message: str, code: int = 2) -> int:
 
 def _deadline_ms(args: argparse.Namespace, command: str) -> int:
     """--deadline as unix ms (0 when not given): an ISO date-time, one without an offset read
-    in the sites' zone (WIB unless the site registry says otherwise). A deadline already past
-    is refused unless --allow-past (an error in the year or the month is the usual cause)."""
+    in the sites' zone (WIB unless the site registry says otherwise). The controller refuses
+    one already past unless --allow-past."""
     from cetak.client import ClientError
     from cetak.reports import campaign_zone
-    from cetak.timefmt import format_ms, parse_ms
+    from cetak.timefmt import parse_ms
 
     if not args.deadline:
         return 0
     zone = campaign_zone(site_zones(args, command)) if not _has_offset(args.deadline) else ""
     try:
-        deadline_ms = parse_ms(args.deadline, zone)
+        return parse_ms(args.deadline, zone)
     except ValueError as exc:
         raise ClientError(f"cetak {command}: --deadline {exc}") from None
-    if deadline_ms <= now_ms() and not args.allow_past:
-        raise ClientError(f"cetak {command}: --deadline {format_ms(deadline_ms, zone)} is "
-                          "already past; give a later one (or --allow-past to record it "
-                          "anyway)")
-    return deadline_ms
 
 
 def _has_offset(text: str) -> bool:
@@ -100,10 +116,45 @@ def _has_offset(text: str) -> bool:
         return False
 
 
-def now_ms() -> int:
-    import time
+def _set(args: argparse.Namespace) -> int:
+    from cetak.api.v1 import admin_pb2
 
-    return int(time.time() * 1000)
+    request = admin_pb2.UpdateCampaignRequest(campaign_id=args.campaign,
+                                              allow_past=args.allow_past)
+    if args.name is not None:
+        request.name = args.name
+    if args.deadline is not None:
+        request.deadline_ms = (0 if args.deadline.strip().lower() in ("", "none")
+                               else _deadline_ms(args, "campaign set"))
+    for option in ("budget_baru", "budget_penggantian"):
+        if getattr(args, option) is not None:
+            setattr(request, option, getattr(args, option))
+    if len(request.ListFields()) <= 1 + args.allow_past:
+        return _fail("give what to change: --name, --deadline, --budget-baru or "
+                     "--budget-penggantian")
+    c = admin_call(args, "campaign set", "UpdateCampaign", request)
+    if args.json:
+        print(json.dumps(_campaign_dict(c)))
+    else:
+        print(f"campaign {c.campaign_id} changed")
+    return 0
+
+
+def _cancel(args: argparse.Namespace) -> int:
+    from cetak.api.v1 import admin_pb2
+
+    if not args.reason.strip():
+        return _fail("--reason must say why (it is kept in the audit log)")
+    r = admin_call(args, "campaign cancel", "CancelCampaign", admin_pb2.CancelCampaignRequest(
+        campaign_id=args.campaign, reason=args.reason))
+    if args.json:
+        print(json.dumps({**_campaign_dict(r.campaign),
+                          "records_cancelled": r.records_cancelled}))
+    else:
+        print(f"campaign {r.campaign.campaign_id} cancelled: {r.records_cancelled} records "
+              "cancelled; cards being printed now finish, and are cancelled if they come "
+              "back unprinted")
+    return 0
 
 
 def _create(args: argparse.Namespace) -> int:
@@ -113,7 +164,8 @@ def _create(args: argparse.Namespace) -> int:
     c = admin_call(args, "campaign create", "CreateCampaign", admin_pb2.CreateCampaignRequest(
         campaign=admin_pb2.Campaign(
             campaign_id=args.campaign, name=args.name, deadline_ms=deadline_ms,
-            budget_baru=args.budget_baru, budget_penggantian=args.budget_penggantian)))
+            budget_baru=args.budget_baru, budget_penggantian=args.budget_penggantian),
+        allow_past=args.allow_past))
     if args.json:
         print(json.dumps(_campaign_dict(c)))
     else:
@@ -124,7 +176,8 @@ def _create(args: argparse.Namespace) -> int:
 def _campaign_dict(c) -> dict:  # noqa: ANN001 - an admin_pb2.Campaign
     return {"campaign_id": c.campaign_id, "name": c.name, "deadline_ms": c.deadline_ms,
             "budget_baru": c.budget_baru, "budget_penggantian": c.budget_penggantian,
-            "created_ms": c.created_ms}
+            "created_ms": c.created_ms, "cancelled_ms": c.cancelled_ms,
+            "cancel_reason": c.cancel_reason}
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -141,10 +194,12 @@ def _list(args: argparse.Namespace) -> int:
 
     zone = campaign_zone(site_zones(args, "campaign list"))
     rows = [[c["campaign_id"], c["name"], format_ms(c["deadline_ms"], zone),
-             str(c["budget_baru"]),
-             str(c["budget_penggantian"])] for c in campaigns]
+             str(c["budget_baru"]), str(c["budget_penggantian"]),
+             f"cancelled {format_ms(c['cancelled_ms'], zone)}" if c["cancelled_ms"]
+             else "running"] for c in campaigns]
     table("Campaigns", [("campaign", "id"), ("name", "text"), ("deadline", "time"),
-                        ("budget baru", "number"), ("budget penggantian", "number")], rows)
+                        ("budget baru", "number"), ("budget penggantian", "number"),
+                        ("state", "time")], rows)
     return 0
 
 

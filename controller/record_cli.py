@@ -128,6 +128,9 @@ def describe(r, zones: dict[str, str] | None = None) -> dict:  # noqa: ANN001
         text = _HELD_WHY.get(r.hold_reason, f"held: {r.hold_reason}") + f" (site {place})"
     elif r.state == common_pb2.REJECTED:
         text = _HELD_WHY.get(r.hold_reason, f"rejected: {r.hold_reason or 'see audit log'}")
+    elif r.state == common_pb2.CANCELLED:
+        text = ("cancelled: the campaign was cancelled by an admin; no card will be printed "
+                "for it" if r.hold_reason == "campaign_cancelled" else "cancelled")
     else:
         text = state
     spoiled = sum(1 for a in r.attempts if a.state == common_pb2.SPOILED)

@@ -7,14 +7,13 @@ from collections.abc import Mapping
 from typing import TextIO
 
 from cetak.output import table
-from cetak.timefmt import DEFAULT_ZONE, format_ms
+from cetak.timefmt import campaign_zone as _campaign_zone
+from cetak.timefmt import format_ms
 
 
 def campaign_zone(zones: Mapping[str, str]) -> str:
-    """The zone a campaign's own times (deadline, overall ETA) are shown in: its sites' zone
-    when they share one, else WIB."""
-    distinct = {z for z in zones.values() if z}
-    return distinct.pop() if len(distinct) == 1 else DEFAULT_ZONE
+    """The zone of a campaign's own times, from its sites' (site code -> zone)."""
+    return _campaign_zone(zones.values())
 
 
 def print_status_table(status, zones: Mapping[str, str] | None = None,  # noqa: ANN001

@@ -8,6 +8,7 @@ this product was first built for are.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -66,3 +67,10 @@ def parse_ms(text: str, zone: str | None = None) -> int:
     if when.tzinfo is None:
         when = when.replace(tzinfo=ZoneInfo(zone_name(zone)))
     return int(when.timestamp() * 1000)
+
+
+def campaign_zone(zones: Iterable[str]) -> str:
+    """The zone a campaign's own times (deadline, overall ETA) are in: its sites' zone when
+    they share one, else WIB."""
+    distinct = {zone_name(z) for z in zones if z}
+    return distinct.pop() if len(distinct) == 1 else DEFAULT_ZONE

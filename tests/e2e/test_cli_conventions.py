@@ -8,6 +8,7 @@ import argparse
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -18,10 +19,11 @@ from cetak.procs import cetak_argv
 from ..operations.conftest import SITE, serving_controller
 
 
-def cetak(*args: str, lang: str = "en") -> subprocess.CompletedProcess:
-    """`cetak ARGS` as a user runs it, in `lang` (en or id) by the locale variables."""
+def cetak(*args: str, lang: str = "en", columns: int = 80) -> subprocess.CompletedProcess:
+    """`cetak ARGS` as a user runs it, in `lang` (en or id) by the locale variables, on a
+    terminal `columns` wide."""
     env = dict(os.environ, LC_ALL={"en": "en_US.UTF-8", "id": "id_ID.UTF-8"}[lang],
-               COLUMNS="80")
+               COLUMNS=str(columns))
     return subprocess.run(cetak_argv(*args), capture_output=True, text=True, timeout=120,
                           env=env)
 
@@ -227,11 +229,72 @@ def test_times_in_the_sites_zone_with_its_name(tmp_path) -> None:
         # The sites are all in WITA: a deadline without an offset is read there, shown so.
         r = cetak("campaign", "create", "c1", "--deadline", "2030-01-01T17:00", "--json", *conn)
         assert json.loads(r.stdout)["deadline_ms"] == 1893488400000  # 09:00 UTC
-        r = cetak("campaign", "list", *conn)
+        r = cetak("campaign", "list", *conn, columns=120)
         assert "2030-01-01 17:00 WITA" in r.stdout, r.stdout
         r = cetak("campaign", "status", "c1", *conn)
         assert "deadline: 2030-01-01 17:00 WITA" in r.stdout
         # An explicit offset is taken as given, and shown in the sites' zone.
         r = cetak("campaign", "create", "c2", "--deadline", "2030-01-01T17:00+07:00", *conn)
         assert r.returncode == 0, r.stderr
-        assert "2030-01-01 18:00 WITA" in cetak("campaign", "list", *conn).stdout
+        assert "2030-01-01 18:00 WITA" in cetak("campaign", "list", *conn, columns=120).stdout
+
+
+def test_past_deadlines_campaign_set_and_cancel(tmp_path) -> None:
+    with serving_controller(tmp_path / "c.db") as conn:
+        line = one_line_refusal(cetak("campaign", "create", "c1", "--deadline",
+                                      "2020-01-01T17:00", *conn))
+        assert "2020-01-01 17:00 WIB is already past" in line and "--allow-past" in line
+        assert cetak("campaign", "list", "--json", *conn).stdout.count("campaign_id") == 0
+        r = cetak("campaign", "create", "old", "--deadline", "2020-01-01T17:00",
+                  "--allow-past", *conn)
+        assert r.returncode == 0, r.stderr
+        assert cetak("campaign", "create", "c1", "--deadline", "2030-01-01T17:00",
+                     *conn).returncode == 0
+
+        # set: only what is given changes; a past deadline again needs --allow-past
+        r = cetak("campaign", "set", "c1", "--name", "Pemilu 2030", "--budget-baru", "3",
+                  "--json", *conn)
+        assert r.returncode == 0, r.stderr
+        c = json.loads(r.stdout)
+        assert (c["name"], c["budget_baru"], c["deadline_ms"]) == ("Pemilu 2030", 3,
+                                                                   1893492000000)
+        line = one_line_refusal(cetak("campaign", "set", "c1", "--deadline", "2021-06-01",
+                                      *conn))
+        assert "already past" in line
+        assert "give what to change" in one_line_refusal(cetak("campaign", "set", "c1",
+                                                               *conn))
+        assert "no campaign" in one_line_refusal(cetak("campaign", "set", "nope", "--name",
+                                                       "x", *conn))
+
+        prr = _prr_with_one_bad_line(tmp_path / "prr")
+        assert cetak("campaign", "import", "c1", str(prr), "--skip-invalid",
+                     *conn).returncode == 0
+        r = cetak("campaign", "cancel", "c1", "--reason", "pemilu diundur", "--json", *conn)
+        assert r.returncode == 0, r.stderr
+        assert json.loads(r.stdout)["records_cancelled"] == 4
+        # Cancelled records are visible as such: status, list, record status.
+        r = cetak("campaign", "status", "c1", "--json", *conn)
+        status = json.loads(r.stdout)
+        assert int(status["cancelled"]) == 4 and int(status["queued"]) == 0
+        assert status["cancel_reason"] == "pemilu diundur"
+        r = cetak("campaign", "status", "c1", *conn)
+        assert "cancelled: 4 records" in r.stdout and "campaign cancelled at" in r.stdout
+        assert "cancelled" in cetak("campaign", "list", *conn).stdout
+        header = prr.read_text().splitlines()[0].split(",")
+        nik = prr.read_text().splitlines()[1].split(",")[header.index("nik")]
+        r = cetak("record", "status", nik, *conn)
+        assert "cancelled: the campaign was cancelled" in r.stdout, r.stdout
+        # Nothing more goes into it, and it is not cancelled twice.
+        assert "cancelled" in one_line_refusal(cetak("campaign", "import", "c1", str(prr),
+                                                     *conn))
+        assert "cancelled" in one_line_refusal(cetak("campaign", "cancel", "c1", "--reason",
+                                                     "x", *conn))
+        assert "cancelled" in one_line_refusal(cetak("campaign", "set", "c1", "--name",
+                                                     "x", *conn))
+    # Audited with the actor, the values before and after, and the reason.
+    with sqlite3.connect(tmp_path / "c.db") as db:
+        rows = db.execute("SELECT action, detail FROM audit_log WHERE action IN "
+                          "('campaign.update', 'campaign.cancel') ORDER BY seq").fetchall()
+    assert [a for a, _ in rows] == ["campaign.update", "campaign.cancel"]
+    assert json.loads(rows[0][1])["changed"]["name"] == ["c1", "Pemilu 2030"]
+    assert json.loads(rows[1][1])["reason"] == "pemilu diundur"
