@@ -46,10 +46,10 @@ def _plan(args: argparse.Namespace) -> int:
             f"{s.ribbons_need}/{s.ribbons_have}", f"{s.films_need}/{s.films_have}",
             f"[red]{s.behind_by}[/red]" if s.behind_by else "0"])
     table(f"Plan for campaign {p.campaign_id}",
-          [("site", "id"), ("name", "text"), ("to print", "number"), ("cards/h", "number"),
-           ("hours left", "number"), ("capacity", "number"), ("blanks need/have", "number"),
-           ("ribbons need/have", "number"), ("films need/have", "number"),
-           ("behind", "number")], rows)
+          [("site", "id"), ("name", "text"), ("to\nprint", "number"), ("cards/h", "number"),
+           ("hours\nleft", "number"), ("capacity", "number"),
+           ("blanks\nneed/have", "number"), ("ribbons\nneed/have", "number"),
+           ("films\nneed/have", "number"), ("behind", "number")], rows)
     for m in p.moves:
         what = ("move records" if m.kind == "move_records" else f"transfer {m.item}s")
         say(f"{what}: {m.quantity} {m.from_site} -> {m.to_site}  ({m.reason})")

@@ -188,22 +188,53 @@ def _unknown_attempt(r) -> str:  # noqa: ANN001 - a RecordSummary
     return next((a.attempt_id for a in r.attempts if a.state == common_pb2.UNKNOWN), "")
 
 
+def _person(p) -> dict:  # noqa: ANN001 - an admin_pb2.HeldPerson
+    from cetak.api.v1 import common_pb2
+
+    return {"record_id": p.record_id, "campaign_id": p.campaign_id, "site_code": p.site_code,
+            "nik": p.nik, "nama": p.nama, "tanggal_lahir": p.tanggal_lahir,
+            "state": common_pb2.RecordState.Name(p.state).removeprefix("RECORD_").lower()}
+
+
 def _held(args: argparse.Namespace) -> int:
     from cetak.api.v1 import admin_pb2
 
     r = admin_call(args, "record held", "ListHeld",
                    admin_pb2.ListHeldRequest(campaign_id=args.campaign, site_code=args.site))
-    rows = [{**describe(x), "unknown_attempt_id": _unknown_attempt(x)} for x in r.records]
+    details = {d.record_id: d for d in r.details}
+    rows = []
+    for x in r.records:
+        d = details.get(x.record_id)
+        rows.append({**describe(x), "unknown_attempt_id": _unknown_attempt(x),
+                     "person": _person(d.person) if d else None,
+                     "others": [_person(o) for o in d.others] if d else [],
+                     "masked": bool(d and d.masked)})
     if args.json:
         print(json.dumps({"held": rows}))
         return 0
+    from rich.markup import escape
+
+    from cetak.output import say
+
+    # A block per record: what an adjudicator compares is read down, not across.
     for d in rows:
-        then = (f"; resolve: cetak record resolve {d['unknown_attempt_id']} "
-                "--printed|--spoiled|--not-fed --evidence ...") if d["unknown_attempt_id"] \
-            else (f"; decide: cetak record adjudicate {d['record_id']} --release|--reject "
-                  "--reason ...") if d["hold_reason"] == "possible_duplicate_person" else ""
-        print(f"{d['campaign_id']} {d['record_id']}: {d['summary']}{then}")
+        then = (f"cetak record resolve {d['unknown_attempt_id']} --printed|--spoiled|"
+                "--not-fed --evidence ...") if d["unknown_attempt_id"] \
+            else (f"cetak record adjudicate {d['record_id']} --release|--reject --reason ..."
+                  if d["hold_reason"] == "possible_duplicate_person" else "")
+        say(escape(f"{d['campaign_id']} {d['record_id']}: {d['summary']}"))
+        if d["person"]:
+            p = d["person"]
+            say(escape(f"  person:      NIK {p['nik']}, {p['nama']}, born {p['tanggal_lahir']}"))
+        for o in d["others"]:
+            say(escape(f"  same person: {o['record_id']} ({o['state']} at {o['site_code']}): "
+                       f"NIK {o['nik']}, {o['nama']}, born {o['tanggal_lahir']}"))
+        if then:
+            say(escape(f"  decide:      {then}"))
     print(f"{len(rows)} held", file=sys.stderr)
+    if any(d["masked"] for d in rows):
+        print("cetak record held: names, NIKs and birth dates are masked: this identity may "
+              "not see personal data (admins may, and a site's own operator)", file=sys.stderr)
     return 0
 
 

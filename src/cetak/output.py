@@ -17,6 +17,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -26,7 +27,8 @@ _TEXT_MIN = 10  # a text column narrower than this is harder to read than a bloc
 
 
 def _cells(value: str) -> int:
-    return Text.from_markup(value).cell_len
+    """Terminal cells of the widest line of `value` (a header may take two lines)."""
+    return max(Text.from_markup(line).cell_len for line in value.split("\n"))
 
 
 def _terminal_width(file: TextIO) -> int | None:
@@ -48,9 +50,20 @@ def table(title: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequenc
         if kind not in KINDS:
             raise ValueError(f"column kind {kind!r}: expected one of {KINDS}")
     every = [*rows, *footer]
+    if not every:
+        Console(file=file, soft_wrap=True, highlight=False).print(f"{title}: none")
+        return
+    # A text column with nothing in it (names not registered yet) is left out, not shown empty.
+    keep = [i for i, (_, kind) in enumerate(columns)
+            if kind != "text" or any(str(r[i]).strip() for r in every)]
+    if len(keep) < len(columns):
+        columns = [columns[i] for i in keep]
+        rows = [[r[i] for i in keep] for r in rows]
+        footer = [[r[i] for i in keep] for r in footer]
+        every = [*rows, *footer]
     natural = [max([_cells(header), *(_cells(str(r[i])) for r in every)])
                for i, (header, _) in enumerate(columns)]
-    overhead = 3 * len(columns) + 1  # a space each side of every cell, and the rules
+    overhead = 2 * (len(columns) - 1)  # a space and a separator between columns
     width = _terminal_width(file)
     needed = sum(natural) + overhead
     # A time may wrap at its spaces (date / hour and zone), never inside a word.
@@ -64,7 +77,9 @@ def table(title: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequenc
     if width is not None and least > width:
         _blocks(console, title, columns, every)
         return
-    grid = Table(title=title or None)
+    # Rules under the header only, no frame: two characters between columns, so more fits.
+    grid = Table(title=title or None, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
+                 padding=(0, 1, 0, 0), title_justify="left")
     for (header, kind), n, w in zip(columns, natural, words, strict=True):
         if kind == "text":
             grid.add_column(header, overflow="fold")
@@ -88,7 +103,8 @@ def _blocks(console: Console, title: str, columns: Sequence[tuple[str, str]],
     for row in rows:
         console.print()
         for (header, _), value in zip(columns, row, strict=True):
-            console.print(f"{header}: {value}", overflow="fold")
+            label = " ".join(header.split())  # a two-line header on one line
+            console.print(f"{label}: {value}", overflow="fold")
 
 
 def say(text: str, file: TextIO | None = None) -> None:

@@ -172,7 +172,7 @@ READ_COMMANDS = (["campaign", "list"], ["campaign", "status", "c"], ["campaign",
                  "--out", "x"], ["campaign", "verify", "--store", "x"], ["record", "status",
                  "3276010101990001"], ["record", "held"], ["inventory", "show"],
                  ["inventory", "records"], ["plan", "c"], ["audit", "verify", "--store", "x"],
-                 ["pki", "show", "x.pem"], ["pki", "revoked", "--dir", "x"],
+                 ["audit", "show"], ["pki", "show", "x.pem"], ["pki", "revoked", "--dir", "x"],
                  ["record", "validate", "x.csv"])
 
 
@@ -298,3 +298,94 @@ def test_past_deadlines_campaign_set_and_cancel(tmp_path) -> None:
     assert [a for a, _ in rows] == ["campaign.update", "campaign.cancel"]
     assert json.loads(rows[0][1])["changed"]["name"] == ["c1", "Pemilu 2030"]
     assert json.loads(rows[1][1])["reason"] == "pemilu diundur"
+
+
+def test_audit_show_for_admins_and_auditors_with_filters_json_and_csv(tmp_path, pki) -> None:
+    import csv
+    import io
+
+    assert cetak("pki", "issue-operator", "--dir", str(pki), "--site", SITE, "--name",
+                 "siti-audit").returncode == 0
+    with serving_controller(tmp_path / "c.db", pki) as conn:
+        assert cetak("campaign", "create", "c1", *conn).returncode == 0
+        prr = _prr_with_one_bad_line(tmp_path / "prr")
+        assert cetak("campaign", "import", "c1", str(prr), "--skip-invalid",
+                     *conn).returncode == 0
+        assert cetak("inventory", "receive", SITE, "--quantity", "5", *conn).returncode == 0
+        auditor = [*conn, "--identity", "auditor-inspektorat"]
+        assert cetak("campaign", "create", "c2", *auditor).returncode == 2  # refused, audited
+
+        r = cetak("audit", "show", "--json", *auditor)
+        assert r.returncode == 0, r.stderr
+        entries = json.loads(r.stdout)["entries"]
+        actions = [e["action"] for e in entries]
+        assert "campaign.create" in actions and "controller.start" in actions
+        assert [e["seq"] for e in entries] == sorted(e["seq"] for e in entries)
+
+        r = cetak("audit", "show", "--refused", "--json", *conn)
+        refused = json.loads(r.stdout)["entries"]
+        assert refused and all(not e["allowed"] for e in refused)
+        assert any(e["actor"] == "auditor:inspektorat" and e["action"] == "campaign.create"
+                   for e in refused)
+        r = cetak("audit", "show", "--action", "campaign.", "--actor", "admin:*", "--json",
+                  *conn)
+        found = json.loads(r.stdout)["entries"]
+        assert found and {e["action"] for e in found} <= {"campaign.create"}
+        assert all(e["actor"].startswith("admin:") for e in found)
+        r = cetak("audit", "show", "--site", SITE, "--json", *conn)
+        assert any(e["detail"].get("site_code") == SITE for e in json.loads(r.stdout)["entries"])
+        r = cetak("audit", "show", "--until", "2000-01-01", "--json", *conn)
+        assert json.loads(r.stdout)["entries"] == []
+        r = cetak("audit", "show", "--limit", "2", "--json", *conn)
+        assert len(json.loads(r.stdout)["entries"]) == 2 and json.loads(r.stdout)["truncated"]
+
+        r = cetak("audit", "show", "--csv", "--action", "campaign.create", *conn)
+        assert r.returncode == 0, r.stderr
+        rows = list(csv.DictReader(io.StringIO(r.stdout)))
+        assert rows and {row["action"] for row in rows} == {"campaign.create"}
+        assert all(row["time"].endswith("+07:00") for row in rows)
+        assert json.loads(rows[0]["detail"])
+        r = cetak("audit", "show", "--action", "campaign.create", *conn, columns=100)
+        assert r.returncode == 0 and "campaign.create" in r.stdout and "WIB" in r.stdout
+
+        # An operator may not read the log; a bad time is unusable input.
+        line = one_line_refusal(cetak("audit", "show", *conn, "--identity",
+                                      "operator-siti-audit"))
+        assert "audit.read" in line
+        assert "--since" in one_line_refusal(cetak("audit", "show", "--since", "kemarin",
+                                                   *conn))
+
+
+def test_record_held_shows_the_person_to_admins_and_masks_it_for_others(tmp_path,
+                                                                       pki) -> None:
+    from ..operations.conftest import duplicate_person_file
+
+    with serving_controller(tmp_path / "c.db", pki) as conn:
+        assert cetak("campaign", "create", "c1", *conn).returncode == 0
+        prr, nik_a, nik_b = duplicate_person_file(tmp_path / "prr", 6, sites=[SITE])
+        r = cetak("campaign", "import", "c1", str(prr), "--json", *conn)
+        assert json.loads(r.stdout)["held"] == 2, r.stdout
+
+        r = cetak("record", "held", "--json", *conn)
+        held = json.loads(r.stdout)["held"]
+        assert {h["person"]["nik"] for h in held} == {nik_a, nik_b}
+        for h in held:
+            assert not h["masked"] and h["person"]["nama"] and h["person"]["tanggal_lahir"]
+            (other,) = h["others"]
+            assert other["nik"] == ({nik_a, nik_b} - {h["person"]["nik"]}).pop()
+            assert other["nama"] == h["person"]["nama"]
+        r = cetak("record", "held", *conn, columns=120)
+        assert nik_a in r.stdout and held[0]["person"]["nama"].split()[0] in r.stdout
+        assert "cetak record adjudicate" in r.stdout
+
+        r = cetak("record", "held", "--json", *conn, "--identity", "auditor-inspektorat")
+        masked = json.loads(r.stdout)["held"]
+        assert all(h["masked"] for h in masked)
+        text = r.stdout
+        assert nik_a not in text and nik_b not in text
+        assert held[0]["person"]["nama"] not in text and held[0]["person"]["tanggal_lahir"] \
+            not in text
+        assert masked[0]["person"]["nik"].startswith(nik_a[:4]) and "*" in \
+            masked[0]["person"]["nik"]
+        r = cetak("record", "held", *conn, "--identity", "auditor-inspektorat", columns=120)
+        assert r.returncode == 0 and nik_a not in r.stdout and "masked" in r.stderr
