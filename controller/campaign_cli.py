@@ -88,8 +88,11 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def _fail(message: str, code: int = 2) -> int:
-    print(f"cetak campaign: {message}", file=sys.stderr)
-    return code
+    """Refuse the command: `message` on stderr after the command's name (cli.run_handler
+    prints it), exit `code`."""
+    from cetak.client import ClientError
+
+    raise ClientError(message, code)
 
 
 def _deadline_ms(args: argparse.Namespace, command: str) -> int:
@@ -273,7 +276,8 @@ def _import(args: argparse.Namespace) -> int:
     from cetak.prr.bundle import bundle_prr
 
     if not args.file.is_file():
-        return _fail(f"{args.file}: no such file")
+        return _fail(f"{args.file}: " + ("a folder, not a PRR file" if args.file.is_dir()
+                                          else "no such file"))
     with tempfile.TemporaryDirectory(prefix="cetak-upload-") as tmp:
         upload = args.file
         if args.file.suffix.lower() != ".zip":

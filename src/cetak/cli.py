@@ -99,7 +99,7 @@ def run_handler(handler, args: argparse.Namespace) -> int:  # noqa: ANN001 - a c
     try:
         return int(handler(args) or 0)
     except ClientError as exc:
-        message = str(exc)
+        message = " ".join(str(exc).split())  # one line, whatever the cause's text was
         if not message.startswith("cetak "):
             message = f"{command_name(args)}: {message}"
         print(message, file=sys.stderr)

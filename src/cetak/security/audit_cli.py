@@ -199,8 +199,6 @@ def _show(args: argparse.Namespace) -> int:
               [[str(e["seq"]), format_ms(e["at_ms"], shown_in), e["actor"], e["action"],
                 "yes" if e["allowed"] else "[red]REFUSED[/red]",
                 escape(_summary(e["action"], e["detail"]))] for e in entries])
-    if not entries:
-        print("cetak audit show: no entry matches", file=sys.stderr)
     if r.truncated:
         print(f"cetak audit show: more than {args.limit} entries match; narrow the search "
               "(--since, --action, ...) or raise --limit", file=sys.stderr)
