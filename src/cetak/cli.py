@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 
 from cetak.i18n import N_
@@ -73,6 +74,10 @@ def command_name(args: argparse.Namespace) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # gRPC's core writes its own INFO lines to stderr (a failed TLS handshake, in its words)
+    # unless told otherwise; the commands say what went wrong themselves. Set before the
+    # command groups import grpc; an operator's own GRPC_VERBOSITY still wins.
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
     try:
         parser = build_parser()
     except CommandGroupMissing as exc:
@@ -114,8 +119,6 @@ def run_handler(handler, args: argparse.Namespace) -> int:  # noqa: ANN001 - a c
     except BrokenPipeError:
         # The reader of stdout went away (`| head`): nothing more to say to anyone.
         # The interpreter's flush at exit would raise again: point stdout at nothing.
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except Exception as exc:  # noqa: BLE001 - the last resort: one line, not a traceback

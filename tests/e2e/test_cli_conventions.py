@@ -101,6 +101,13 @@ def test_refusals_by_the_controller_are_one_line(tmp_path, pki: Path) -> None:
         assert cetak("campaign", "create", "c1", *conn).returncode == 0
         line = one_line_refusal(cetak("campaign", "create", "c1", *conn))
         assert "already exists" in line and "FAILED_PRECONDITION" not in line
+        # An identity from another PKI: the handshake fails, said in one line (and none of
+        # gRPC's own log lines).
+        other = tmp_path / "other-pki"
+        assert cetak("pki", "init", "--dir", str(other)).returncode == 0
+        line = one_line_refusal(cetak("campaign", "list", conn[0], conn[1], "--pki",
+                                      str(other)))
+        assert "TLS connection to the controller at" in line and "same PKI" in line
 
 
 def _raising(args: argparse.Namespace) -> int:
