@@ -18,7 +18,8 @@ from cetak.i18n import N_
 COMMAND_GROUPS: list[tuple[str, str, str]] = [
     ("demo", "cetak.demo.cli", "run a whole small campaign end to end on this machine"),
     ("controller", "cetak.controller.cli", "run the central controller"),
-    ("campaign", "cetak.controller.campaign_cli", "create, import, inspect and verify campaigns"),
+    ("campaign", "cetak.controller.campaign_cli",
+     "create, change, cancel, import, inspect and verify campaigns"),
     ("inventory", "cetak.controller.inventory_cli",
      "blanks, ribbons and films per site: receive, transfer, spoil, destroy, show"),
     ("plan", "cetak.controller.plan_cli", "what each site needs and what to move where"),
@@ -28,7 +29,7 @@ COMMAND_GROUPS: list[tuple[str, str, str]] = [
     ("chip", "cetak.card.chip_cli", "verify chip data"),
     ("record", "cetak.controller.record_cli", "validate PRR files, look up records"),
     ("pki", "cetak.security.pki_cli", "create a PKI and issue certificates"),
-    ("audit", "cetak.security.audit_cli", "verify the audit log"),
+    ("audit", "cetak.security.audit_cli", "read (show) and verify the audit log"),
 ]
 
 
