@@ -51,7 +51,10 @@ def format_ms(ms: int, zone: str | None = None, *, empty: str = "-") -> str:
     """'2026-12-01 17:00 WIB' for unix milliseconds `ms` in `zone`; `empty` for 0."""
     if not ms:
         return empty
-    iana = zone_name(zone)
+    try:
+        iana = zone_name(zone)
+    except UnknownZone:  # a zone the registry should not hold: UTC, said so, not a guess
+        iana = "UTC"
     when = datetime.fromtimestamp(ms / 1000, ZoneInfo(iana))
     return f"{when:%Y-%m-%d %H:%M} {_INDONESIA.get(iana) or when.tzname()}"
 
@@ -72,5 +75,10 @@ def parse_ms(text: str, zone: str | None = None) -> int:
 def campaign_zone(zones: Iterable[str]) -> str:
     """The zone a campaign's own times (deadline, overall ETA) are in: its sites' zone when
     they share one, else WIB."""
-    distinct = {zone_name(z) for z in zones if z}
+    distinct = set()
+    for z in filter(None, zones):
+        try:
+            distinct.add(zone_name(z))
+        except UnknownZone:
+            distinct.add("UTC")
     return distinct.pop() if len(distinct) == 1 else DEFAULT_ZONE

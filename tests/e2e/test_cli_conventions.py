@@ -396,3 +396,21 @@ def test_record_held_shows_the_person_to_admins_and_masks_it_for_others(tmp_path
             masked[0]["person"]["nik"]
         r = cetak("record", "held", *conn, "--identity", "auditor-inspektorat", columns=120)
         assert r.returncode == 0 and nik_a not in r.stdout and "masked" in r.stderr
+
+
+def test_times_read_and_shown_in_a_zone_with_its_name() -> None:
+    from cetak.timefmt import campaign_zone, format_ms, parse_ms, short_name
+
+    ms = parse_ms("2030-01-01T17:00")  # WIB when no zone is given
+    assert ms == 1893492000000
+    assert parse_ms("2030-01-01T17:00", "WIT") == ms - 2 * 3600 * 1000
+    assert parse_ms("2030-01-01T17:00+08:00") == ms - 3600 * 1000
+    assert format_ms(ms) == "2030-01-01 17:00 WIB"
+    assert format_ms(ms, "Asia/Makassar") == "2030-01-01 18:00 WITA"
+    assert format_ms(ms, "Asia/Nowhere") == "2030-01-01 10:00 UTC"  # not a guess
+    assert format_ms(0) == "-"
+    assert campaign_zone(["Asia/Jayapura", "WIT", ""]) == "Asia/Jayapura"
+    assert campaign_zone(["Asia/Jayapura", "Asia/Jakarta"]) == "Asia/Jakarta"
+    assert short_name("wita") == "WITA"
+    with pytest.raises(ValueError, match="ISO date-time"):
+        parse_ms("besok")
