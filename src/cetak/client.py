@@ -139,12 +139,15 @@ def admin_call(args: argparse.Namespace, command: str, method: str, request: obj
     main prints it and exits 2)."""
     from cetak.api.v1 import admin_pb2_grpc
 
-    stub = admin_pb2_grpc.AdminServiceStub(channel_from_args(args))
+    channel = channel_from_args(args)
     try:
-        return getattr(stub, method)(request, timeout=timeout)
+        return getattr(admin_pb2_grpc.AdminServiceStub(channel), method)(request,
+                                                                         timeout=timeout)
     except grpc.RpcError as exc:
         raise ClientError(f"cetak {command}: {describe_rpc_error(exc, args.controller)}") \
             from exc
+    finally:
+        channel.close()
 
 
 def site_zones(args: argparse.Namespace, command: str) -> dict[str, str]:
