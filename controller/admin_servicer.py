@@ -309,18 +309,21 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
 
         views, groups = await self._run(context, read)
         details = []
-        for v in views:
+        def masked(site_code: str) -> bool:
             # Names, NIKs and birth dates only for the roles the permission table lets see
-            # them at the record's site; everyone else gets their shape. A plaintext
+            # them at that record's site; everyone else gets their shape. A plaintext
             # controller (--insecure, no identities) lets every caller act as an admin.
-            masked = identity is not None and not allowed(
-                identity, Action.PERSONAL_DATA_READ, v.site_code)
-            people = {rid: serde.held_person(rid, campaign, site, state, payload, masked)
+            return identity is not None and not allowed(identity, Action.PERSONAL_DATA_READ,
+                                                        site_code)
+
+        for v in views:
+            people = {rid: serde.held_person(rid, campaign, site, state, payload, masked(site))
                       for rid, campaign, site, state, payload in groups.get(v.record_id, [])}
             person = people.pop(v.record_id, admin_pb2.HeldPerson(
                 record_id=v.record_id, campaign_id=v.campaign_id, site_code=v.site_code))
-            details.append(admin_pb2.HeldDetail(record_id=v.record_id, person=person,
-                                                others=list(people.values()), masked=masked))
+            details.append(admin_pb2.HeldDetail(
+                record_id=v.record_id, person=person, others=list(people.values()),
+                masked=masked(v.site_code) or any(masked(o.site_code) for o in people.values())))
         return admin_pb2.ListHeldResponse(records=[serde.record_to_pb(v) for v in views],
                                           details=details)
 

@@ -233,21 +233,25 @@ class SqlStore:
     def person_groups(self, record_ids: list[str]
                       ) -> dict[str, list[tuple[str, str, str, str, bytes]]]:
         """For each of `record_ids`, every record of the same person (person key) in its
-        campaign, itself included: (record_id, campaign_id, site_code, state, payload) in
-        import order. One scan of each campaign involved (person_key has no index)."""
+        campaign, itself included (alone when it has no key): (record_id, campaign_id,
+        site_code, state, payload) in import order. One scan of each campaign involved
+        (person_key has no index)."""
         keys: dict[tuple[str, int], list[str]] = {}
-        for i in range(0, len(record_ids), 500):
-            chunk = record_ids[i:i + 500]
-            for rid, campaign_id, key in self._q(
-                    "SELECT record_id, campaign_id, person_key FROM records WHERE record_id IN "
-                    f"({','.join(['%s'] * len(chunk))})", chunk):
-                keys.setdefault((campaign_id, key), []).append(rid)
         out: dict[str, list[tuple[str, str, str, str, bytes]]] = {
             rid: [] for rid in record_ids}
+        for i in range(0, len(record_ids), 500):
+            chunk = record_ids[i:i + 500]
+            for rid, campaign_id, site_code, state, payload, key in self._q(
+                    "SELECT record_id, campaign_id, site_code, state, payload, person_key "
+                    f"FROM records WHERE record_id IN ({','.join(['%s'] * len(chunk))})",
+                    chunk):
+                if key:
+                    keys.setdefault((campaign_id, key), []).append(rid)
+                else:  # no key (older records): a group of itself
+                    out[rid].append((rid, campaign_id, site_code, state, bytes(payload)))
         by_campaign: dict[str, set[int]] = {}
         for campaign_id, key in keys:
-            if key:
-                by_campaign.setdefault(campaign_id, set()).add(key)
+            by_campaign.setdefault(campaign_id, set()).add(key)
         for campaign_id, wanted in by_campaign.items():
             for rid, site_code, state, payload, key in self._q(
                     "SELECT record_id, site_code, state, payload, person_key FROM records "

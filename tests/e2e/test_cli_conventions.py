@@ -367,6 +367,8 @@ def test_record_held_shows_the_person_to_admins_and_masks_it_for_others(tmp_path
                                                                        pki) -> None:
     from ..operations.conftest import duplicate_person_file
 
+    assert cetak("pki", "issue-operator", "--dir", str(pki), "--site", SITE, "--name",
+                 "siti-held").returncode == 0
     with serving_controller(tmp_path / "c.db", pki) as conn:
         assert cetak("campaign", "create", "c1", *conn).returncode == 0
         prr, nik_a, nik_b = duplicate_person_file(tmp_path / "prr", 6, sites=[SITE])
@@ -396,6 +398,11 @@ def test_record_held_shows_the_person_to_admins_and_masks_it_for_others(tmp_path
             masked[0]["person"]["nik"]
         r = cetak("record", "held", *conn, "--identity", "auditor-inspektorat", columns=120)
         assert r.returncode == 0 and nik_a not in r.stdout and "masked" in r.stderr
+        # The site's own operator sees them for its site (and only asks about its site).
+        r = cetak("record", "held", "--site", SITE, "--json", *conn, "--identity",
+                  "operator-siti-held")
+        assert r.returncode == 0, r.stderr
+        assert {h["person"]["nik"] for h in json.loads(r.stdout)["held"]} == {nik_a, nik_b}
 
 
 def test_times_read_and_shown_in_a_zone_with_its_name() -> None:
