@@ -28,21 +28,23 @@ def register(parser: argparse.ArgumentParser) -> None:
                     "unknown until resolved. Refused while the agent is connected.")
     release.add_argument("--agent", required=True, metavar="ID", help="the agent's id")
     release.add_argument("--reason", default="declared dead by an admin")
+    release.add_argument("--json", action="store_true", help="one JSON object on stdout")
     add_connection_options(release)
     release.set_defaults(handler=_release)
 
 
 def _release(args: argparse.Namespace) -> int:
-    import sys
+    import json
 
     from cetak.api.v1 import admin_pb2
     from cetak.client import admin_call
 
     r = admin_call(args, "agent release", "ReleaseAgent", admin_pb2.ReleaseAgentRequest(
         agent_id=args.agent, reason=args.reason), timeout=60)
-    if r is None:
-        return 1
-    print(f"released {r.released} lease(s) of agent {args.agent}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"agent_id": args.agent, "released": r.released}))
+    else:
+        print(f"released {r.released} lease(s) of agent {args.agent}")
     return 0
 
 

@@ -80,16 +80,15 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         self.inventory = Inventory(ledger)
 
     async def _allow(self, context: grpc.aio.ServicerContext, method: str,
-                     site_code: str = "") -> str:
-        """Rate-limit and authorize the call; the caller's name for records of who did it."""
+                     site_code: str = ""):  # noqa: ANN202 - the verified Identity, or None
+        """Rate-limit and authorize; the caller's verified identity (None in plaintext)."""
         if not self.limiter.allow(_caller(context)):
             await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED,
                                 f"too many requests: at most {self.limiter.rate:g} per second "
                                 "per caller; try again shortly")
-        identity = None
         if self.authorize is not None:
-            identity = await self.authorize(context, method, site_code)
-        return getattr(identity, "actor", None) or "plaintext:unidentified"
+            return await self.authorize(context, method, site_code)
+        return None
 
     async def _run(self, context: grpc.aio.ServicerContext, fn, *args):
         try:
@@ -108,23 +107,51 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         c = request.campaign
         if not c.campaign_id:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "campaign_id: required")
+        await self._refuse_past(context, c.deadline_ms, request.allow_past)
         campaign = Campaign(campaign_id=c.campaign_id, name=c.name or c.campaign_id,
                             deadline_ms=c.deadline_ms, budget_baru=c.budget_baru,
                             budget_penggantian=c.budget_penggantian, created_ms=now_ms())
         await self._run(context, self.ledger.create_campaign, campaign)
-        return admin_pb2.Campaign(campaign_id=campaign.campaign_id, name=campaign.name,
-                                  deadline_ms=campaign.deadline_ms,
-                                  budget_baru=campaign.budget_baru,
-                                  budget_penggantian=campaign.budget_penggantian,
-                                  created_ms=campaign.created_ms)
+        return serde.campaign_to_pb(campaign)
+
+    async def _refuse_past(self, context: grpc.aio.ServicerContext, deadline_ms: int,
+                           allow_past: bool) -> None:
+        """A deadline already past is almost always a typing error (the year, the month):
+        refused unless the caller says it means it."""
+        if deadline_ms and deadline_ms <= now_ms() and not allow_past:
+            from cetak.timefmt import campaign_zone, format_ms
+
+            sites = await self._run(context, self.ledger.store.list_sites)
+            zone = campaign_zone(s["timezone"] for s in sites)
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT,
+                                f"deadline {format_ms(deadline_ms, zone)} is already past; "
+                                "give a later one, or allow it (--allow-past)")
+
+    async def UpdateCampaign(self, request, context):
+        actor = await self._caller(context, "UpdateCampaign")
+        if not request.campaign_id:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "campaign_id: required")
+        fields = {name: getattr(request, name) for name in
+                  ("name", "deadline_ms", "budget_baru", "budget_penggantian")
+                  if request.HasField(name)}
+        if fields.get("deadline_ms"):
+            await self._refuse_past(context, fields["deadline_ms"], request.allow_past)
+        campaign = await self._run(context, lambda: self.ledger.update_campaign(
+            request.campaign_id, actor, **fields))
+        return serde.campaign_to_pb(campaign)
+
+    async def CancelCampaign(self, request, context):
+        actor = await self._caller(context, "CancelCampaign")
+        campaign, n = await self._run(context, self.ledger.cancel_campaign,
+                                      request.campaign_id, request.reason, actor, now_ms())
+        return admin_pb2.CancelCampaignResponse(campaign=serde.campaign_to_pb(campaign),
+                                                records_cancelled=n)
 
     async def ListCampaigns(self, request, context):
         await self._allow(context, "ListCampaigns")
         campaigns = await self._run(context, self.ledger.store.list_campaigns)
-        return admin_pb2.ListCampaignsResponse(campaigns=[admin_pb2.Campaign(
-            campaign_id=c.campaign_id, name=c.name, deadline_ms=c.deadline_ms,
-            budget_baru=c.budget_baru, budget_penggantian=c.budget_penggantian,
-            created_ms=c.created_ms) for c in campaigns])
+        return admin_pb2.ListCampaignsResponse(
+            campaigns=[serde.campaign_to_pb(c) for c in campaigns])
 
     async def ImportRecords(self, request_iterator: AsyncIterator[admin_pb2.ImportChunk],
                             context):
@@ -185,9 +212,19 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
 
     async def GetStatus(self, request, context):
         await self._allow(context, "GetStatus")
-        view = await self._run(context, campaign_status, self.ledger.store,
-                               request.campaign_id, now_ms())
-        return status_to_pb(view)
+        store = self.ledger.store
+
+        def read():
+            with store.transaction():
+                return (campaign_status(store, request.campaign_id, now_ms()),
+                        store.get_campaign(request.campaign_id))
+
+        view, campaign = await self._run(context, read)
+        status = status_to_pb(view)
+        if campaign is not None and campaign.cancelled_ms:
+            status.cancelled_ms = campaign.cancelled_ms
+            status.cancel_reason = campaign.cancel_reason
+        return status
 
     async def WatchProgress(self, request, context):
         await self._allow(context, "WatchProgress")
@@ -205,7 +242,8 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         send the whole site). Checked against the region table before anything is written."""
         from .sites import SiteInvalid, complete
 
-        actor = await self._allow(context, "UpsertSite", request.site_code)
+        identity = await self._allow(context, "UpsertSite", request.site_code)
+        actor = getattr(identity, "actor", None) or "plaintext:unidentified"
         try:
             # Off the event loop: the first check reads the region table (a few tens of ms).
             site = await asyncio.to_thread(complete, serde.site_from_pb(request))
@@ -265,10 +303,61 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         return admin_pb2.LookupRecordResponse(records=[serde.record_to_pb(v) for v in views])
 
     async def ListHeld(self, request, context):
-        await self._allow(context, "ListHeld", request.site_code)
-        views = await self._run(context, self.ledger.store.held_records, request.campaign_id,
-                                request.site_code)
-        return admin_pb2.ListHeldResponse(records=[serde.record_to_pb(v) for v in views])
+        from cetak.security.policy import Action, allowed
+
+        identity = await self._allow(context, "ListHeld", request.site_code)
+        store = self.ledger.store
+
+        def read():
+            with store.transaction():
+                views = store.held_records(request.campaign_id, request.site_code)
+                return views, store.person_groups([v.record_id for v in views])
+
+        views, groups = await self._run(context, read)
+        details = []
+        def masked(site_code: str) -> bool:
+            # Names, NIKs and birth dates only for the roles the permission table lets see
+            # them at that record's site; everyone else gets their shape. A plaintext
+            # controller (--insecure, no identities) lets every caller act as an admin.
+            return identity is not None and not allowed(identity, Action.PERSONAL_DATA_READ,
+                                                        site_code)
+
+        for v in views:
+            people = {rid: serde.held_person(rid, campaign, site, state, payload, masked(site))
+                      for rid, campaign, site, state, payload in groups.get(v.record_id, [])}
+            person = people.pop(v.record_id, admin_pb2.HeldPerson(
+                record_id=v.record_id, campaign_id=v.campaign_id, site_code=v.site_code))
+            details.append(admin_pb2.HeldDetail(
+                record_id=v.record_id, person=person, others=list(people.values()),
+                masked=masked(v.site_code) or any(masked(o.site_code) for o in people.values())))
+        return admin_pb2.ListHeldResponse(records=[serde.record_to_pb(v) for v in views],
+                                          details=details)
+
+    async def ListAuditEntries(self, request, context):
+        from .audit import AuditFilter, find_entries
+
+        await self._allow(context, "ListAuditEntries", request.site_code)
+        if request.allowed_only and request.refused_only:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT,
+                                "allowed_only and refused_only: give one of them")
+        store = self.ledger.store
+
+        def read():
+            ids: set[str] = set()
+            if request.record_id:
+                ids.add(request.record_id)
+                for a in store.attempts_of_record(request.record_id):
+                    ids.update(i for i in (a.lease_id, a.attempt_id) if i)
+            return find_entries(store, AuditFilter(
+                since_ms=request.since_ms, until_ms=request.until_ms, actor=request.actor,
+                action=request.action, site_code=request.site_code, ids=frozenset(ids),
+                allowed=True if request.allowed_only else False if request.refused_only
+                else None, limit=request.limit or 1000))
+
+        entries, truncated = await self._run(context, read)
+        return admin_pb2.ListAuditResponse(entries=[admin_pb2.AuditEntry(
+            seq=e.seq, at_ms=e.at_ms, actor=e.actor, action=e.action, allowed=e.allowed,
+            detail_json=e.detail, hash=e.hash) for e in entries], truncated=truncated)
 
     async def ResolveAttempt(self, request, context):
         await self._allow(context, "ResolveAttempt")

@@ -8,7 +8,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from cetak.client import add_connection_options, channel_from_args, rpc_failure
+from cetak.client import add_connection_options, admin_call, site_zones
 
 CHUNK = 1024 * 1024
 
@@ -19,11 +19,41 @@ def register(parser: argparse.ArgumentParser) -> None:
     create = sub.add_parser("create", help="create a campaign")
     create.add_argument("campaign")
     create.add_argument("--name", default="")
-    create.add_argument("--deadline", help="ISO date-time, e.g. 2026-12-01T17:00+07:00")
+    create.add_argument("--deadline", help="ISO date-time, e.g. 2026-12-01T17:00 (WIB, or the "
+                        "sites' zone) or 2026-12-01T17:00+07:00")
+    create.add_argument("--allow-past", action="store_true",
+                        help="accept a deadline that has already passed")
     create.add_argument("--budget-baru", type=int, default=0)
     create.add_argument("--budget-penggantian", type=int, default=0)
+    create.add_argument("--json", action="store_true", help="print the campaign as JSON")
     add_connection_options(create)
     create.set_defaults(handler=_create)
+
+    change = sub.add_parser("set", help="change a campaign's name, deadline or budgets "
+                                        "(audited)")
+    change.add_argument("campaign")
+    change.add_argument("--name")
+    change.add_argument("--deadline", help="ISO date-time like campaign create's, or 'none'")
+    change.add_argument("--allow-past", action="store_true",
+                        help="accept a deadline that has already passed")
+    change.add_argument("--budget-baru", type=int)
+    change.add_argument("--budget-penggantian", type=int)
+    change.add_argument("--json", action="store_true", help="print the campaign as JSON")
+    add_connection_options(change)
+    change.set_defaults(handler=_set)
+
+    cancel = sub.add_parser("cancel", help="cancel a campaign: its records not printed are "
+                                           "cancelled (audited)")
+    cancel.add_argument("campaign")
+    cancel.add_argument("--reason", required=True, help="why (kept in the audit log)")
+    cancel.add_argument("--json", action="store_true")
+    add_connection_options(cancel)
+    cancel.set_defaults(handler=_cancel)
+
+    listing = sub.add_parser("list", help="the campaigns, their deadlines and budgets")
+    listing.add_argument("--json", action="store_true")
+    add_connection_options(listing)
+    listing.set_defaults(handler=_list)
 
     imp = sub.add_parser("import", help="import a PRR file (CSV, JSON Lines, .xlsx or .zip)")
     imp.add_argument("campaign")
@@ -61,33 +91,121 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def _fail(message: str, code: int = 2) -> int:
-    print(f"cetak campaign: {message}", file=sys.stderr)
-    return code
+    """Refuse the command: `message` on stderr after the command's name (cli.run_handler
+    prints it), exit `code`."""
+    from cetak.client import ClientError
+
+    raise ClientError(message, code)
 
 
-def _rpc_error(exc) -> int:
-    return rpc_failure("campaign", exc)
+def _deadline_ms(args: argparse.Namespace, command: str) -> int:
+    """--deadline as unix ms (0 when not given): an ISO date-time, one without an offset read
+    in the sites' zone (WIB unless the site registry says otherwise). The controller refuses
+    one already past unless --allow-past."""
+    from cetak.client import ClientError
+    from cetak.reports import campaign_zone
+    from cetak.timefmt import parse_ms
+
+    if not args.deadline:
+        return 0
+    zone = campaign_zone(site_zones(args, command)) if not _has_offset(args.deadline) else ""
+    try:
+        return parse_ms(args.deadline, zone)
+    except ValueError as exc:
+        raise ClientError(f"cetak {command}: --deadline {exc}") from None
+
+
+def _has_offset(text: str) -> bool:
+    try:
+        return datetime.fromisoformat(text.strip()).tzinfo is not None
+    except ValueError:
+        return False
+
+
+def _set(args: argparse.Namespace) -> int:
+    from cetak.api.v1 import admin_pb2
+
+    request = admin_pb2.UpdateCampaignRequest(campaign_id=args.campaign,
+                                              allow_past=args.allow_past)
+    if args.name is not None:
+        request.name = args.name
+    if args.deadline is not None:
+        request.deadline_ms = (0 if args.deadline.strip().lower() in ("", "none")
+                               else _deadline_ms(args, "campaign set"))
+    for option in ("budget_baru", "budget_penggantian"):
+        if getattr(args, option) is not None:
+            setattr(request, option, getattr(args, option))
+    if len(request.ListFields()) <= 1 + args.allow_past:
+        return _fail("give what to change: --name, --deadline, --budget-baru or "
+                     "--budget-penggantian")
+    c = admin_call(args, "campaign set", "UpdateCampaign", request)
+    if args.json:
+        print(json.dumps(_campaign_dict(c)))
+    else:
+        print(f"campaign {c.campaign_id} changed")
+    return 0
+
+
+def _cancel(args: argparse.Namespace) -> int:
+    from cetak.api.v1 import admin_pb2
+
+    if not args.reason.strip():
+        return _fail("--reason must say why (it is kept in the audit log)")
+    r = admin_call(args, "campaign cancel", "CancelCampaign", admin_pb2.CancelCampaignRequest(
+        campaign_id=args.campaign, reason=args.reason))
+    if args.json:
+        print(json.dumps({**_campaign_dict(r.campaign),
+                          "records_cancelled": r.records_cancelled}))
+    else:
+        print(f"campaign {r.campaign.campaign_id} cancelled: {r.records_cancelled} records "
+              "cancelled; cards being printed now finish, and are cancelled if they come "
+              "back unprinted")
+    return 0
 
 
 def _create(args: argparse.Namespace) -> int:
-    import grpc
+    from cetak.api.v1 import admin_pb2
 
-    from cetak.api.v1 import admin_pb2, admin_pb2_grpc
-
-    deadline_ms = 0
-    if args.deadline:
-        try:
-            deadline_ms = int(datetime.fromisoformat(args.deadline).timestamp() * 1000)
-        except ValueError:
-            return _fail("--deadline: not an ISO date-time")
-    stub = admin_pb2_grpc.AdminServiceStub(channel_from_args(args))
-    try:
-        c = stub.CreateCampaign(admin_pb2.CreateCampaignRequest(campaign=admin_pb2.Campaign(
+    deadline_ms = _deadline_ms(args, "campaign create")
+    c = admin_call(args, "campaign create", "CreateCampaign", admin_pb2.CreateCampaignRequest(
+        campaign=admin_pb2.Campaign(
             campaign_id=args.campaign, name=args.name, deadline_ms=deadline_ms,
-            budget_baru=args.budget_baru, budget_penggantian=args.budget_penggantian)))
-    except grpc.RpcError as exc:
-        return _rpc_error(exc)
-    print(f"created campaign {c.campaign_id}", file=sys.stderr)
+            budget_baru=args.budget_baru, budget_penggantian=args.budget_penggantian),
+        allow_past=args.allow_past))
+    if args.json:
+        print(json.dumps(_campaign_dict(c)))
+    else:
+        print(f"created campaign {c.campaign_id}")
+    return 0
+
+
+def _campaign_dict(c) -> dict:  # noqa: ANN001 - an admin_pb2.Campaign
+    return {"campaign_id": c.campaign_id, "name": c.name, "deadline_ms": c.deadline_ms,
+            "budget_baru": c.budget_baru, "budget_penggantian": c.budget_penggantian,
+            "created_ms": c.created_ms, "cancelled_ms": c.cancelled_ms,
+            "cancel_reason": c.cancel_reason}
+
+
+def _list(args: argparse.Namespace) -> int:
+    from cetak.api.v1 import admin_pb2
+    from cetak.output import table
+    from cetak.timefmt import format_ms
+
+    r = admin_call(args, "campaign list", "ListCampaigns", admin_pb2.ListCampaignsRequest())
+    campaigns = [_campaign_dict(c) for c in r.campaigns]
+    if args.json:
+        print(json.dumps({"campaigns": campaigns}))
+        return 0
+    from cetak.reports import campaign_zone
+
+    zone = campaign_zone(site_zones(args, "campaign list"))
+    rows = [[c["campaign_id"], c["name"], format_ms(c["deadline_ms"], zone),
+             str(c["budget_baru"]), str(c["budget_penggantian"]),
+             f"cancelled {format_ms(c['cancelled_ms'], zone)}" if c["cancelled_ms"]
+             else "running"] for c in campaigns]
+    table("Campaigns", [("campaign", "id"), ("name", "text"), ("deadline", "time"),
+                        ("budget baru", "number"), ("budget penggantian", "number"),
+                        ("state", "time")], rows)
     return 0
 
 
@@ -159,28 +277,22 @@ class _Waiting:
 def _import(args: argparse.Namespace) -> int:
     import tempfile
 
-    import grpc
-
-    from cetak.api.v1 import admin_pb2_grpc
     from cetak.prr.bundle import bundle_prr
 
     if not args.file.is_file():
-        return _fail(f"{args.file}: no such file")
-    stub = admin_pb2_grpc.AdminServiceStub(channel_from_args(args))
+        return _fail(f"{args.file}: " + ("a folder, not a PRR file" if args.file.is_dir()
+                                          else "no such file"))
     with tempfile.TemporaryDirectory(prefix="cetak-upload-") as tmp:
         upload = args.file
         if args.file.suffix.lower() != ".zip":
             # A CSV/JSONL names its photos by path: send them along in one archive.
             upload = bundle_prr(args.file, Path(tmp) / "upload.zip")
+        waiting = _Waiting("the controller is validating and importing")
         try:
-            waiting = _Waiting("the controller is validating and importing")
-            try:
-                r = stub.ImportRecords(_then(import_chunks(args.campaign, upload,
-                                                           args.skip_invalid), waiting.start))
-            finally:
-                waiting.stop()
-        except grpc.RpcError as exc:
-            return _rpc_error(exc)
+            r = admin_call(args, "campaign import", "ImportRecords", _then(
+                import_chunks(args.campaign, upload, args.skip_invalid), waiting.start))
+        finally:
+            waiting.stop()
     summary = {"valid": r.valid, "invalid": r.invalid, "imported": r.imported, "held": r.held,
                "errors": [{"line": e.line, "field": e.field, "reason": e.reason}
                           for e in r.errors]}
@@ -188,37 +300,42 @@ def _import(args: argparse.Namespace) -> int:
         print(json.dumps(summary))
     else:
         print(f"imported {r.imported} records ({r.held} held for adjudication); "
-              f"{r.invalid} invalid", file=sys.stderr)
-        for e in r.errors:
-            print(f"  line {e.line}: {e.field}: {e.reason}", file=sys.stderr)
-    return 0 if r.invalid == 0 else 1
+              f"{r.invalid} invalid")
+    # The lines at fault are diagnostics: on stderr, the result above on stdout.
+    if r.invalid and args.skip_invalid:
+        print(f"cetak campaign import: skipped {r.invalid} invalid records:", file=sys.stderr)
+    elif r.invalid:
+        print(f"cetak campaign import: nothing imported: {r.invalid} invalid records (fix "
+              "them, or import the valid ones with --skip-invalid):", file=sys.stderr)
+    for e in r.errors:
+        print(f"  line {e.line}: {e.field}: {e.reason}", file=sys.stderr)
+    if len(r.errors) < r.invalid:
+        print(f"  ... and {r.invalid - len(r.errors)} more (`cetak record validate FILE` "
+              "lists them all)", file=sys.stderr)
+    # Exit codes (docs/admin-guide.md): with --skip-invalid the import was done as asked;
+    # without it, an invalid record refuses the whole file.
+    return 2 if r.invalid and not args.skip_invalid else 0
 
 
 def _status(args: argparse.Namespace) -> int:
-    import grpc
     from google.protobuf.json_format import MessageToDict
 
-    from cetak.api.v1 import admin_pb2, admin_pb2_grpc
+    from cetak.api.v1 import admin_pb2
 
-    stub = admin_pb2_grpc.AdminServiceStub(channel_from_args(args))
-    try:
-        s = stub.GetStatus(admin_pb2.StatusRequest(campaign_id=args.campaign))
-    except grpc.RpcError as exc:
-        return _rpc_error(exc)
+    s = admin_call(args, "campaign status", "GetStatus",
+                   admin_pb2.StatusRequest(campaign_id=args.campaign))
     if args.json:
         print(json.dumps(MessageToDict(s, preserving_proto_field_name=True,
                                        always_print_fields_with_no_presence=True)))
         return 0
     from cetak.reports import print_status_table
 
-    print_status_table(s)
+    print_status_table(s, site_zones(args, "campaign status"))
     return 0
 
 
 def _report(args: argparse.Namespace) -> int:
-    import grpc
-
-    from cetak.api.v1 import admin_pb2, admin_pb2_grpc
+    from cetak.api.v1 import admin_pb2
 
     from .reports import write_report
 
@@ -226,16 +343,13 @@ def _report(args: argparse.Namespace) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         return _fail(f"--out: {exc.strerror}")
-    stub = admin_pb2_grpc.AdminServiceStub(channel_from_args(args))
-    try:
-        s = stub.GetStatus(admin_pb2.StatusRequest(campaign_id=args.campaign))
-    except grpc.RpcError as exc:
-        return _rpc_error(exc)
+    s = admin_call(args, "campaign report", "GetStatus",
+                   admin_pb2.StatusRequest(campaign_id=args.campaign))
     table, chart = write_report(s, args.out, args.lang)
     if args.json:
         print(json.dumps({"csv": str(table), "png": str(chart), "sites": len(s.sites)}))
     else:
-        print(f"wrote {table} and {chart}", file=sys.stderr)
+        print(f"wrote {table} and {chart}")
     return 0
 
 
@@ -276,11 +390,11 @@ def _verify(args: argparse.Namespace) -> int:
         print(json.dumps({**report.to_dict(), "totals_recounted": recounted}))
     else:
         if args.recount_totals:
-            print(f"attempt totals recounted: {recounted} differed", file=sys.stderr)
+            print(f"attempt totals recounted: {recounted} differed")
         for v in report.violations:
-            print(f"VIOLATION {v.invariant}: {v.subject}: {v.detail}", file=sys.stderr)
+            print(f"VIOLATION {v.invariant}: {v.subject}: {v.detail}")
         for a in report.attention:
-            print(f"attention: {a}", file=sys.stderr)
+            print(f"attention: {a}")
         print("all invariants hold" if report.ok else
-              f"{len(report.violations)} violations", file=sys.stderr)
+              f"{len(report.violations)} violations")
     return 0 if report.ok else 1

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .import_prepare import WORKER_MIN_BYTES, End, Unusable, WorkerBatches, prepared
-from .ledger import Ledger, LedgerError
+from .ledger import Ledger, open_campaign
 
 BATCH = 2000
 ALREADY_PRINTED = "already printed in an earlier campaign: a replacement needs PENGGANTIAN"
@@ -53,8 +53,7 @@ def import_file(ledger: Ledger, campaign_id: str, path: Path, skip_invalid: bool
     worker process while this thread writes the rows (controller/import_prepare.py); the
     rows written are the same either way."""
     store = ledger.store
-    if store.get_campaign(campaign_id) is None:
-        raise LedgerError(f"no campaign {campaign_id!r}")
+    open_campaign(store.get_campaign(campaign_id), campaign_id)  # exists, not cancelled
     if worker is None:
         worker = _size(path) >= WORKER_MIN_BYTES
     out = ImportOutcome()
@@ -72,8 +71,7 @@ def import_file(ledger: Ledger, campaign_id: str, path: Path, skip_invalid: bool
               else contextlib.closing(prepared(path, id_prefix, BATCH)))
     holds: list[tuple[str, ...]] = []
     with source as batches, store.bulk_load(), store.transaction():
-        if store.get_campaign(campaign_id) is None:  # again, inside: the rows reference it
-            raise LedgerError(f"no campaign {campaign_id!r}")
+        open_campaign(store.get_campaign(campaign_id), campaign_id)  # again, inside
         try:
             for item in batches:
                 if isinstance(item, End):

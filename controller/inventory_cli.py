@@ -110,12 +110,8 @@ def _fail(message: str, code: int = 2) -> int:
     return code
 
 
-def _rpc_error(exc) -> int:
-    import grpc
-
-    code = rpc_failure("inventory", exc)
-    # Unusable input (e.g. a site code that does not exist) is exit 2, like a bad option.
-    return 2 if exc.code() == grpc.StatusCode.INVALID_ARGUMENT else code
+def _rpc_error(exc, args: argparse.Namespace) -> int:
+    return rpc_failure(f"inventory {args.inventory_command}", exc, args.controller)
 
 
 def _range(text: str) -> tuple[str, str]:
@@ -155,12 +151,12 @@ def _record_movement(args: argparse.Namespace, kind: str, reference: str) -> int
             site_code=args.site, item=args.item, kind=kind, quantity=args.quantity,
             serial_from=serial_from, serial_to=serial_to, reference=reference))
     except grpc.RpcError as exc:
-        return _rpc_error(exc)
+        return _rpc_error(exc, args)
     if args.json:
         print(json.dumps(_movement_dict(m)))
     else:
         serial = f" ({m.serial_from}..{m.serial_to})" if m.serial_from else ""
-        print(f"{kind} {m.quantity} {m.item} at {m.site_code}{serial}", file=sys.stderr)
+        print(f"{kind} {m.quantity} {m.item} at {m.site_code}{serial}")
     return 0
 
 
@@ -186,13 +182,13 @@ def _transfer(args: argparse.Namespace) -> int:
             quantity=args.quantity, serial_from=serial_from, serial_to=serial_to,
             reference=args.reference))
     except grpc.RpcError as exc:
-        return _rpc_error(exc)
+        return _rpc_error(exc, args)
     if args.json:
         print(json.dumps({"transfer_out": _movement_dict(r.transfer_out),
                           "transfer_in": _movement_dict(r.transfer_in)}))
     else:
         print(f"moved {r.transfer_out.quantity} {args.item} {args.from_site} -> "
-              f"{args.to_site} ({r.transfer_out.reference})", file=sys.stderr)
+              f"{args.to_site} ({r.transfer_out.reference})")
     return 0
 
 
@@ -241,14 +237,13 @@ def _destroy(args: argparse.Namespace) -> int:
             witness_signatories=[serde.signatory_to_pb(w.to_dict()) for w in witnesses],
             officers=[serde.signatory_to_pb(o.to_dict()) for o in officers]))
     except grpc.RpcError as exc:
-        return _rpc_error(exc)
+        return _rpc_error(exc, args)
     pdf, table = write_documents(serde.destruction_from_pb(rec), args.out)
     if args.json:
         print(json.dumps({"number": rec.number, "count": rec.count, "pdf": str(pdf),
                           "csv": str(table)}))
     else:
-        print(f"destruction record {rec.number}: {rec.count} blanks; {pdf}, {table}",
-              file=sys.stderr)
+        print(f"destruction record {rec.number}: {rec.count} blanks; {pdf}, {table}")
     return 0
 
 
@@ -261,32 +256,30 @@ def _show(args: argparse.Namespace) -> int:
     try:
         r = _stub(args).GetInventory(admin_pb2.InventoryRequest(site_code=args.site))
     except grpc.RpcError as exc:
-        return _rpc_error(exc)
+        return _rpc_error(exc, args)
     if args.json:
         print(json.dumps(MessageToDict(r, preserving_proto_field_name=True,
                                        always_print_fields_with_no_presence=True)))
         return 0
-    from rich.console import Console
-    from rich.table import Table
+    from cetak.output import table
 
-    table = Table(title="Inventory")
-    for column in ("site", "blanks in", "in stock", "printed", "spoiled", "to destroy",
-                   "destroyed", "sent away", "ribbons", "films", "serials in stock"):
-        table.add_column(column, justify="left" if column in ("site", "serials in stock")
-                         else "right")
+    rows = []
     for s in r.sites:
-        # the serials still in stock (--json: blank_ranges, all the site holds, used or not)
+        # The serials still in stock, every range (the column wraps between them; a serial is
+        # never cut); --json also has blank_ranges, all the site holds, used or not.
         ranges = ", ".join(f"{x.serial_from}-{x.serial_to}" if x.count > 1 else x.serial_from
-                           for x in s.stock_ranges[:3])
-        if len(s.stock_ranges) > 3:
-            ranges += f" (+{len(s.stock_ranges) - 3})"
-        table.add_row(s.site_code, str(s.blanks_received), str(s.blanks_in_stock),
-                      str(s.blanks_printed), str(s.blanks_spoiled),
-                      str(s.blanks_awaiting_destruction), str(s.blanks_destroyed),
-                      str(s.blanks_transferred_out),
-                      str(s.ribbons_in_stock) if s.ribbons_received else "-",
-                      str(s.films_in_stock) if s.films_received else "-", ranges or "-")
-    Console().print(table)
+                           for x in s.stock_ranges)
+        rows.append([s.site_code, str(s.blanks_received), str(s.blanks_in_stock),
+                     str(s.blanks_printed), str(s.blanks_spoiled),
+                     str(s.blanks_awaiting_destruction), str(s.blanks_destroyed),
+                     str(s.blanks_transferred_out),
+                     str(s.ribbons_in_stock) if s.ribbons_received else "-",
+                     str(s.films_in_stock) if s.films_received else "-", ranges or "-"])
+    table("Inventory", [("site", "id"), ("blanks in", "number"), ("in stock", "number"),
+                        ("printed", "number"), ("spoiled", "number"),
+                        ("to destroy", "number"), ("destroyed", "number"),
+                        ("sent away", "number"), ("ribbons", "number"), ("films", "number"),
+                        ("serials in stock", "list")], rows)
     for s in r.sites:
         for item in s.attention:  # whole lines (a terminal-wide wrap would split serials)
             print(f"attention: {item}")
@@ -305,7 +298,7 @@ def _records(args: argparse.Namespace) -> int:
         r = _stub(args).ListDestructionRecords(admin_pb2.ListDestructionRecordsRequest(
             site_code=args.site, number=args.number))
     except grpc.RpcError as exc:
-        return _rpc_error(exc)
+        return _rpc_error(exc, args)
     if args.number and not r.records:
         return _fail(f"no destruction record {args.number}", 1)
     out = []

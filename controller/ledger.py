@@ -8,6 +8,7 @@ in (unix ms) so tests and the state-machine test control the clock.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 from collections.abc import Iterator, Mapping, Sequence
@@ -51,6 +52,8 @@ HOUR_MS = 3_600_000
 # one chained entry per ledger call. Every other fact keeps an entry of its own.
 BATCHED_ACTIONS = frozenset({"lease.grant", "lease.return", "lease.expire", "agent.report"})
 BATCH_ACTION = "ledger.batch"
+# A record's hold_reason once `campaign cancel` cancelled it (its state is `cancelled`).
+CANCELLED_REASON = "campaign_cancelled"
 BATCH_DETAIL_BYTES = 12 * 1024   # below cetak.security.audit.MAX_DETAIL_BYTES (16 KiB)
 
 
@@ -154,6 +157,58 @@ class Ledger:
             self.audit(actor, "site.add" if created else "site.set", **site.store_args())
         return site, created
 
+    def update_campaign(self, campaign_id: str, actor: str, *, name: str | None = None,
+                        deadline_ms: int | None = None, budget_baru: int | None = None,
+                        budget_penggantian: int | None = None) -> Campaign:
+        """Change what is given of a running campaign's name, deadline and budgets (audited
+        with the values before and after)."""
+        for label, value in (("budget_baru", budget_baru),
+                             ("budget_penggantian", budget_penggantian),
+                             ("deadline_ms", deadline_ms)):
+            if value is not None and value < 0:
+                raise LedgerError(f"{label}: must be 0 or more")
+        if name is not None and not name.strip():
+            raise LedgerError("name: must not be empty")
+        with self._tx():
+            before = open_campaign(self.store.get_campaign(campaign_id), campaign_id)
+            after = dataclasses.replace(
+                before, **{k: v for k, v in (("name", name), ("deadline_ms", deadline_ms),
+                                             ("budget_baru", budget_baru),
+                                             ("budget_penggantian", budget_penggantian))
+                           if v is not None})
+            if after == before:
+                raise LedgerError("nothing to change: give a new name, deadline or budget")
+            self.store.update_campaign(after)
+            changed = {k: [getattr(before, k), getattr(after, k)]
+                       for k in ("name", "deadline_ms", "budget_baru", "budget_penggantian")
+                       if getattr(before, k) != getattr(after, k)}
+            self.audit(actor, "campaign.update", campaign_id=campaign_id, changed=changed)
+        return after
+
+    def cancel_campaign(self, campaign_id: str, reason: str, actor: str,
+                        now_ms: int) -> tuple[Campaign, int]:
+        """Cancel a campaign: its records waiting to print are cancelled now; those leased
+        finish as they will (a card printed is printed) and are cancelled if they come back;
+        those held for an unknown outcome are cancelled once resolved not printed. No record is
+        printed for it afterwards and nothing more is imported into it. (campaign, records
+        cancelled now)."""
+        if not reason.strip():
+            raise LedgerError("a cancellation needs a reason")
+        with self._tx():
+            open_campaign(self.store.get_campaign(campaign_id), campaign_id)
+            n = self.store.cancel_campaign(campaign_id, now_ms, reason, CANCELLED_REASON)
+            self.audit(actor, "campaign.cancel", campaign_id=campaign_id, reason=reason,
+                        records_cancelled=n)
+            campaign = self.store.get_campaign(campaign_id)
+        assert campaign is not None
+        return campaign, n
+
+    def _requeue_state(self, campaign_id: str) -> RecordState:
+        """Where a record goes when an attempt ends without a card: back to the queue, or to
+        cancelled when its campaign was cancelled meanwhile."""
+        return (RecordState.CANCELLED if campaign_id in self.store.cancelled_campaigns()
+                else RecordState.QUEUED)
+
     def add_records(self, records: list[NewRecord], now_ms: int) -> int:
         """Insert records atomically: a NIK already in the campaign refuses the whole batch."""
         if not records:
@@ -163,8 +218,7 @@ class Ledger:
             for r in records:
                 by_campaign.setdefault(r.campaign_id, []).append(r.nik)
             for campaign_id, niks in by_campaign.items():
-                if self.store.get_campaign(campaign_id) is None:
-                    raise LedgerError(f"no campaign {campaign_id!r}")
+                open_campaign(self.store.get_campaign(campaign_id), campaign_id)
                 if self.store.niks_in_campaign(campaign_id, niks):
                     raise LedgerError("a NIK in this batch is already in the campaign")
             n = self.store.insert_records(records, now_ms)
@@ -356,7 +410,9 @@ class Ledger:
     def _finish_unused(self, a: Attempt, reason: str, now_ms: int) -> None:
         self.store.update_attempt(a.lease_id, AttemptState.FAILED_BEFORE_CARD, now_ms,
                                   reason=reason)
-        self.store.set_record_state(a.record_id, RecordState.QUEUED)
+        state = self._requeue_state(a.campaign_id)
+        self.store.set_record_state(a.record_id, state, hold_reason=(
+            CANCELLED_REASON if state == RecordState.CANCELLED else ""))
 
     # -- agent reports -----------------------------------------------------------------------
 
@@ -376,6 +432,8 @@ class Ledger:
                 list(dict.fromkeys(e.lease_id for e in events)))
             batch = _ReportBatch(applied, leases)
             results = [self._apply(agent_id, e, now_ms, batch) for e in events]
+            if any(state == RecordState.QUEUED for state, _ in batch.record_writes.values()):
+                batch.cancel_requeued(self.store.cancelled_campaigns())
             self.store.write_reports(
                 [(lease_id, str(state), now_ms, f.get("reason"), f.get("attempt_id"),
                   f.get("printer_id"), f.get("blank_serial"))
@@ -497,7 +555,9 @@ class Ledger:
             if outcome == AttemptState.PRINTED:
                 self.store.set_record_state(a.record_id, RecordState.PRINTED, printed_ms=now_ms)
             elif not still_unknown:
-                self.store.set_record_state(a.record_id, RecordState.QUEUED)
+                state = self._requeue_state(a.campaign_id)
+                self.store.set_record_state(a.record_id, state, hold_reason=(
+                    CANCELLED_REASON if state == RecordState.CANCELLED else ""))
             view = self.store.get_record(a.record_id)
             self.audit("admin", "attempt.resolve", lease_id=a.lease_id,
                         record_id=a.record_id, outcome=str(outcome), evidence=evidence,
@@ -552,6 +612,28 @@ class _ReportBatch:
             record_state, extra = record
             self.records[a.record_id] = (record_state, self.records[a.record_id][1])
             self.record_writes[a.record_id] = (record_state, extra)
+
+    def cancel_requeued(self, cancelled: set[str]) -> None:
+        """Records this batch sends back to the queue whose campaign was cancelled go to
+        cancelled instead (an agent's spoil or not-fed after `campaign cancel`)."""
+        if not cancelled:
+            return
+        campaign_of = {a.record_id: a.campaign_id for a in self.leases.values()}
+        for record_id, (state, extra) in list(self.record_writes.items()):
+            if state == RecordState.QUEUED and campaign_of.get(record_id) in cancelled:
+                self.record_writes[record_id] = (RecordState.CANCELLED,
+                                                 {**extra, "hold_reason": CANCELLED_REASON})
+
+
+def open_campaign(campaign: Campaign | None, campaign_id: str) -> Campaign:
+    """`campaign` if it exists and runs; else LedgerError saying it does not, or was
+    cancelled."""
+    if campaign is None:
+        raise LedgerError(f"no campaign {campaign_id!r}")
+    if campaign.cancelled_ms:
+        raise LedgerError(f"campaign {campaign_id!r} was cancelled"
+                          + (f" ({campaign.cancel_reason})" if campaign.cancel_reason else ""))
+    return campaign
 
 
 def _split_facts(facts: list[list]) -> Iterator[list]:

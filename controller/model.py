@@ -63,6 +63,8 @@ class Campaign:
     budget_baru: int = 0
     budget_penggantian: int = 0
     created_ms: int = 0
+    cancelled_ms: int = 0  # 0: running; else when an admin cancelled it
+    cancel_reason: str = ""
 
 
 @dataclass(frozen=True)

@@ -29,33 +29,30 @@ def _plan(args: argparse.Namespace) -> int:
         return 2
     p = admin_call(args, "plan", "PlanCampaign", admin_pb2.PlanRequest(
         campaign_id=args.campaign, spoil_allowance=args.spoil_allowance))
-    if p is None:
-        return 1
     if args.json:
         print(json.dumps(MessageToDict(p, preserving_proto_field_name=True,
                                        always_print_fields_with_no_presence=True)))
         return 0
-    from rich.console import Console
-    from rich.table import Table
+    from cetak.output import say, table
 
-    console = Console()
-    table = Table(title=f"Plan for campaign {p.campaign_id}")
-    for column in ("site", "name", "to print", "cards/h", "hours left", "capacity",
-                   "blanks need/have", "ribbons need/have", "films need/have", "behind"):
-        table.add_column(column, justify="left" if column in ("site", "name") else "right")
+    rows = []
     for s in p.sites:
         short = "[red]" if s.blanks_need > s.blanks_have else ""
-        table.add_row(
+        rows.append([
             s.site_code, s.site_name, str(s.demand),
             "down" if s.down else f"{s.cards_per_hour:.0f}",
             "-" if s.working_hours_left < 0 else f"{s.working_hours_left:.1f}",
             str(s.capacity), f"{short}{s.blanks_need}/{s.blanks_have}",
             f"{s.ribbons_need}/{s.ribbons_have}", f"{s.films_need}/{s.films_have}",
-            f"[red]{s.behind_by}[/red]" if s.behind_by else "0")
-    console.print(table)
+            f"[red]{s.behind_by}[/red]" if s.behind_by else "0"])
+    table(f"Plan for campaign {p.campaign_id}",
+          [("site", "id"), ("name", "text"), ("to\nprint", "number"), ("cards/h", "number"),
+           ("hours\nleft", "number"), ("capacity", "number"),
+           ("blanks\nneed/have", "number"), ("ribbons\nneed/have", "number"),
+           ("films\nneed/have", "number"), ("behind", "number")], rows)
     for m in p.moves:
         what = ("move records" if m.kind == "move_records" else f"transfer {m.item}s")
-        console.print(f"{what}: {m.quantity} {m.from_site} -> {m.to_site}  ({m.reason})")
+        say(f"{what}: {m.quantity} {m.from_site} -> {m.to_site}  ({m.reason})")
     for w in p.warnings:
-        console.print(f"[yellow]warning:[/yellow] {w}")
+        say(f"[yellow]warning:[/yellow] {w}")
     return 0

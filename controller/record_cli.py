@@ -11,9 +11,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime
 
-from cetak.client import add_connection_options, admin_call
+from cetak.client import add_connection_options, admin_call, site_zones
 
 # Exit codes: 0 found / done, 1 not found or refused, 2 bad input.
 _HELD_WHY = {
@@ -100,9 +99,10 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
     resolve.set_defaults(handler=_resolve)
 
 
-def _when(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000).astimezone().strftime("%Y-%m-%d %H:%M") \
-        if ms else ""
+def _when(ms: int, zone: str = "") -> str:
+    from cetak.timefmt import format_ms
+
+    return format_ms(ms, zone, empty="")
 
 
 def _kelurahan(code: str) -> str:
@@ -115,14 +115,16 @@ def _kelurahan(code: str) -> str:
     return kel.name if kel is not None else ""
 
 
-def describe(r) -> dict:
-    """A RecordSummary as what a front-desk clerk needs to tell the citizen."""
+def describe(r, zones: dict[str, str] | None = None) -> dict:  # noqa: ANN001
+    """A RecordSummary as what a front-desk clerk needs to tell the citizen (times in the
+    zone of the record's site, from `zones`: site code -> time zone)."""
     from cetak.api.v1 import common_pb2
 
     state = common_pb2.RecordState.Name(r.state).removeprefix("RECORD_").lower()
     place = r.site_code + (f" ({name})" if (name := _kelurahan(r.site_code)) else "")
     if r.state == common_pb2.RECORD_PRINTED:
-        text = f"printed {_when(r.printed_ms)} at {place}: ready for pickup at {place}"
+        when = _when(r.printed_ms, (zones or {}).get(r.site_code, ""))
+        text = f"printed {when} at {place}: ready for pickup at {place}"
     elif r.state == common_pb2.QUEUED:
         text = f"queued for printing at {place}"
     elif r.state == common_pb2.RECORD_LEASED:
@@ -131,6 +133,9 @@ def describe(r) -> dict:
         text = _HELD_WHY.get(r.hold_reason, f"held: {r.hold_reason}") + f" (site {place})"
     elif r.state == common_pb2.REJECTED:
         text = _HELD_WHY.get(r.hold_reason, f"rejected: {r.hold_reason or 'see audit log'}")
+    elif r.state == common_pb2.CANCELLED:
+        text = ("cancelled: the campaign was cancelled by an admin; no card will be printed "
+                "for it" if r.hold_reason == "campaign_cancelled" else "cancelled")
     else:
         text = state
     spoiled = sum(1 for a in r.attempts if a.state == common_pb2.SPOILED)
@@ -148,9 +153,8 @@ def _status(args: argparse.Namespace) -> int:
         return 2
     r = admin_call(args, "record status", "LookupRecord",
                    admin_pb2.LookupRecordRequest(nik=args.nik, campaign_id=args.campaign))
-    if r is None:
-        return 1
-    records = [describe(x) for x in r.records]
+    zones = site_zones(args, "record status") if r.records else {}
+    records = [describe(x, zones) for x in r.records]
     if args.json:
         print(json.dumps({"found": bool(records), "records": records}))
     elif records:
@@ -171,7 +175,7 @@ def _adjudicate(args: argparse.Namespace) -> int:
         return 2
     r = admin_call(args, "record adjudicate", "AdjudicateRecord", admin_pb2.AdjudicateRequest(
         record_id=args.record_id, release=args.release, reason=args.reason))
-    return 1 if r is None else _show_record(args, r.record)
+    return _show_record(args, r.record)
 
 
 def _show_record(args: argparse.Namespace, record) -> int:  # noqa: ANN001 - RecordSummary
@@ -179,7 +183,7 @@ def _show_record(args: argparse.Namespace, record) -> int:  # noqa: ANN001 - Rec
     if args.json:
         print(json.dumps(d))
     else:
-        print(f"{d['record_id']}: {d['summary']}", file=sys.stderr)
+        print(f"{d['record_id']}: {d['summary']}")
     return 0
 
 
@@ -189,24 +193,53 @@ def _unknown_attempt(r) -> str:  # noqa: ANN001 - a RecordSummary
     return next((a.attempt_id for a in r.attempts if a.state == common_pb2.UNKNOWN), "")
 
 
+def _person(p) -> dict:  # noqa: ANN001 - an admin_pb2.HeldPerson
+    from cetak.api.v1 import common_pb2
+
+    return {"record_id": p.record_id, "campaign_id": p.campaign_id, "site_code": p.site_code,
+            "nik": p.nik, "nama": p.nama, "tanggal_lahir": p.tanggal_lahir,
+            "state": common_pb2.RecordState.Name(p.state).removeprefix("RECORD_").lower()}
+
+
 def _held(args: argparse.Namespace) -> int:
     from cetak.api.v1 import admin_pb2
 
     r = admin_call(args, "record held", "ListHeld",
                    admin_pb2.ListHeldRequest(campaign_id=args.campaign, site_code=args.site))
-    if r is None:
-        return 1
-    rows = [{**describe(x), "unknown_attempt_id": _unknown_attempt(x)} for x in r.records]
+    details = {d.record_id: d for d in r.details}
+    rows = []
+    for x in r.records:
+        d = details.get(x.record_id)
+        rows.append({**describe(x), "unknown_attempt_id": _unknown_attempt(x),
+                     "person": _person(d.person) if d else None,
+                     "others": [_person(o) for o in d.others] if d else [],
+                     "masked": bool(d and d.masked)})
     if args.json:
         print(json.dumps({"held": rows}))
         return 0
+    from rich.markup import escape
+
+    from cetak.output import say
+
+    # A block per record: what an adjudicator compares is read down, not across.
     for d in rows:
-        then = (f"; resolve: cetak record resolve {d['unknown_attempt_id']} "
-                "--printed|--spoiled|--not-fed --evidence ...") if d["unknown_attempt_id"] \
-            else (f"; decide: cetak record adjudicate {d['record_id']} --release|--reject "
-                  "--reason ...") if d["hold_reason"] == "possible_duplicate_person" else ""
-        print(f"{d['campaign_id']} {d['record_id']}: {d['summary']}{then}")
+        then = (f"cetak record resolve {d['unknown_attempt_id']} --printed|--spoiled|"
+                "--not-fed --evidence ...") if d["unknown_attempt_id"] \
+            else (f"cetak record adjudicate {d['record_id']} --release|--reject --reason ..."
+                  if d["hold_reason"] == "possible_duplicate_person" else "")
+        say(escape(f"{d['campaign_id']} {d['record_id']}: {d['summary']}"))
+        if d["person"]:
+            p = d["person"]
+            say(escape(f"  person:      NIK {p['nik']}, {p['nama']}, born {p['tanggal_lahir']}"))
+        for o in d["others"]:
+            say(escape(f"  same person: {o['record_id']} ({o['state']} at {o['site_code']}): "
+                       f"NIK {o['nik']}, {o['nama']}, born {o['tanggal_lahir']}"))
+        if then:
+            say(escape(f"  decide:      {then}"))
     print(f"{len(rows)} held", file=sys.stderr)
+    if any(d["masked"] for d in rows):
+        print("cetak record held: names, NIKs and birth dates are masked: this identity may "
+              "not see personal data (admins may, and a site's own operator)", file=sys.stderr)
     return 0
 
 
@@ -232,4 +265,4 @@ def _resolve(args: argparse.Namespace) -> int:
     r = admin_call(args, "record resolve", "ResolveAttempt", admin_pb2.ResolveAttemptRequest(
         attempt_id=args.attempt_id, resolution=resolution, evidence=args.evidence,
         blank_serial=serial))
-    return 1 if r is None else _show_record(args, r.record)
+    return _show_record(args, r.record)

@@ -213,3 +213,35 @@ def site_to_pb(s: Site) -> admin_pb2.Site:
                                       end_minute=h.end_minute) for h in s.hours],
         overtime_cap_minutes=s.overtime_cap_minutes, timezone=s.timezone,
         holidays=list(s.holidays), printers_expected=s.printers_expected)
+
+
+def campaign_to_pb(c) -> admin_pb2.Campaign:  # noqa: ANN001 - a model.Campaign
+    return admin_pb2.Campaign(campaign_id=c.campaign_id, name=c.name, deadline_ms=c.deadline_ms,
+                              budget_baru=c.budget_baru,
+                              budget_penggantian=c.budget_penggantian,
+                              created_ms=c.created_ms, cancelled_ms=c.cancelled_ms,
+                              cancel_reason=c.cancel_reason)
+
+
+def mask_name(name: str) -> str:
+    """'Budi Santoso' -> 'B*** S******': the shape of the name, not the name."""
+    return " ".join(w[:1] + "*" * (len(w) - 1) for w in name.split())
+
+
+def mask_nik(nik: str) -> str:
+    """The kabupaten/kota (first 4 digits) and the serial (last 4); the birth date and the
+    kecamatan masked."""
+    return nik[:4] + "*" * max(len(nik) - 8, 0) + nik[-4:] if len(nik) > 8 else "*" * len(nik)
+
+
+def held_person(record_id: str, campaign_id: str, site_code: str, state: str, payload: bytes,
+                masked: bool) -> admin_pb2.HeldPerson:
+    """One record's person as an adjudicator reads it (masked for a role that may not see
+    personal data)."""
+    card = common_pb2.CardRecord.FromString(payload)
+    nik, nama, born = card.nik, card.nama, card.tanggal_lahir
+    if masked:
+        nik, nama, born = mask_nik(nik), mask_name(nama), "****-**-**" if born else ""
+    return admin_pb2.HeldPerson(record_id=record_id, nik=nik, nama=nama, tanggal_lahir=born,
+                                site_code=site_code, state=_RECORD_TO_PB[RecordState(state)],
+                                campaign_id=campaign_id)

@@ -164,19 +164,42 @@ class SqlStore:
             self._commit_hooks.append((before, rollback))
 
     def create_campaign(self, c: Campaign) -> None:
-        self._x("INSERT INTO campaigns VALUES (%s,%s,%s,%s,%s,%s)",
+        self._x("INSERT INTO campaigns (campaign_id, name, deadline_ms, budget_baru, "
+                "budget_penggantian, created_ms) VALUES (%s,%s,%s,%s,%s,%s)",
                 (c.campaign_id, c.name, c.deadline_ms, c.budget_baru, c.budget_penggantian,
                  c.created_ms))
 
+    _CAMPAIGN_COLUMNS = ("campaign_id, name, deadline_ms, budget_baru, budget_penggantian, "
+                         "created_ms, cancelled_ms, cancel_reason")
+
     def get_campaign(self, campaign_id: str) -> Campaign | None:
-        rows = self._q("SELECT campaign_id, name, deadline_ms, budget_baru, budget_penggantian, "
-                       "created_ms FROM campaigns WHERE campaign_id=%s", (campaign_id,))
+        rows = self._q(f"SELECT {self._CAMPAIGN_COLUMNS} FROM campaigns WHERE campaign_id=%s",
+                       (campaign_id,))
         return Campaign(*rows[0]) if rows else None
 
     def list_campaigns(self) -> list[Campaign]:
         return [Campaign(*r) for r in self._q(
-            "SELECT campaign_id, name, deadline_ms, budget_baru, budget_penggantian, created_ms "
-            "FROM campaigns ORDER BY created_ms, campaign_id")]
+            f"SELECT {self._CAMPAIGN_COLUMNS} FROM campaigns ORDER BY created_ms, campaign_id")]
+
+    def update_campaign(self, c: Campaign) -> None:
+        """Write a campaign's name, deadline and budgets as `c` has them."""
+        self._x("UPDATE campaigns SET name=%s, deadline_ms=%s, budget_baru=%s, "
+                "budget_penggantian=%s WHERE campaign_id=%s",
+                (c.name, c.deadline_ms, c.budget_baru, c.budget_penggantian, c.campaign_id))
+
+    def cancel_campaign(self, campaign_id: str, now_ms: int, reason: str,
+                        hold_reason: str) -> int:
+        """Mark the campaign cancelled and cancel its records that wait (queued, or held as a
+        possible duplicate); the count cancelled. Records leased or held for an unknown
+        outcome are left to finish or be resolved (the ledger then cancels them)."""
+        self._x("UPDATE campaigns SET cancelled_ms=%s, cancel_reason=%s WHERE campaign_id=%s",
+                (now_ms, reason, campaign_id))
+        return self._x("UPDATE records SET state='cancelled', hold_reason=%s "
+                       "WHERE campaign_id=%s AND (state='queued' OR (state='held' AND "
+                       "hold_reason<>'unknown_outcome'))", (hold_reason, campaign_id))
+
+    def cancelled_campaigns(self) -> set[str]:
+        return {r[0] for r in self._q("SELECT campaign_id FROM campaigns WHERE cancelled_ms<>0")}
 
     _SITE_COLUMNS = ("site_code, name, kecamatan, calendar_json, overtime_cap_minutes, timezone, "
                      "holidays_json, printers_expected")
@@ -219,6 +242,38 @@ class SqlStore:
             args.append(site_code)
         return [v for (rid,) in self._q(sql + " ORDER BY prr_seq", args)
                 if (v := self.get_record(rid)) is not None]
+
+    def person_groups(self, record_ids: list[str]
+                      ) -> dict[str, list[tuple[str, str, str, str, bytes]]]:
+        """For each of `record_ids`, every record of the same person (person key) in its
+        campaign, itself included (alone when it has no key): (record_id, campaign_id,
+        site_code, state, payload) in import order. One scan of each campaign involved
+        (person_key has no index)."""
+        keys: dict[tuple[str, int], list[str]] = {}
+        out: dict[str, list[tuple[str, str, str, str, bytes]]] = {
+            rid: [] for rid in record_ids}
+        for i in range(0, len(record_ids), 500):
+            chunk = record_ids[i:i + 500]
+            for rid, campaign_id, site_code, state, payload, key in self._q(
+                    "SELECT record_id, campaign_id, site_code, state, payload, person_key "
+                    f"FROM records WHERE record_id IN ({','.join(['%s'] * len(chunk))})",
+                    chunk):
+                if key:
+                    keys.setdefault((campaign_id, key), []).append(rid)
+                else:  # no key (older records): a group of itself
+                    out[rid].append((rid, campaign_id, site_code, state, bytes(payload)))
+        by_campaign: dict[str, set[int]] = {}
+        for campaign_id, key in keys:
+            by_campaign.setdefault(campaign_id, set()).add(key)
+        for campaign_id, wanted in by_campaign.items():
+            for rid, site_code, state, payload, key in self._q(
+                    "SELECT record_id, site_code, state, payload, person_key FROM records "
+                    "WHERE campaign_id=%s AND person_key<>0 ORDER BY prr_seq", (campaign_id,)):
+                if key in wanted:
+                    for member in keys[(campaign_id, key)]:
+                        out[member].append((rid, campaign_id, site_code, state,
+                                            bytes(payload)))
+        return out
 
     def insert_attempt(self, a: Attempt, leased_ms: int) -> None:
         self._x(f"INSERT INTO attempts ({ATTEMPT_COLUMNS}, leased_ms) "

@@ -1,33 +1,50 @@
-"""Human-readable tables for the terminal (rich), shared by `campaign status` and the demo."""
+"""Human-readable tables for the terminal, shared by `campaign status` and the demo."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import sys
+from collections.abc import Mapping
+from typing import TextIO
 
-from rich.console import Console
-from rich.table import Table
-
-
-def _when(ms: int) -> str:
-    if not ms:
-        return "-"
-    return datetime.fromtimestamp(ms / 1000).astimezone().strftime("%Y-%m-%d %H:%M")
+from cetak.output import table
+from cetak.timefmt import campaign_zone as _campaign_zone
+from cetak.timefmt import format_ms
 
 
-def print_status_table(status, console: Console | None = None) -> None:
-    """Print a CampaignStatus message: one row per site, then the totals."""
-    console = console or Console(stderr=True)
-    table = Table(title=f"Campaign {status.campaign_id}")
-    for column in ("site", "name", "queued", "leased", "printed", "spoiled", "held",
-                   "cards/h", "ETA", "deadline"):
-        table.add_column(column, justify="right" if column not in ("site", "name") else "left")
+def campaign_zone(zones: Mapping[str, str]) -> str:
+    """The zone of a campaign's own times, from its sites' (site code -> zone)."""
+    return _campaign_zone(zones.values())
+
+
+def print_status_table(status, zones: Mapping[str, str] | None = None,  # noqa: ANN001
+                       file: TextIO | None = None) -> None:
+    """Print a CampaignStatus message: one row per site (its times in its own zone, from
+    `zones`: site code -> time zone), then the totals, then the deadline."""
+    zones = zones or {}
+    # The campaign's sites' zone; before any record is in, the registry's.
+    overall = campaign_zone({s.site_code: zones.get(s.site_code, "") for s in status.sites}
+                            if status.sites else zones)
+    rows = []
     for s in status.sites:
         verdict = "[red]miss[/red]" if s.will_miss_deadline else "[green]ok[/green]"
-        table.add_row(s.site_code, s.site_name, str(s.queued), str(s.leased), str(s.printed),
-                      str(s.spoiled), str(s.held), f"{s.cards_per_hour:.0f}", _when(s.eta_ms),
-                      verdict if status.deadline_ms else "-")
-    table.add_row("total", "", str(status.queued), str(status.leased), str(status.printed),
-                  str(status.spoiled), str(status.held), "", _when(status.eta_ms),
-                  ("[red]will miss[/red]" if status.will_miss_deadline else "[green]on track"
-                   "[/green]") if status.deadline_ms else "-", style="bold")
-    console.print(table)
+        rows.append([s.site_code, s.site_name, str(s.queued), str(s.leased), str(s.printed),
+                     str(s.spoiled), str(s.held), f"{s.cards_per_hour:.0f}",
+                     format_ms(s.eta_ms, zones.get(s.site_code) or overall),
+                     verdict if status.deadline_ms else "-"])
+    total = ["total", "", str(status.queued), str(status.leased), str(status.printed),
+             str(status.spoiled), str(status.held), "", format_ms(status.eta_ms, overall),
+             ("[red]will miss[/red]" if status.will_miss_deadline else "[green]on track"
+              "[/green]") if status.deadline_ms else "-"]
+    columns = [("site", "id"), ("name", "text"), ("queued", "number"), ("leased", "number"),
+               ("printed", "number"), ("spoiled", "number"), ("held", "number"),
+               ("cards/h", "number"), ("ETA", "time"), ("forecast", "text")]
+    table(f"Campaign {status.campaign_id}", columns, rows, file=file, footer=[total])
+    lines = [f"deadline: {format_ms(status.deadline_ms, overall, empty='none')}"]
+    if status.cancelled:
+        lines.append(f"cancelled: {status.cancelled} records")
+    if status.rejected:
+        lines.append(f"rejected: {status.rejected} records")
+    if getattr(status, "cancelled_ms", 0):
+        lines.append(f"campaign cancelled at {format_ms(status.cancelled_ms, overall)}"
+                     + (f": {status.cancel_reason}" if status.cancel_reason else ""))
+    print("\n".join(lines), file=file or sys.stdout)

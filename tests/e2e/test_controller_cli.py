@@ -26,7 +26,7 @@ def test_serve_create_import_status_verify(tmp_path):
         r = run("campaign", "create", "pemilu", "--deadline", "2030-01-01T17:00+07:00", *conn)
         assert r.returncode == 0, r.stderr
         r = run("campaign", "create", "pemilu", *conn)
-        assert r.returncode == 1 and "already exists" in r.stderr
+        assert r.returncode == 2 and "already exists" in r.stderr
         prr = write_prr(tmp_path / "prr", 12, seed=5)
         r = run("campaign", "import", "pemilu", str(prr), "--json", *conn)
         assert r.returncode == 0, r.stderr
@@ -81,14 +81,14 @@ def test_agent_release_requeues_a_dead_agents_leases(tmp_path):
             agent.send(credit=agent_pb2.Credit(slots=3))
             await agent.expect("lease", 3)
             r = await asyncio.to_thread(run, "agent", "release", "--agent", "dead-1", *conn)
-            assert r.returncode == 1 and "connected" in r.stderr
+            assert r.returncode == 2 and "connected" in r.stderr
             await agent.close()
             for _ in range(100):  # the controller notices the stream ended
                 if "dead-1" not in controller.agents.sessions:
                     break
                 await asyncio.sleep(0.05)
             r = await asyncio.to_thread(run, "agent", "release", "--agent", "dead-1", *conn)
-            assert r.returncode == 0 and "released 3" in r.stderr
+            assert r.returncode == 0 and "released 3" in r.stdout
             assert controller.ledger.store.count_queued(SITE) == 3
         finally:
             await controller.stop()

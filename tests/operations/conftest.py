@@ -61,16 +61,18 @@ def run_cetak(*args: str) -> subprocess.CompletedProcess:
 
 
 @contextlib.contextmanager
-def serving_controller(db: Path) -> Iterator[list[str]]:
-    """`cetak controller serve` on the SQLite file `db` (loopback, port 0, plaintext): the
-    connection options of a `cetak` command; stopped (by pid) at the end, cleanly."""
+def serving_controller(db: Path, pki: Path | None = None) -> Iterator[list[str]]:
+    """`cetak controller serve` on the SQLite file `db` (loopback, port 0; plaintext, or mutual
+    TLS from the PKI folder `pki`): the connection options of a `cetak` command (with `pki`,
+    add --identity NAME for another identity than admin); stopped (by pid) at the end."""
     from ..procs import Proc, cetak_argv, wait_for_file
 
     port_file = db.with_name(db.name + ".port")
+    security = ["--pki", str(pki)] if pki else ["--insecure"]
     server = Proc(cetak_argv("controller", "serve", "--listen", "127.0.0.1:0", "--store",
-                             f"sqlite://{db}", "--insecure", "--port-file", str(port_file)),
+                             f"sqlite://{db}", *security, "--port-file", str(port_file)),
                   db.with_name(db.name + ".log"))
     try:
-        yield ["--controller", f"127.0.0.1:{wait_for_file(port_file, server)}", "--insecure"]
+        yield ["--controller", f"127.0.0.1:{wait_for_file(port_file, server)}", *security]
     finally:
         assert server.stop() == 0, server.output()

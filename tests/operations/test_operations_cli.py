@@ -40,7 +40,7 @@ def test_operations_end_to_end(tmp_path):
         r = run("record", "adjudicate", other, "--reject", "--reason", "same person", *conn)
         assert r.returncode == 0, r.stderr
         r = run("record", "adjudicate", other, "--release", "--reason", "x", *conn)
-        assert r.returncode == 1 and "not held" in r.stderr
+        assert r.returncode == 2 and "not held" in r.stderr
         r = run("record", "status", nik_a, *conn)
         assert "queued for printing at 32.76.01.1006" in r.stdout
 
@@ -51,7 +51,7 @@ def test_operations_end_to_end(tmp_path):
         assert run("inventory", "receive", SITE, "--item", "ribbon", "--quantity", "500",
                    *conn).returncode == 0
         r = run("inventory", "receive", OTHER_SITE, "--serials", "KTP000050-KTP000060", *conn)
-        assert r.returncode == 1 and "overlap" in r.stderr
+        assert r.returncode == 2 and "overlap" in r.stderr
         r = run("inventory", "transfer", "--from", SITE, "--to", OTHER_SITE, "--serials",
                 "KTP000081-KTP000100", "--json", *conn)
         assert r.returncode == 0, r.stderr
@@ -65,7 +65,7 @@ def test_operations_end_to_end(tmp_path):
         r = run("inventory", "destroy", SITE, "--serials", "KTP000006", "--place", "Kantor",
                 *officer, "--witness", "A, Kasi", "--witness", "B, Operator", "--out",
                 str(out_dir), *conn)
-        assert r.returncode == 1 and "not spoiled" in r.stderr
+        assert r.returncode == 2 and "not spoiled" in r.stderr
         r = run("inventory", "destroy", SITE, "--serials", "KTP000005", "--place", "Kantor",
                 *officer, "--witness", "A, Kasi", *conn, "--out", str(out_dir))
         assert r.returncode == 2 and "two" in r.stderr
@@ -124,7 +124,7 @@ def test_operations_end_to_end(tmp_path):
         site_plan = {s["site_code"]: s for s in plan["sites"]}[SITE]
         assert site_plan["down"] is True and int(site_plan["demand"]) == 8  # 9 less 1 rejected
         assert any("behind" in w for w in plan["warnings"])
-        assert run("plan", "nope", *conn).returncode == 1
+        assert run("plan", "nope", *conn).returncode == 2
 
         for lang, header in (("id", "kode_wilayah,nama_kelurahan,"),
                              ("en", "site_code,site_name,")):
@@ -171,7 +171,7 @@ def test_verify_reports_and_recounts_damaged_attempt_totals(tmp_path):
     out = json.loads(r.stdout)
     assert out["ok"] is True and out["totals_recounted"] == 1
     r = run("campaign", "verify", "--store", str(db), "--recount-totals")
-    assert r.returncode == 0 and "0 differed" in r.stderr  # nothing left to repair
+    assert r.returncode == 0 and "0 differed" in r.stdout  # nothing left to repair
     actions = [a for (a,) in sqlite3.connect(db).execute(
         "SELECT action FROM audit_log ORDER BY seq")]
     assert actions.count("attempt_totals.recount") == 1

@@ -58,9 +58,9 @@ def test_held_lists_unknown_attempts_and_resolve_decides_them(tmp_path):
         assert r.returncode == 0, r.stderr
         assert json.loads(r.stdout)["state"] == "queued"  # printed again later
         r = run("record", "resolve", first, "--not-fed", "--evidence", "again", *conn)
-        assert r.returncode == 1  # already decided: refused, nothing changes
+        assert r.returncode == 2  # already decided: refused, nothing changes
         r = run("record", "resolve", "no-such-attempt", "--not-fed", "--evidence", "x", *conn)
-        assert r.returncode == 1
+        assert r.returncode == 2
         r = run("record", "held", "--campaign", "c1", "--json", *conn)
         assert json.loads(r.stdout)["held"] == []
     store = SqliteStore(db)

@@ -136,6 +136,6 @@ def test_cli_init_and_issue(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert _mode(tmp_path / "cli" / "operator-budi.key") == 0o600
     again = cetak_cli("pki", "init", "--dir", d)
-    assert again.returncode == 1 and "--force" in again.stderr
+    assert again.returncode == 2 and "--force" in again.stderr
     shown = cetak_cli("pki", "show", str(tmp_path / "cli" / "operator-budi.pem"), "--json")
     assert json.loads(shown.stdout)["actor"] == f"operator:budi@{SITE}"

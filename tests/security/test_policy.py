@@ -16,7 +16,8 @@ AGENT_ACTIONS = [Action.AGENT_CONNECT, Action.LEASE_RECEIVE, Action.JOB_REPORT,
                  Action.PRINTER_REPORT]
 ADMIN_ONLY = [Action.CAMPAIGN_CREATE, Action.RECORDS_IMPORT, Action.SITE_UPSERT,
               Action.ATTEMPT_RESOLVE, Action.RECORDS_MOVE, Action.AGENT_RELEASE,
-              Action.BLANKS_DESTROY, Action.RECORD_ADJUDICATE]
+              Action.BLANKS_DESTROY, Action.RECORD_ADJUDICATE, Action.CAMPAIGN_UPDATE,
+              Action.CAMPAIGN_CANCEL]
 
 
 def test_every_action_has_a_rule_and_every_admin_rpc_an_action() -> None:
@@ -26,7 +27,7 @@ def test_every_action_has_a_rule_and_every_admin_rpc_an_action() -> None:
         "UpsertSite", "ListSites", "ListPrinters", "RecordInventory", "GetInventory",
         "LookupRecord", "ListHeld", "ResolveAttempt", "MoveRecords", "ReleaseAgent",
         "TransferInventory", "DestroyBlanks", "ListDestructionRecords", "AdjudicateRecord",
-        "PlanCampaign"}
+        "PlanCampaign", "UpdateCampaign", "CancelCampaign", "ListAuditEntries"}
 
 
 @pytest.mark.parametrize("action", AGENT_ACTIONS)
@@ -61,6 +62,15 @@ def test_operator_acts_on_its_own_site_only() -> None:
         assert not allowed(OPERATOR, action, None)  # "all sites" is never widened to
     assert allowed(OPERATOR, Action.CAMPAIGN_READ)
     assert not allowed(OPERATOR, Action.AUDIT_READ)
+
+
+def test_personal_data_for_admins_and_the_sites_own_operator_only() -> None:
+    assert allowed(ADMIN, Action.PERSONAL_DATA_READ, OTHER_SITE)
+    assert allowed(OPERATOR, Action.PERSONAL_DATA_READ, SITE)
+    assert not allowed(OPERATOR, Action.PERSONAL_DATA_READ, OTHER_SITE)
+    for other in (AUDITOR, AGENT, CONTROLLER):
+        assert not allowed(other, Action.PERSONAL_DATA_READ, SITE)
+    assert allowed(AUDITOR, Action.AUDIT_READ) and not allowed(OPERATOR, Action.AUDIT_READ)
 
 
 def test_no_identity_and_unknown_actions_fail_closed() -> None:

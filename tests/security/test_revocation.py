@@ -92,4 +92,4 @@ def test_cli_revoke_and_list(folder: Path) -> None:
     assert listed.returncode == 0, listed.stderr
     assert [r["serial"] for r in json.loads(listed.stdout)["revoked"]] == [out["serial"]]
     refused = cetak_cli("pki", "revoke", "--dir", str(folder), str(folder / "nope.pem"))
-    assert refused.returncode == 1 and "nope.pem" in refused.stderr
+    assert refused.returncode == 2 and "nope.pem" in refused.stderr

@@ -142,6 +142,45 @@ def test_queue_records_same_rows_as_insert_records(store):
                                     b"", 0)], 8)
 
 
+def test_campaign_update_and_cancel(store):
+    ids = setup_records(store, 4)
+    store.set_record_state(ids[1], RecordState.HELD, hold_reason="possible_duplicate_person")
+    store.set_record_state(ids[2], RecordState.HELD, hold_reason="unknown_outcome")
+    store.set_record_state(ids[3], RecordState.LEASED, epoch=1)
+    store.update_campaign(Campaign("c1", "Pemilu 2030", 99, 3, 4, created_ms=123))
+    c = store.get_campaign("c1")
+    assert (c.name, c.deadline_ms, c.budget_baru, c.budget_penggantian, c.created_ms) == (
+        "Pemilu 2030", 99, 3, 4, 1)  # created_ms is never changed
+    assert store.cancelled_campaigns() == set()
+    # Waiting records (queued, held as a duplicate) are cancelled; leased and unknown wait.
+    assert store.cancel_campaign("c1", 50, "diundur", "campaign_cancelled") == 2
+    c = store.get_campaign("c1")
+    assert (c.cancelled_ms, c.cancel_reason) == (50, "diundur")
+    assert [store.get_record(i).state for i in ids] == [
+        RecordState.CANCELLED, RecordState.CANCELLED, RecordState.HELD, RecordState.LEASED]
+    assert store.get_record(ids[0]).hold_reason == "campaign_cancelled"
+    assert store.cancelled_campaigns() == {"c1"}
+    assert [x.campaign_id for x in store.list_campaigns()] == ["c1"]
+
+
+def test_person_groups(store):
+    store.create_campaign(Campaign("c1", "x", created_ms=1))
+    store.create_campaign(Campaign("c2", "x", created_ms=1))
+
+    def rec(rid, key, campaign="c1"):
+        return NewRecord(record_id=rid, campaign_id=campaign, nik=rid.ljust(16, "0"),
+                         site_code=SITE, kategori="BARU", alasan="", payload=rid.encode(),
+                         person_key=key)
+
+    store.insert_records([rec("1", 7), rec("2", 7), rec("3", 8), rec("4", 0),
+                          rec("5", 7, "c2")], 5)
+    groups = store.person_groups(["1", "3", "4"])
+    assert [(g[0], g[1], g[4]) for g in groups["1"]] == [("1", "c1", b"1"), ("2", "c1", b"2")]
+    assert [g[0] for g in groups["3"]] == ["3"]
+    assert [g[0] for g in groups["4"]] == ["4"]  # no key: a group of itself
+    assert store.person_groups([]) == {}
+
+
 def test_hold_person_duplicates_only_across_imports(store):
     """Person keys under different NIKs, one import (id prefix "new-") against the earlier
     ones: the queued records of such a person are held, nothing else."""

@@ -20,7 +20,7 @@ from cetak.i18n import DOMAIN, LOCALE_DIR, parse_po
 # Modules whose texts an operator reads.
 MODULES = ("cetak.agent.console.messages", "cetak.agent.cli", "cetak.agent.daemon",
            "cetak.controller.sites", "cetak.controller.site_cli",
-           "cetak.controller.reports")
+           "cetak.controller.reports", "cetak.client", "cetak.cli")
 
 
 def extract() -> list[tuple[str, str]]:

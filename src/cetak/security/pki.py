@@ -27,6 +27,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
 from cetak.security.errors import PkiError
@@ -186,13 +187,18 @@ def issue_client(pki_dir: Path | str, role: Role, name: str, site_code: str | No
 def load_ca(pki_dir: Path | str) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     cert_path, key_path = cert_and_key_paths(pki_dir, "ca")
     cert = load_certificate(cert_path)
-    try:
-        key = serialization.load_pem_private_key(read_file(key_path), password=None)
-    except (ValueError, TypeError) as exc:
-        raise PkiError(f"not an unencrypted PEM private key: {exc}", key_path) from exc
+    key = load_private_key(key_path)
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise PkiError("CA key is not an EC key", key_path)
     return cert, key
+
+
+def load_private_key(path: Path | str) -> PrivateKeyTypes:
+    path = Path(path)
+    try:
+        return serialization.load_pem_private_key(read_file(path), password=None)
+    except (ValueError, TypeError) as exc:
+        raise PkiError(f"not an unencrypted PEM private key: {exc}", path) from exc
 
 
 def load_certificate(path: Path | str) -> x509.Certificate:

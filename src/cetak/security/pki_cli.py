@@ -75,7 +75,7 @@ def _init(args: argparse.Namespace) -> int:
                           force=args.force)
     except SecurityError as exc:
         print(f"cetak pki init: {exc}", file=sys.stderr)
-        return 1
+        return 2
     _report(args, {"dir": str(args.dir), "issued": [i.as_json() for i in issued]})
     return 0
 
@@ -90,7 +90,7 @@ def _issue(args: argparse.Namespace) -> int:
                               force=args.force, days=args.days or CLIENT_DAYS)
     except SecurityError as exc:
         print(f"cetak pki issue-{args.role}: {exc}", file=sys.stderr)
-        return 1
+        return 2
     _report(args, {"dir": str(args.dir), "issued": [issued.as_json()]})
     return 0
 
@@ -105,7 +105,7 @@ def _show(args: argparse.Namespace) -> int:
         identity = identity_from_certificate(cert)
     except SecurityError as exc:
         print(f"cetak pki show: {exc}", file=sys.stderr)
-        return 1
+        return 2
     out = {"name": identity.name, "role": identity.role.value, "site_code": identity.site_code,
            "actor": identity.actor, "serial": f"{cert.serial_number:x}",
            "not_after": cert.not_valid_after_utc.isoformat()}
@@ -125,7 +125,7 @@ def _revoke(args: argparse.Namespace) -> int:
         entry = revoke(args.dir, args.cert, args.reason)
     except SecurityError as exc:
         print(f"cetak pki revoke: {exc}", file=sys.stderr)
-        return 1
+        return 2
     out = {"serial": f"{entry.serial:x}", "revoked_at": entry.revoked_at.isoformat(),
            "reason": entry.reason, "crl": str(crl_path(args.dir))}
     if args.json:
@@ -144,7 +144,7 @@ def _revoked(args: argparse.Namespace) -> int:
         entries = revoked_list(args.dir)
     except SecurityError as exc:
         print(f"cetak pki revoked: {exc}", file=sys.stderr)
-        return 1
+        return 2
     rows = [{"serial": f"{e.serial:x}", "revoked_at": e.revoked_at.isoformat(),
              "reason": e.reason} for e in entries]
     if args.json:

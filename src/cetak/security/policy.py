@@ -2,7 +2,7 @@
 
 - admin: every action except the agent's own (an admin certificate cannot pose as a printer
   host, so a leaked admin key cannot pull personal data as leases).
-- auditor: read actions, any site; nothing that changes state.
+- auditor: read actions, any site, personal data masked; nothing that changes state.
 - operator: the operator actions and reads of its own site only.
 - agent: the agent stream actions of its own site only.
 - controller: nothing (its certificate is for serving, never for calling).
@@ -34,6 +34,9 @@ class Action(StrEnum):
     SITE_READ = "site.read"
     RECORD_READ = "record.read"
     AUDIT_READ = "audit.read"
+    # Names, NIKs and birth dates of records (an adjudicator deciding a held record); the
+    # other read actions see ids and counts only, personal data masked.
+    PERSONAL_DATA_READ = "personal_data.read"
     # Admin only.
     CAMPAIGN_CREATE = "campaign.create"
     RECORDS_IMPORT = "records.import"
@@ -43,6 +46,8 @@ class Action(StrEnum):
     AGENT_RELEASE = "agent.release"
     BLANKS_DESTROY = "blanks.destroy"        # signs a destruction record (berita acara)
     RECORD_ADJUDICATE = "record.adjudicate"  # releases or rejects a possible duplicate person
+    CAMPAIGN_UPDATE = "campaign.update"      # name, deadline, budgets
+    CAMPAIGN_CANCEL = "campaign.cancel"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +74,8 @@ RULES: dict[Action, Rule] = {
     Action.SITE_READ: _rule({_A, _AU}, {_OP}),
     Action.RECORD_READ: _rule({_A, _AU}, {_OP}),
     Action.AUDIT_READ: _rule({_A, _AU}),
+    # Auditors check the process, not the people: they see held records masked.
+    Action.PERSONAL_DATA_READ: _rule({_A}, {_OP}),
     Action.CAMPAIGN_CREATE: _rule({_A}),
     Action.RECORDS_IMPORT: _rule({_A}),
     Action.SITE_UPSERT: _rule({_A}),
@@ -77,8 +84,11 @@ RULES: dict[Action, Rule] = {
     Action.AGENT_RELEASE: _rule({_A}),
     Action.BLANKS_DESTROY: _rule({_A}),
     Action.RECORD_ADJUDICATE: _rule({_A}),
+    Action.CAMPAIGN_UPDATE: _rule({_A}),
+    Action.CAMPAIGN_CANCEL: _rule({_A}),
 }
 
+# What an auditor may do: every read but personal data.
 READ_ACTIONS = frozenset({Action.CAMPAIGN_READ, Action.SITE_READ, Action.RECORD_READ,
                           Action.AUDIT_READ})
 
@@ -107,6 +117,9 @@ ADMIN_RPC_ACTIONS: dict[str, Action] = {
     "ListDestructionRecords": Action.SITE_READ,
     "AdjudicateRecord": Action.RECORD_ADJUDICATE,
     "PlanCampaign": Action.CAMPAIGN_READ,
+    "UpdateCampaign": Action.CAMPAIGN_UPDATE,
+    "CancelCampaign": Action.CAMPAIGN_CANCEL,
+    "ListAuditEntries": Action.AUDIT_READ,
 }
 
 

@@ -20,26 +20,64 @@ RESOLVED_SPOILED: Resolution
 RESOLVED_NOT_FED: Resolution
 
 class Campaign(_message.Message):
-    __slots__ = ("campaign_id", "name", "deadline_ms", "budget_baru", "budget_penggantian", "created_ms")
+    __slots__ = ("campaign_id", "name", "deadline_ms", "budget_baru", "budget_penggantian", "created_ms", "cancelled_ms", "cancel_reason")
     CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     DEADLINE_MS_FIELD_NUMBER: _ClassVar[int]
     BUDGET_BARU_FIELD_NUMBER: _ClassVar[int]
     BUDGET_PENGGANTIAN_FIELD_NUMBER: _ClassVar[int]
     CREATED_MS_FIELD_NUMBER: _ClassVar[int]
+    CANCELLED_MS_FIELD_NUMBER: _ClassVar[int]
+    CANCEL_REASON_FIELD_NUMBER: _ClassVar[int]
     campaign_id: str
     name: str
     deadline_ms: int
     budget_baru: int
     budget_penggantian: int
     created_ms: int
-    def __init__(self, campaign_id: _Optional[str] = ..., name: _Optional[str] = ..., deadline_ms: _Optional[int] = ..., budget_baru: _Optional[int] = ..., budget_penggantian: _Optional[int] = ..., created_ms: _Optional[int] = ...) -> None: ...
+    cancelled_ms: int
+    cancel_reason: str
+    def __init__(self, campaign_id: _Optional[str] = ..., name: _Optional[str] = ..., deadline_ms: _Optional[int] = ..., budget_baru: _Optional[int] = ..., budget_penggantian: _Optional[int] = ..., created_ms: _Optional[int] = ..., cancelled_ms: _Optional[int] = ..., cancel_reason: _Optional[str] = ...) -> None: ...
 
 class CreateCampaignRequest(_message.Message):
-    __slots__ = ("campaign",)
+    __slots__ = ("campaign", "allow_past")
     CAMPAIGN_FIELD_NUMBER: _ClassVar[int]
+    ALLOW_PAST_FIELD_NUMBER: _ClassVar[int]
     campaign: Campaign
-    def __init__(self, campaign: _Optional[_Union[Campaign, _Mapping]] = ...) -> None: ...
+    allow_past: bool
+    def __init__(self, campaign: _Optional[_Union[Campaign, _Mapping]] = ..., allow_past: _Optional[bool] = ...) -> None: ...
+
+class UpdateCampaignRequest(_message.Message):
+    __slots__ = ("campaign_id", "name", "deadline_ms", "budget_baru", "budget_penggantian", "allow_past")
+    CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_MS_FIELD_NUMBER: _ClassVar[int]
+    BUDGET_BARU_FIELD_NUMBER: _ClassVar[int]
+    BUDGET_PENGGANTIAN_FIELD_NUMBER: _ClassVar[int]
+    ALLOW_PAST_FIELD_NUMBER: _ClassVar[int]
+    campaign_id: str
+    name: str
+    deadline_ms: int
+    budget_baru: int
+    budget_penggantian: int
+    allow_past: bool
+    def __init__(self, campaign_id: _Optional[str] = ..., name: _Optional[str] = ..., deadline_ms: _Optional[int] = ..., budget_baru: _Optional[int] = ..., budget_penggantian: _Optional[int] = ..., allow_past: _Optional[bool] = ...) -> None: ...
+
+class CancelCampaignRequest(_message.Message):
+    __slots__ = ("campaign_id", "reason")
+    CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    campaign_id: str
+    reason: str
+    def __init__(self, campaign_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class CancelCampaignResponse(_message.Message):
+    __slots__ = ("campaign", "records_cancelled")
+    CAMPAIGN_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_CANCELLED_FIELD_NUMBER: _ClassVar[int]
+    campaign: Campaign
+    records_cancelled: int
+    def __init__(self, campaign: _Optional[_Union[Campaign, _Mapping]] = ..., records_cancelled: _Optional[int] = ...) -> None: ...
 
 class ListCampaignsRequest(_message.Message):
     __slots__ = ()
@@ -132,7 +170,7 @@ class SiteProgress(_message.Message):
     def __init__(self, site_code: _Optional[str] = ..., site_name: _Optional[str] = ..., queued: _Optional[int] = ..., leased: _Optional[int] = ..., printed: _Optional[int] = ..., spoiled: _Optional[int] = ..., held: _Optional[int] = ..., unknown: _Optional[int] = ..., eta_ms: _Optional[int] = ..., will_miss_deadline: _Optional[bool] = ..., late_by_ms: _Optional[int] = ..., cards_per_hour: _Optional[float] = ...) -> None: ...
 
 class CampaignStatus(_message.Message):
-    __slots__ = ("campaign_id", "records", "queued", "leased", "printed", "spoiled", "held", "unknown", "rejected", "cancelled", "deadline_ms", "eta_ms", "will_miss_deadline", "sites", "as_of_ms")
+    __slots__ = ("campaign_id", "records", "queued", "leased", "printed", "spoiled", "held", "unknown", "rejected", "cancelled", "deadline_ms", "eta_ms", "will_miss_deadline", "sites", "as_of_ms", "cancelled_ms", "cancel_reason")
     CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
     RECORDS_FIELD_NUMBER: _ClassVar[int]
     QUEUED_FIELD_NUMBER: _ClassVar[int]
@@ -148,6 +186,8 @@ class CampaignStatus(_message.Message):
     WILL_MISS_DEADLINE_FIELD_NUMBER: _ClassVar[int]
     SITES_FIELD_NUMBER: _ClassVar[int]
     AS_OF_MS_FIELD_NUMBER: _ClassVar[int]
+    CANCELLED_MS_FIELD_NUMBER: _ClassVar[int]
+    CANCEL_REASON_FIELD_NUMBER: _ClassVar[int]
     campaign_id: str
     records: int
     queued: int
@@ -163,7 +203,9 @@ class CampaignStatus(_message.Message):
     will_miss_deadline: bool
     sites: _containers.RepeatedCompositeFieldContainer[SiteProgress]
     as_of_ms: int
-    def __init__(self, campaign_id: _Optional[str] = ..., records: _Optional[int] = ..., queued: _Optional[int] = ..., leased: _Optional[int] = ..., printed: _Optional[int] = ..., spoiled: _Optional[int] = ..., held: _Optional[int] = ..., unknown: _Optional[int] = ..., rejected: _Optional[int] = ..., cancelled: _Optional[int] = ..., deadline_ms: _Optional[int] = ..., eta_ms: _Optional[int] = ..., will_miss_deadline: _Optional[bool] = ..., sites: _Optional[_Iterable[_Union[SiteProgress, _Mapping]]] = ..., as_of_ms: _Optional[int] = ...) -> None: ...
+    cancelled_ms: int
+    cancel_reason: str
+    def __init__(self, campaign_id: _Optional[str] = ..., records: _Optional[int] = ..., queued: _Optional[int] = ..., leased: _Optional[int] = ..., printed: _Optional[int] = ..., spoiled: _Optional[int] = ..., held: _Optional[int] = ..., unknown: _Optional[int] = ..., rejected: _Optional[int] = ..., cancelled: _Optional[int] = ..., deadline_ms: _Optional[int] = ..., eta_ms: _Optional[int] = ..., will_miss_deadline: _Optional[bool] = ..., sites: _Optional[_Iterable[_Union[SiteProgress, _Mapping]]] = ..., as_of_ms: _Optional[int] = ..., cancelled_ms: _Optional[int] = ..., cancel_reason: _Optional[str] = ...) -> None: ...
 
 class WorkingHours(_message.Message):
     __slots__ = ("weekday", "start_minute", "end_minute")
@@ -365,11 +407,43 @@ class ListHeldRequest(_message.Message):
     site_code: str
     def __init__(self, campaign_id: _Optional[str] = ..., site_code: _Optional[str] = ...) -> None: ...
 
+class HeldPerson(_message.Message):
+    __slots__ = ("record_id", "nik", "nama", "tanggal_lahir", "site_code", "state", "campaign_id")
+    RECORD_ID_FIELD_NUMBER: _ClassVar[int]
+    NIK_FIELD_NUMBER: _ClassVar[int]
+    NAMA_FIELD_NUMBER: _ClassVar[int]
+    TANGGAL_LAHIR_FIELD_NUMBER: _ClassVar[int]
+    SITE_CODE_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
+    record_id: str
+    nik: str
+    nama: str
+    tanggal_lahir: str
+    site_code: str
+    state: _common_pb2.RecordState
+    campaign_id: str
+    def __init__(self, record_id: _Optional[str] = ..., nik: _Optional[str] = ..., nama: _Optional[str] = ..., tanggal_lahir: _Optional[str] = ..., site_code: _Optional[str] = ..., state: _Optional[_Union[_common_pb2.RecordState, str]] = ..., campaign_id: _Optional[str] = ...) -> None: ...
+
+class HeldDetail(_message.Message):
+    __slots__ = ("record_id", "person", "others", "masked")
+    RECORD_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_FIELD_NUMBER: _ClassVar[int]
+    OTHERS_FIELD_NUMBER: _ClassVar[int]
+    MASKED_FIELD_NUMBER: _ClassVar[int]
+    record_id: str
+    person: HeldPerson
+    others: _containers.RepeatedCompositeFieldContainer[HeldPerson]
+    masked: bool
+    def __init__(self, record_id: _Optional[str] = ..., person: _Optional[_Union[HeldPerson, _Mapping]] = ..., others: _Optional[_Iterable[_Union[HeldPerson, _Mapping]]] = ..., masked: _Optional[bool] = ...) -> None: ...
+
 class ListHeldResponse(_message.Message):
-    __slots__ = ("records",)
+    __slots__ = ("records", "details")
     RECORDS_FIELD_NUMBER: _ClassVar[int]
+    DETAILS_FIELD_NUMBER: _ClassVar[int]
     records: _containers.RepeatedCompositeFieldContainer[RecordSummary]
-    def __init__(self, records: _Optional[_Iterable[_Union[RecordSummary, _Mapping]]] = ...) -> None: ...
+    details: _containers.RepeatedCompositeFieldContainer[HeldDetail]
+    def __init__(self, records: _Optional[_Iterable[_Union[RecordSummary, _Mapping]]] = ..., details: _Optional[_Iterable[_Union[HeldDetail, _Mapping]]] = ...) -> None: ...
 
 class ResolveAttemptRequest(_message.Message):
     __slots__ = ("attempt_id", "resolution", "evidence", "blank_serial")
@@ -632,3 +706,51 @@ class CampaignPlan(_message.Message):
     budget_penggantian_left: int
     warnings: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, campaign_id: _Optional[str] = ..., as_of_ms: _Optional[int] = ..., deadline_ms: _Optional[int] = ..., sites: _Optional[_Iterable[_Union[SitePlan, _Mapping]]] = ..., moves: _Optional[_Iterable[_Union[PlanMove, _Mapping]]] = ..., budget_baru_left: _Optional[int] = ..., budget_penggantian_left: _Optional[int] = ..., warnings: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ListAuditRequest(_message.Message):
+    __slots__ = ("since_ms", "until_ms", "actor", "action", "site_code", "record_id", "limit", "allowed_only", "refused_only")
+    SINCE_MS_FIELD_NUMBER: _ClassVar[int]
+    UNTIL_MS_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    SITE_CODE_FIELD_NUMBER: _ClassVar[int]
+    RECORD_ID_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    ALLOWED_ONLY_FIELD_NUMBER: _ClassVar[int]
+    REFUSED_ONLY_FIELD_NUMBER: _ClassVar[int]
+    since_ms: int
+    until_ms: int
+    actor: str
+    action: str
+    site_code: str
+    record_id: str
+    limit: int
+    allowed_only: bool
+    refused_only: bool
+    def __init__(self, since_ms: _Optional[int] = ..., until_ms: _Optional[int] = ..., actor: _Optional[str] = ..., action: _Optional[str] = ..., site_code: _Optional[str] = ..., record_id: _Optional[str] = ..., limit: _Optional[int] = ..., allowed_only: _Optional[bool] = ..., refused_only: _Optional[bool] = ...) -> None: ...
+
+class AuditEntry(_message.Message):
+    __slots__ = ("seq", "at_ms", "actor", "action", "allowed", "detail_json", "hash")
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    AT_MS_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    ALLOWED_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_JSON_FIELD_NUMBER: _ClassVar[int]
+    HASH_FIELD_NUMBER: _ClassVar[int]
+    seq: int
+    at_ms: int
+    actor: str
+    action: str
+    allowed: bool
+    detail_json: str
+    hash: str
+    def __init__(self, seq: _Optional[int] = ..., at_ms: _Optional[int] = ..., actor: _Optional[str] = ..., action: _Optional[str] = ..., allowed: _Optional[bool] = ..., detail_json: _Optional[str] = ..., hash: _Optional[str] = ...) -> None: ...
+
+class ListAuditResponse(_message.Message):
+    __slots__ = ("entries", "truncated")
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    TRUNCATED_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[AuditEntry]
+    truncated: bool
+    def __init__(self, entries: _Optional[_Iterable[_Union[AuditEntry, _Mapping]]] = ..., truncated: _Optional[bool] = ...) -> None: ...

@@ -134,6 +134,21 @@ class AdminServiceStub:
                 request_serializer=cetak_dot_api_dot_v1_dot_admin__pb2.PlanRequest.SerializeToString,
                 response_deserializer=cetak_dot_api_dot_v1_dot_admin__pb2.CampaignPlan.FromString,
                 _registered_method=True)
+        self.UpdateCampaign = channel.unary_unary(
+                '/cetak.api.v1.AdminService/UpdateCampaign',
+                request_serializer=cetak_dot_api_dot_v1_dot_admin__pb2.UpdateCampaignRequest.SerializeToString,
+                response_deserializer=cetak_dot_api_dot_v1_dot_admin__pb2.Campaign.FromString,
+                _registered_method=True)
+        self.CancelCampaign = channel.unary_unary(
+                '/cetak.api.v1.AdminService/CancelCampaign',
+                request_serializer=cetak_dot_api_dot_v1_dot_admin__pb2.CancelCampaignRequest.SerializeToString,
+                response_deserializer=cetak_dot_api_dot_v1_dot_admin__pb2.CancelCampaignResponse.FromString,
+                _registered_method=True)
+        self.ListAuditEntries = channel.unary_unary(
+                '/cetak.api.v1.AdminService/ListAuditEntries',
+                request_serializer=cetak_dot_api_dot_v1_dot_admin__pb2.ListAuditRequest.SerializeToString,
+                response_deserializer=cetak_dot_api_dot_v1_dot_admin__pb2.ListAuditResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -262,6 +277,27 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateCampaign(self, request, context):
+        """Change a running campaign's name, deadline or budgets (only the fields set).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelCampaign(self, request, context):
+        """Cancel a campaign: its records not printed become cancelled (audited).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAuditEntries(self, request, context):
+        """The audit log, filtered, oldest first (admins and auditors).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -364,6 +400,21 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.PlanCampaign,
                     request_deserializer=cetak_dot_api_dot_v1_dot_admin__pb2.PlanRequest.FromString,
                     response_serializer=cetak_dot_api_dot_v1_dot_admin__pb2.CampaignPlan.SerializeToString,
+            ),
+            'UpdateCampaign': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateCampaign,
+                    request_deserializer=cetak_dot_api_dot_v1_dot_admin__pb2.UpdateCampaignRequest.FromString,
+                    response_serializer=cetak_dot_api_dot_v1_dot_admin__pb2.Campaign.SerializeToString,
+            ),
+            'CancelCampaign': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelCampaign,
+                    request_deserializer=cetak_dot_api_dot_v1_dot_admin__pb2.CancelCampaignRequest.FromString,
+                    response_serializer=cetak_dot_api_dot_v1_dot_admin__pb2.CancelCampaignResponse.SerializeToString,
+            ),
+            'ListAuditEntries': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAuditEntries,
+                    request_deserializer=cetak_dot_api_dot_v1_dot_admin__pb2.ListAuditRequest.FromString,
+                    response_serializer=cetak_dot_api_dot_v1_dot_admin__pb2.ListAuditResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -906,6 +957,87 @@ class AdminService:
             '/cetak.api.v1.AdminService/PlanCampaign',
             cetak_dot_api_dot_v1_dot_admin__pb2.PlanRequest.SerializeToString,
             cetak_dot_api_dot_v1_dot_admin__pb2.CampaignPlan.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateCampaign(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cetak.api.v1.AdminService/UpdateCampaign',
+            cetak_dot_api_dot_v1_dot_admin__pb2.UpdateCampaignRequest.SerializeToString,
+            cetak_dot_api_dot_v1_dot_admin__pb2.Campaign.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelCampaign(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cetak.api.v1.AdminService/CancelCampaign',
+            cetak_dot_api_dot_v1_dot_admin__pb2.CancelCampaignRequest.SerializeToString,
+            cetak_dot_api_dot_v1_dot_admin__pb2.CancelCampaignResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAuditEntries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cetak.api.v1.AdminService/ListAuditEntries',
+            cetak_dot_api_dot_v1_dot_admin__pb2.ListAuditRequest.SerializeToString,
+            cetak_dot_api_dot_v1_dot_admin__pb2.ListAuditResponse.FromString,
             options,
             channel_credentials,
             insecure,
