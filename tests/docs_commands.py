@@ -8,6 +8,8 @@ import re
 import shlex
 
 FENCE = re.compile(r"^```[^\n]*\n(.*?)^```", re.S | re.M)
+# Blocks of commands to run; a ```text block shows what a command printed, not a command.
+COMMAND_FENCE = re.compile(r"^```(?!text)[^\n]*\n(.*?)^```", re.S | re.M)
 
 
 def without_fences(text: str) -> str:
@@ -37,7 +39,7 @@ def commands_in(text: str) -> list[str]:
     """Every `cetak ...` command line of the fenced blocks (also after `$ `, after `&&`, and as
     `python -m cetak ...`), continuation lines joined."""
     commands = []
-    for block in FENCE.findall(text):
+    for block in COMMAND_FENCE.findall(text):
         for line in _joined_lines(block):
             line = re.sub(r"\s+#.*$", "", line.removeprefix("$ ")).strip()
             for part in line.split("&&"):

@@ -72,7 +72,7 @@ def test_admin_guide_runs_against_a_real_controller(tmp_path: Path) -> None:
             expected = next((why for prefix, why in NEEDS_PRINTING.items()
                              if command.startswith(prefix)), None)
             if expected:
-                assert proc.returncode == 1 and expected in proc.stderr, (
+                assert proc.returncode == 2 and expected in proc.stderr, (
                     f"`{command}`: {proc.stderr.strip()}")
             else:
                 assert proc.returncode == 0, f"`{command}`: {proc.stderr.strip()}"

@@ -23,9 +23,12 @@ def _table(*args: str) -> str:
     return r.stdout
 
 
-def _row(table: str, site: str) -> list[str]:
-    line = next(line for line in table.splitlines() if site in line)
-    return [cell.strip() for cell in re.split("[│┃]", line.strip().strip("│┃"))]
+def _row(table: str, first: str) -> list[str]:
+    """The cells of the line whose first cell is `first` (columns are set apart by at least
+    two spaces; no cell holds two spaces in a row)."""
+    line = next(line for line in table.splitlines()
+                if line.strip().startswith(first.strip() + " "))
+    return re.split(r"\s{2,}", line.strip())
 
 
 def test_transferred_ribbons_count_in_show_and_plan(tmp_path):

@@ -87,7 +87,7 @@ def test_resolve_records_the_serial_the_agent_never_read_so_destroy_accepts_it(t
         held = {h["record_id"]: h["unknown_attempt_id"] for h in json.loads(r.stdout)["held"]}
         first, second, third = (held[rid] for rid in records)
         r = run(*destroy, *conn)
-        assert r.returncode == 1 and "not spoiled blanks" in r.stderr  # nothing names it yet
+        assert r.returncode == 2 and "not spoiled blanks" in r.stderr  # nothing names it yet
 
         # Bad serials and a serial with --not-fed are refused before anything is sent.
         for bad in ("KTP 0001003", "KTP-ABC", "x" * 65 + "1", "KTP\t0001003", "-1"):
@@ -106,7 +106,7 @@ def test_resolve_records_the_serial_the_agent_never_read_so_destroy_accepts_it(t
         # The same blank cannot have been used by a second card.
         r = run("record", "resolve", second, "--spoiled", "--serial", "KTP0001003",
                 "--evidence", "another card", *conn)
-        assert r.returncode == 1 and "already recorded for another card" in r.stderr
+        assert r.returncode == 2 and "already recorded for another card" in r.stderr
         r = run("record", "resolve", third, "--printed", "--serial", "KTP0001004",
                 "--evidence", "card in the output hopper, good", "--json", *conn)
         assert r.returncode == 0, r.stderr

@@ -150,8 +150,8 @@ def test_site_commands_against_a_controller(tmp_path, capsys, monkeypatch):
         assert "Kantor Kelurahan Depok" in out and "Depok Jaya" in out
         plan = {s["site_code"]: s for s in json.loads(cli("plan", "pemilu", "--json")[1])["sites"]}
         assert 0 < plan[SITE]["working_hours_left"] < plan[OTHER_SITE]["working_hours_left"] / 2
-        code, _, err = cli("campaign", "status", "pemilu")
-        assert code == 0 and "Kantor Kelurahan Depok" in err and "Depok Jaya" in err
+        code, out, err = cli("campaign", "status", "pemilu")
+        assert code == 0 and "Kantor Kelurahan Depok" in out and "Depok Jaya" in out, err
         status = json.loads(cli("campaign", "status", "pemilu", "--json")[1])
         assert {s["site_code"]: s["site_name"] for s in status["sites"]} == {
             SITE: "Kantor Kelurahan Depok", OTHER_SITE: "Depok Jaya"}
