@@ -279,9 +279,14 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         if outcome is None:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT,
                                 "resolution: expected printed, spoiled or not fed")
-        view = await self._run(context, self.ledger.resolve, request.attempt_id, outcome,
-                               request.evidence, now_ms())
-        return admin_pb2.ResolveAttemptResponse(record=serde.record_to_pb(view))
+        view, why = await self._run(context, self._explained, self.ledger.resolve,
+                                    request.attempt_id, outcome, request.evidence, now_ms())
+        return admin_pb2.ResolveAttemptResponse(record=serde.record_to_pb(view, why))
+
+    def _explained(self, change, *args):
+        """(the record `change` returns, why it is where it is now), in the worker."""
+        view = change(*args)
+        return view, explain_records(self.ledger.store, [view])[0]
 
     async def MoveRecords(self, request, context):
         await self._allow(context, "MoveRecords")
@@ -339,9 +344,9 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         from .adjudication import adjudicate
 
         actor = await self._caller(context, "AdjudicateRecord")
-        view = await self._run(context, adjudicate, self.ledger, request.record_id,
-                               request.release, request.reason, actor)
-        return admin_pb2.AdjudicateResponse(record=serde.record_to_pb(view))
+        view, why = await self._run(context, self._explained, adjudicate, self.ledger,
+                                    request.record_id, request.release, request.reason, actor)
+        return admin_pb2.AdjudicateResponse(record=serde.record_to_pb(view, why))
 
     async def PlanCampaign(self, request, context):
         from .planner import DEFAULT_SPOIL_ALLOWANCE, gather, plan

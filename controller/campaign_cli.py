@@ -205,9 +205,21 @@ def _status(args: argparse.Namespace) -> int:
         print(json.dumps(MessageToDict(s, preserving_proto_field_name=True,
                                        always_print_fields_with_no_presence=True)))
         return 0
+    from rich.console import Console
+
     from cetak.reports import print_status_table
 
-    print_status_table(s)
+    from .record_cli import _kelurahan
+    from .status_text import campaign_reason_lines
+
+    console = Console(stderr=True)
+    print_status_table(s, console)
+
+    def place(code: str) -> str:
+        return code + (f" ({name})" if (name := _kelurahan(code)) else "")
+
+    for line in campaign_reason_lines(s, place):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
     return 0
 
 

@@ -28,6 +28,15 @@ def print_status_table(status, console: Console | None = None) -> None:
                       verdict if status.deadline_ms else "-")
     table.add_row("total", "", str(status.queued), str(status.leased), str(status.printed),
                   str(status.spoiled), str(status.held), "", _when(status.eta_ms),
-                  ("[red]will miss[/red]" if status.will_miss_deadline else "[green]on track"
-                   "[/green]") if status.deadline_ms else "-", style="bold")
+                  _verdict(status), style="bold")
     console.print(table)
+
+
+def _verdict(status) -> str:
+    """On track only when no site will miss the deadline and nothing is blocked: records a
+    budget or a site's blanks block are not in the forecast (controller/blockers.py)."""
+    if status.will_miss_deadline:
+        return "[red]will miss[/red]"
+    if status.cannot_print:
+        return f"[red]{status.cannot_print} blocked[/red]"
+    return "[green]on track[/green]" if status.deadline_ms else "-"

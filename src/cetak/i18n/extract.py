@@ -18,7 +18,8 @@ from pathlib import Path
 from cetak.i18n import DOMAIN, LOCALE_DIR, parse_po
 
 # Modules whose texts an operator reads.
-MODULES = ("cetak.agent.console.messages", "cetak.agent.cli", "cetak.agent.daemon")
+MODULES = ("cetak.agent.console.messages", "cetak.agent.cli", "cetak.agent.daemon",
+           "cetak.controller.status_text")
 
 
 def extract() -> list[tuple[str, str]]:
