@@ -40,6 +40,7 @@ REASONS = ("leased", "held_duplicate", "held_unknown", "held", "budget_spent", "
            "no_blanks", "blanks_short", "printable")
 # Queued records that cannot print as things stand (an admin must act: budget or blanks).
 BLOCKED = ("budget_spent", "budget_short", "no_blanks", "blanks_short")
+_UNPRINTED = (RecordState.QUEUED, RecordState.LEASED, RecordState.HELD)
 
 
 @dataclass
@@ -123,13 +124,19 @@ def blanks_available(store, site_code: str) -> int:
     return max(0, stock - leased)
 
 
-def campaign_blockers(store, campaign: Campaign) -> CampaignBlockers:
-    """Every record of the campaign not yet printed, counted by reason, overall and per site."""
+def campaign_blockers(store, campaign: Campaign,
+                      breakdown: list[tuple[str, str, str, str, int]] | None = None,
+                      ) -> CampaignBlockers:
+    """Every record of the campaign not yet printed, counted by reason, overall and per site.
+    `breakdown`: store.record_breakdown(campaign), when the caller has read it already."""
     out = CampaignBlockers(campaign.campaign_id)
     sites: dict[str, ReasonCounts] = {}
     queued: dict[str, dict[str, int]] = {}   # kategori -> site -> queued
-    for site_code, state, kategori, hold_reason, n in store.unprinted_counts(
-            campaign.campaign_id):
+    if breakdown is None:
+        breakdown = store.record_breakdown(campaign.campaign_id)
+    for site_code, state, kategori, hold_reason, n in breakdown:
+        if state not in _UNPRINTED:
+            continue
         counts = sites.setdefault(site_code, ReasonCounts())
         if state == RecordState.LEASED:
             counts.leased += n

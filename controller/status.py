@@ -77,14 +77,15 @@ def campaign_status(store, campaign_id: str, now_ms: int) -> CampaignStatusView:
                                      site_name=sites_meta.get(code, {}).get("name", ""))
         return sites[code]
 
-    for code, state, n in store.record_counts(campaign_id):
+    breakdown = store.record_breakdown(campaign_id)  # one pass: states and reasons
+    for code, state, _kategori, _hold, n in breakdown:
         setattr(site(code), _RECORD_FIELDS[state], getattr(site(code), _RECORD_FIELDS[state]) + n)
     for code, state, n in store.attempt_counts(campaign_id):
         if state == "spoiled":
             site(code).spoiled += n
         elif state == "unknown":
             site(code).unknown += n
-    blockers = campaign_blockers(store, campaign)
+    blockers = campaign_blockers(store, campaign, breakdown)
     for code, reasons in blockers.sites.items():
         site(code).reasons = reasons
         site(code).blanks_available = blockers.blanks_available.get(code, 0)

@@ -374,12 +374,12 @@ class SqlStore:
         return self._q("SELECT site_code, state, COUNT(*) FROM records WHERE campaign_id=%s "
                        "GROUP BY site_code, state", (campaign_id,))
 
-    def unprinted_counts(self, campaign_id: str) -> list[tuple[str, str, str, str, int]]:
-        """(site_code, record state, kategori, hold_reason, count) of a campaign's records
-        not yet printed (queued, leased, held): one pass over the campaign's records."""
+    def record_breakdown(self, campaign_id: str) -> list[tuple[str, str, str, str, int]]:
+        """(site_code, record state, kategori, hold_reason, count) of a campaign's records:
+        one pass over them (`campaign status`: the counts per state and per reason)."""
         return self._q("SELECT site_code, state, kategori, hold_reason, COUNT(*) FROM records "
-                       "WHERE campaign_id=%s AND state IN ('queued','leased','held') "
-                       "GROUP BY site_code, state, kategori, hold_reason", (campaign_id,))
+                       "WHERE campaign_id=%s GROUP BY site_code, state, kategori, hold_reason",
+                       (campaign_id,))
 
     def count_queued_in_category(self, campaign_id: str, kategori: str, limit: int) -> int:
         """Queued records of one campaign and category, counted up to `limit` (bounded)."""
