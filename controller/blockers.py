@@ -187,7 +187,8 @@ def record_reason(store, view: RecordView) -> RecordReason:
     if view.state != RecordState.QUEUED:
         return RecordReason(str(view.state), site, kategori)
     campaign = store.get_campaign(view.campaign_id)
-    budget = category_budgets(store, campaign).get(kategori) if campaign else None
+    budgets = category_budgets(store, campaign) if campaign else {}
+    budget = budgets.get(kategori)
     if budget is not None and budget.left is not None:
         left = budget.left
         if left == 0:
@@ -199,7 +200,9 @@ def record_reason(store, view: RecordView) -> RecordReason:
     available = blanks_available(store, site)
     if available == 0:
         return RecordReason("no_blanks", site, kategori)
-    queued_here = store.count_queued(site, limit=available + 1)
+    # Records of a spent budget take no blanks (the scheduler skips them): not counted.
+    spent = [(view.campaign_id, k) for k, b in budgets.items() if b.left == 0]
+    queued_here = store.count_queued(site, limit=available + 1, exclude_budgets=spent)
     if queued_here > available:
         return RecordReason("blanks_short", site, kategori, blanks_available=available,
                             queued_at_site=queued_here)

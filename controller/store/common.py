@@ -517,14 +517,21 @@ class SqlStore:
             raise StoreError(f"no record {record_id}")
         return bytes(rows[0][0])
 
-    def count_queued(self, site_code: str, limit: int | None = None) -> int:
-        """Queued records of a site; with `limit`, counting stops there (a bounded read)."""
+    def count_queued(self, site_code: str, limit: int | None = None, *,
+                     exclude_budgets: Iterable[tuple[str, str]] = ()) -> int:
+        """Queued records of a site; with `limit`, counting stops there (a bounded read).
+        `exclude_budgets`: (campaign_id, kategori) pairs not counted (budgets spent)."""
+        pairs = list(exclude_budgets)
+        where = "site_code=%s AND state='queued'"
+        if pairs:
+            where += " AND NOT (" + " OR ".join(["(campaign_id=%s AND kategori=%s)"]
+                                                * len(pairs)) + ")"
+        args = [site_code, *(x for pair in pairs for x in pair)]
         if limit is None:
-            return self._q("SELECT COUNT(*) FROM records WHERE site_code=%s AND "
-                           "state='queued'", (site_code,))[0][0]
+            return self._q(f"SELECT COUNT(*) FROM records WHERE {where}", args)[0][0]
         # "q": PostgreSQL wants a subquery in FROM named.
-        return self._q("SELECT COUNT(*) FROM (SELECT 1 FROM records WHERE site_code=%s AND "
-                       "state='queued' LIMIT %s) q", (site_code, limit))[0][0]
+        return self._q(f"SELECT COUNT(*) FROM (SELECT 1 FROM records WHERE {where} "
+                       "LIMIT %s) q", (*args, limit))[0][0]
 
     def site_blanks(self, site_code: str) -> SiteBlanks:
         return self._blanks(site_code)[0]

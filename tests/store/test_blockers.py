@@ -111,10 +111,15 @@ def test_a_spent_budget_does_not_starve_the_other_category(store):
     ledger.create_campaign(Campaign("c3", "x", budget_baru=2, created_ms=1))
     ledger.add_records(make_records("c3", 10, site=A_SITE)
                        + make_records("c3", 3, site=A_SITE, start=10, kategori="PENGGANTIAN"), 2)
-    receive_blanks(ledger, A_SITE, 20)
+    receive_blanks(ledger, A_SITE, 5)
     assert len(ledger.grant("a1", A_SITE, 2, 10, window=10)) == 2   # the BARU budget
     view = campaign_status(store, "c3", 20)
     assert (view.reasons.budget_spent, view.reasons.printable) == (8, 3)
+    # 3 blanks free for the 3 PENGGANTIAN: the 8 BARU of the spent budget take none.
+    assert reasons_of(store, [f"c3-{A_SITE}-10", f"c3-{A_SITE}-2", f"c3-{A_SITE}-0"]) == \
+        ["printable", "budget_spent", "leased"]
+    assert store.count_queued(A_SITE) == 11
+    assert store.count_queued(A_SITE, 5, exclude_budgets=[("c3", "BARU")]) == 3
     second = ledger.grant("a1", A_SITE, 2, 30, window=10)
     assert [g.record_id for g in second] == [f"c3-{A_SITE}-10", f"c3-{A_SITE}-11"]
     assert store.next_queued(A_SITE, 10, exclude_budgets=[("c3", "BARU")])[0][0] == \
