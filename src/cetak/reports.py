@@ -22,7 +22,10 @@ def print_status_table(status, console: Console | None = None) -> None:
                    "cards/h", "ETA", "deadline"):
         table.add_column(column, justify="right" if column not in ("site", "name") else "left")
     for s in status.sites:
-        verdict = "[red]miss[/red]" if s.will_miss_deadline else "[green]ok[/green]"
+        blocked = sum(getattr(s.reasons, n) for n in ("budget_spent", "budget_short",
+                                                       "no_blanks", "blanks_short"))
+        verdict = ("[red]miss[/red]" if s.will_miss_deadline else
+                   f"[red]{blocked} blocked[/red]" if blocked else "[green]ok[/green]")
         table.add_row(s.site_code, s.site_name, str(s.queued), str(s.leased), str(s.printed),
                       str(s.spoiled), str(s.held), f"{s.cards_per_hour:.0f}", _when(s.eta_ms),
                       verdict if status.deadline_ms else "-")
