@@ -20,6 +20,7 @@ import grpc
 from cetak.api.v1 import admin_pb2, admin_pb2_grpc, common_pb2
 
 from . import serde
+from .blockers import explain_records
 from .inventory import Inventory, UnknownSite, site_stocks
 from .ledger import Ledger, LedgerError
 from .model import AttemptState, Campaign
@@ -52,11 +53,14 @@ def status_to_pb(v: CampaignStatusView) -> admin_pb2.CampaignStatus:
         printed=v.printed, spoiled=v.spoiled, held=v.held, unknown=v.unknown,
         rejected=v.rejected, cancelled=v.cancelled, deadline_ms=v.deadline_ms, eta_ms=v.eta_ms,
         will_miss_deadline=v.will_miss_deadline, as_of_ms=v.as_of_ms,
+        reasons=serde.queue_reasons_to_pb(v.reasons), cannot_print=v.cannot_print,
+        budgets=[serde.category_budget_to_pb(b) for b in v.budgets], on_track=v.on_track,
         sites=[admin_pb2.SiteProgress(
             site_code=s.site_code, site_name=s.site_name, queued=s.queued, leased=s.leased,
             printed=s.printed, spoiled=s.spoiled, held=s.held, unknown=s.unknown,
             eta_ms=s.eta_ms, will_miss_deadline=s.will_miss_deadline, late_by_ms=s.late_by_ms,
-            cards_per_hour=s.cards_per_hour) for s in v.sites])
+            cards_per_hour=s.cards_per_hour, reasons=serde.queue_reasons_to_pb(s.reasons),
+            blanks_available=s.blanks_available) for s in v.sites])
 
 
 def _caller(context: grpc.aio.ServicerContext) -> str:
@@ -299,8 +303,15 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         await self._allow(context, "LookupRecord")
         if not (len(request.nik) == 16 and request.nik.isdigit()):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "nik: expected 16 digits")
-        views = await self._run(context, self.ledger.lookup, request.nik, request.campaign_id)
-        return admin_pb2.LookupRecordResponse(records=[serde.record_to_pb(v) for v in views])
+        store = self.ledger.store
+
+        def lookup():
+            views = self.ledger.lookup(request.nik, request.campaign_id)
+            return list(zip(views, explain_records(store, views), strict=True))
+
+        found = await self._run(context, lookup)
+        return admin_pb2.LookupRecordResponse(records=[serde.record_to_pb(v, why)
+                                                       for v, why in found])
 
     async def ListHeld(self, request, context):
         from cetak.security.policy import Action, allowed
@@ -365,9 +376,15 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         if outcome is None:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT,
                                 "resolution: expected printed, spoiled or not fed")
-        view = await self._run(context, self.ledger.resolve, request.attempt_id, outcome,
-                               request.evidence, now_ms(), request.blank_serial)
-        return admin_pb2.ResolveAttemptResponse(record=serde.record_to_pb(view))
+        view, why = await self._run(context, self._explained, self.ledger.resolve,
+                                    request.attempt_id, outcome, request.evidence, now_ms(),
+                                    request.blank_serial)
+        return admin_pb2.ResolveAttemptResponse(record=serde.record_to_pb(view, why))
+
+    def _explained(self, change, *args):
+        """(the record `change` returns, why it is where it is now), in the worker."""
+        view = change(*args)
+        return view, explain_records(self.ledger.store, [view])[0]
 
     async def MoveRecords(self, request, context):
         await self._allow(context, "MoveRecords")
@@ -428,9 +445,9 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         from .adjudication import adjudicate
 
         actor = await self._caller(context, "AdjudicateRecord")
-        view = await self._run(context, adjudicate, self.ledger, request.record_id,
-                               request.release, request.reason, actor)
-        return admin_pb2.AdjudicateResponse(record=serde.record_to_pb(view))
+        view, why = await self._run(context, self._explained, adjudicate, self.ledger,
+                                    request.record_id, request.release, request.reason, actor)
+        return admin_pb2.AdjudicateResponse(record=serde.record_to_pb(view, why))
 
     async def PlanCampaign(self, request, context):
         from .planner import DEFAULT_SPOIL_ALLOWANCE, gather, plan

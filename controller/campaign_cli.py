@@ -330,7 +330,16 @@ def _status(args: argparse.Namespace) -> int:
         return 0
     from cetak.reports import print_status_table
 
+    from .record_cli import _kelurahan
+    from .status_text import campaign_reason_lines
+
     print_status_table(s, site_zones(args, "campaign status"))
+
+    def place(code: str) -> str:
+        return code + (f" ({name})" if (name := _kelurahan(code)) else "")
+
+    for line in campaign_reason_lines(s, place):
+        print(line)
     return 0
 
 

@@ -386,6 +386,10 @@ def _snapshot(store, connected: set[str], now_s: float) -> Iterator[Metric]:
     site_late = GaugeMetricFamily("cetak_site_late_seconds",
                                   "How late the site's forecast completion is.",
                                   labels=["campaign", "site"])
+    waiting = GaugeMetricFamily(
+        "cetak_records_not_printed", "Records not printed yet, by why (controller/blockers.py: "
+        "leased, held_*, budget_spent, budget_short, no_blanks, blanks_short, printable).",
+        labels=["campaign", "site", "reason"])
     site_rate: dict[str, float] = {}
     site_remaining: dict[str, int] = {}
     for campaign in store.list_campaigns():
@@ -402,9 +406,13 @@ def _snapshot(store, connected: set[str], now_s: float) -> Iterator[Metric]:
             site_miss.add_metric([cid, s.site_code], 1.0 if s.will_miss_deadline else 0.0)
             site_late.add_metric([cid, s.site_code], s.late_by_ms / 1000)
             site_rate[s.site_code] = max(site_rate.get(s.site_code, 0.0), s.cards_per_hour)
+            # Records a budget blocks need no blanks until it is raised.
             site_remaining[s.site_code] = (site_remaining.get(s.site_code, 0)
-                                           + s.queued + s.leased + s.held)
-    yield from (deadline, eta, miss, site_eta, site_miss, site_late)
+                                           + s.queued + s.leased + s.held
+                                           - s.reasons.budget_spent - s.reasons.budget_short)
+            for reason, n in s.reasons.to_dict().items():
+                waiting.add_metric([cid, s.site_code, reason], n)
+    yield from (deadline, eta, miss, site_eta, site_miss, site_late, waiting)
 
     # Sites: open now (working hours, holidays), one day of blank demand, printers expected,
     # blanks, ribbons and films.

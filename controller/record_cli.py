@@ -15,13 +15,6 @@ import sys
 from cetak.client import add_connection_options, admin_call, site_zones
 
 # Exit codes: 0 found / done, 1 not found or refused, 2 bad input.
-_HELD_WHY = {
-    "possible_duplicate_person": "held for adjudication: possible duplicate person (same name "
-                                 "and birth date under another NIK)",
-    "unknown_outcome": "held: a print attempt's outcome is unknown until an operator "
-                       "reconciles it",
-    "rejected_duplicate_person": "rejected: duplicate person",
-}
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -115,34 +108,57 @@ def _kelurahan(code: str) -> str:
     return kel.name if kel is not None else ""
 
 
-def describe(r, zones: dict[str, str] | None = None) -> dict:  # noqa: ANN001
-    """A RecordSummary as what a front-desk clerk needs to tell the citizen (times in the
-    zone of the record's site, from `zones`: site code -> time zone)."""
+def _reason_of_state(r) -> str:  # noqa: ANN001 - a RecordSummary without `why`
+    """The reason a summary's state and hold reason alone give (ListHeld's records)."""
     from cetak.api.v1 import common_pb2
 
+    from .blockers import HOLD_REASONS
+
+    if r.state == common_pb2.HELD:
+        return HOLD_REASONS.get(r.hold_reason, "held")
+    return {common_pb2.RECORD_PRINTED: "printed", common_pb2.RECORD_LEASED: "leased",
+            common_pb2.REJECTED: "rejected", common_pb2.CANCELLED: "cancelled"}.get(
+        r.state, "queued")
+
+
+def describe(r, zones: dict[str, str] | None = None) -> dict:  # noqa: ANN001
+    """A RecordSummary as what a front-desk clerk needs to tell the citizen: `reason` (why it
+    is where it is, blockers.py) with its numbers, and the words for it in Bahasa Indonesia
+    (`summary_id`) and English (`summary`); times in the zone of the record's site, from
+    `zones` (site code -> time zone)."""
+    from cetak.api.v1 import common_pb2
+
+    from .status_text import record_text
+
     state = common_pb2.RecordState.Name(r.state).removeprefix("RECORD_").lower()
-    place = r.site_code + (f" ({name})" if (name := _kelurahan(r.site_code)) else "")
-    if r.state == common_pb2.RECORD_PRINTED:
-        when = _when(r.printed_ms, (zones or {}).get(r.site_code, ""))
-        text = f"printed {when} at {place}: ready for pickup at {place}"
-    elif r.state == common_pb2.QUEUED:
-        text = f"queued for printing at {place}"
-    elif r.state == common_pb2.RECORD_LEASED:
-        text = f"being printed at {place}"
-    elif r.state == common_pb2.HELD:
-        text = _HELD_WHY.get(r.hold_reason, f"held: {r.hold_reason}") + f" (site {place})"
-    elif r.state == common_pb2.REJECTED:
-        text = _HELD_WHY.get(r.hold_reason, f"rejected: {r.hold_reason or 'see audit log'}")
-    elif r.state == common_pb2.CANCELLED:
-        text = ("cancelled: the campaign was cancelled by an admin; no card will be printed "
-                "for it" if r.hold_reason == "campaign_cancelled" else "cancelled")
-    else:
-        text = state
+    reason = r.why.reason if r.HasField("why") and r.why.reason else _reason_of_state(r)
+    detail = {k: int(getattr(r.why, k)) for k in ("budget", "budget_used",
+                                                   "queued_in_category", "blanks_available",
+                                                   "queued_at_site")
+              if getattr(r.why, k)}
+    kategori = common_pb2.Category.Name(r.kategori) if r.kategori else ""
     spoiled = sum(1 for a in r.attempts if a.state == common_pb2.SPOILED)
-    return {"record_id": r.record_id, "campaign_id": r.campaign_id, "site_code": r.site_code,
-            "kelurahan": _kelurahan(r.site_code), "state": state, "hold_reason": r.hold_reason,
-            "printed_ms": r.printed_ms, "attempts": len(r.attempts), "spoiled_attempts": spoiled,
-            "summary": text}
+    d = {"record_id": r.record_id, "campaign_id": r.campaign_id, "site_code": r.site_code,
+         "kelurahan": _kelurahan(r.site_code), "state": state, "hold_reason": r.hold_reason,
+         "kategori": kategori, "reason": reason, "reason_detail": detail,
+         "printed_ms": r.printed_ms, "zone": (zones or {}).get(r.site_code, ""),
+         "attempts": len(r.attempts), "spoiled_attempts": spoiled}
+    lines = record_text(_words(d), "id")
+    d["summary_id"], d["summary"] = lines[0], lines[-1]
+    return d
+
+
+def _words(d: dict) -> dict:
+    place = d["site_code"] + (f" ({d['kelurahan']})" if d["kelurahan"] else "")
+    return {**d, "place": place, "printed_at": _when(d["printed_ms"], d.get("zone", "")),
+            "reason": "printable" if d["reason"] == "queued" else d["reason"]}
+
+
+def say(d: dict) -> str:
+    """describe()'s record in the chosen language, then English on the next line."""
+    from .status_text import record_text
+
+    return "\n    ".join(record_text(_words(d)))
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -159,7 +175,7 @@ def _status(args: argparse.Namespace) -> int:
         print(json.dumps({"found": bool(records), "records": records}))
     elif records:
         for d in records:
-            print(f"{d['campaign_id']} {d['record_id']}: {d['summary']}")
+            print(f"{d['campaign_id']} {d['record_id']}: {say(d)}")
     if not records:
         print("cetak record status: no record with that NIK"
               + (" in that campaign" if args.campaign else ""), file=sys.stderr)
@@ -183,7 +199,7 @@ def _show_record(args: argparse.Namespace, record) -> int:  # noqa: ANN001 - Rec
     if args.json:
         print(json.dumps(d))
     else:
-        print(f"{d['record_id']}: {d['summary']}")
+        print(f"{d['record_id']}: {say(d)}")
     return 0
 
 

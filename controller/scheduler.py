@@ -48,14 +48,17 @@ class LeaseBudget:
 def choose_records(store, site_code: str, wanted: int, budget: LeaseBudget) -> list[tuple]:
     """Up to `wanted` queued records of the site, best first, within the category budgets."""
     exhausted = [k for k, n in budget.category_left.items() if n <= 0]
-    # Ask for a few more rows than wanted so budget skips do not starve the grant.
+    # Records of a spent budget are skipped by the store: read and skipped here, a queue
+    # led by them filled every row read and starved the other records behind them, which
+    # `campaign status` counts as printable (blockers.py). A few more rows than wanted, so
+    # the skips of a budget this grant spends do not starve it either.
     limit = wanted * (2 if budget.category_left else 1)
-    rows = store.next_queued(site_code, limit)
+    rows = store.next_queued(site_code, limit, exclude_budgets=exhausted)
     # New cards go first only when blanks are short, and that reorders only replacements:
     # when the first rows in plain order hold none, they are the first rows in either order,
     # and the queue need not be counted.
     if any(row[2] == "PENGGANTIAN" for row in rows) and budget.blanks_short(store):
-        rows = store.next_queued(site_code, limit, new_first=True)
+        rows = store.next_queued(site_code, limit, exclude_budgets=exhausted, new_first=True)
     left = dict(budget.category_left)
     chosen = []
     for row in rows:

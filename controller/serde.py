@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cetak.api.v1 import admin_pb2, agent_pb2, common_pb2
 
+from .blockers import CategoryBudget, ReasonCounts, RecordReason
 from .calendar import WorkingHours
 from .model import (
     AckStatus,
@@ -97,12 +98,29 @@ def attempt_to_pb(a: Attempt) -> admin_pb2.AttemptSummary:
                                     updated_ms=a.updated_ms)
 
 
-def record_to_pb(v: RecordView) -> admin_pb2.RecordSummary:
+def record_to_pb(v: RecordView, why: RecordReason | None = None) -> admin_pb2.RecordSummary:
     return admin_pb2.RecordSummary(
         record_id=v.record_id, campaign_id=v.campaign_id, site_code=v.site_code,
         state=_RECORD_TO_PB[v.state], hold_reason=v.hold_reason,
         kategori=KATEGORI_TO_PB.get(v.kategori, common_pb2.CATEGORY_UNSPECIFIED),
-        attempts=[attempt_to_pb(a) for a in v.attempts], printed_ms=v.printed_ms)
+        attempts=[attempt_to_pb(a) for a in v.attempts], printed_ms=v.printed_ms,
+        why=record_reason_to_pb(why) if why is not None else None)
+
+
+def record_reason_to_pb(r: RecordReason) -> admin_pb2.RecordReason:
+    return admin_pb2.RecordReason(
+        reason=r.reason, budget=r.budget, budget_used=r.budget_used,
+        queued_in_category=r.queued_in_category, blanks_available=r.blanks_available,
+        queued_at_site=r.queued_at_site)
+
+
+def queue_reasons_to_pb(c: ReasonCounts) -> admin_pb2.QueueReasons:
+    return admin_pb2.QueueReasons(**c.to_dict())
+
+
+def category_budget_to_pb(b: CategoryBudget) -> admin_pb2.CategoryBudget:
+    return admin_pb2.CategoryBudget(kategori=b.kategori, budget=b.budget, used=b.used,
+                                    left=-1 if b.left is None else b.left, queued=b.queued)
 
 
 def movement_from_pb(m: admin_pb2.InventoryMovement, movement_id: str,

@@ -1,9 +1,14 @@
-"""Campaign progress per site and category, with the deadline forecast (`campaign status`)."""
+"""Campaign progress per site and category, with the deadline forecast (`campaign status`).
+
+The forecast counts only the records that can print: those a budget or a site's blanks
+block (blockers.py) are not "on track", they are counted apart (`cannot_print`) with why.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from .blockers import CategoryBudget, ReasonCounts, campaign_blockers
 from .calendar import SiteCalendar
 from .forecast import MEASURE_WINDOW_MS, forecast_site
 from .ledger import LedgerError
@@ -26,6 +31,8 @@ class SiteStatus:
     eta_ms: int = 0
     will_miss_deadline: bool = False
     late_by_ms: int = 0
+    reasons: ReasonCounts = field(default_factory=ReasonCounts)
+    blanks_available: int = 0
 
 
 @dataclass
@@ -46,6 +53,10 @@ class CampaignStatusView:
     will_miss_deadline: bool = False
     flagged_reports: int = 0
     sites: list[SiteStatus] = field(default_factory=list)
+    reasons: ReasonCounts = field(default_factory=ReasonCounts)
+    cannot_print: int = 0          # queued records a budget or a site's blanks block
+    budgets: list[CategoryBudget] = field(default_factory=list)
+    on_track: bool = True          # no site will miss the deadline and nothing is blocked
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -67,23 +78,31 @@ def campaign_status(store, campaign_id: str, now_ms: int) -> CampaignStatusView:
             sites[code] = SiteStatus(site_code=code)
         return sites[code]
 
-    for code, state, n in store.record_counts(campaign_id):
+    breakdown = store.record_breakdown(campaign_id)  # one pass: states and reasons
+    for code, state, _kategori, _hold, n in breakdown:
         setattr(site(code), _RECORD_FIELDS[state], getattr(site(code), _RECORD_FIELDS[state]) + n)
     for code, state, n in store.attempt_counts(campaign_id):
         if state == "spoiled":
             site(code).spoiled += n
         elif state == "unknown":
             site(code).unknown += n
+    blockers = campaign_blockers(store, campaign, breakdown)
+    for code, reasons in blockers.sites.items():
+        site(code).reasons = reasons
+        site(code).blanks_available = blockers.blanks_available.get(code, 0)
     recent = dict(store.printed_since(campaign_id, now_ms - MEASURE_WINDOW_MS))
     view = CampaignStatusView(campaign_id=campaign_id, deadline_ms=campaign.deadline_ms,
-                              as_of_ms=now_ms, flagged_reports=len(store.flagged_events()))
+                              as_of_ms=now_ms, flagged_reports=len(store.flagged_events()),
+                              reasons=blockers.total, cannot_print=blockers.total.blocked,
+                              budgets=blockers.budgets)
     worst_eta = 0
     names = site_names(list(sites_meta.values()), set(sites))
     for code in sorted(sites):
         s = sites[code]
         s.site_name = names[code]
         meta = sites_meta.get(code, {})
-        remaining = s.queued + s.leased + s.held
+        # Blocked records are not going to print: they are not in the forecast.
+        remaining = s.queued + s.leased + s.held - s.reasons.blocked
         f = forecast_site(code, remaining, recent.get(code, 0), store.site_cards_per_hour(code),
                           now_ms, campaign.deadline_ms, SiteCalendar.of_site(meta))
         s.cards_per_hour, s.eta_ms = round(f.cards_per_hour, 1), f.eta_ms
@@ -100,4 +119,5 @@ def campaign_status(store, campaign_id: str, now_ms: int) -> CampaignStatusView:
                     + view.cancelled)
     view.eta_ms = max(worst_eta, 0)
     view.will_miss_deadline = any(s.will_miss_deadline for s in view.sites)
+    view.on_track = not view.will_miss_deadline and view.cannot_print == 0
     return view

@@ -442,6 +442,19 @@ class SqlStore:
         return self._q("SELECT site_code, state, COUNT(*) FROM records WHERE campaign_id=%s "
                        "GROUP BY site_code, state", (campaign_id,))
 
+    def record_breakdown(self, campaign_id: str) -> list[tuple[str, str, str, str, int]]:
+        """(site_code, record state, kategori, hold_reason, count) of a campaign's records:
+        one pass over them (`campaign status`: the counts per state and per reason)."""
+        return self._q("SELECT site_code, state, kategori, hold_reason, COUNT(*) FROM records "
+                       "WHERE campaign_id=%s GROUP BY site_code, state, kategori, hold_reason",
+                       (campaign_id,))
+
+    def count_queued_in_category(self, campaign_id: str, kategori: str, limit: int) -> int:
+        """Queued records of one campaign and category, counted up to `limit` (bounded)."""
+        return self._q("SELECT COUNT(*) FROM (SELECT 1 FROM records WHERE campaign_id=%s AND "
+                       "kategori=%s AND state='queued' LIMIT %s) q",
+                       (campaign_id, kategori, limit))[0][0]
+
     def attempt_counts(self, campaign_id: str) -> list[tuple[str, str, int]]:
         """(site_code, attempt state, count) for a campaign."""
         return self._q("SELECT site_code, state, COUNT(*) FROM attempts WHERE campaign_id=%s "
@@ -614,14 +627,21 @@ class SqlStore:
             raise StoreError(f"no record {record_id}")
         return bytes(rows[0][0])
 
-    def count_queued(self, site_code: str, limit: int | None = None) -> int:
-        """Queued records of a site; with `limit`, counting stops there (a bounded read)."""
+    def count_queued(self, site_code: str, limit: int | None = None, *,
+                     exclude_budgets: Iterable[tuple[str, str]] = ()) -> int:
+        """Queued records of a site; with `limit`, counting stops there (a bounded read).
+        `exclude_budgets`: (campaign_id, kategori) pairs not counted (budgets spent)."""
+        pairs = list(exclude_budgets)
+        where = "site_code=%s AND state='queued'"
+        if pairs:
+            where += " AND NOT (" + " OR ".join(["(campaign_id=%s AND kategori=%s)"]
+                                                * len(pairs)) + ")"
+        args = [site_code, *(x for pair in pairs for x in pair)]
         if limit is None:
-            return self._q("SELECT COUNT(*) FROM records WHERE site_code=%s AND "
-                           "state='queued'", (site_code,))[0][0]
+            return self._q(f"SELECT COUNT(*) FROM records WHERE {where}", args)[0][0]
         # "q": PostgreSQL wants a subquery in FROM named.
-        return self._q("SELECT COUNT(*) FROM (SELECT 1 FROM records WHERE site_code=%s AND "
-                       "state='queued' LIMIT %s) q", (site_code, limit))[0][0]
+        return self._q(f"SELECT COUNT(*) FROM (SELECT 1 FROM records WHERE {where} "
+                       "LIMIT %s) q", (*args, limit))[0][0]
 
     def site_blanks(self, site_code: str) -> SiteBlanks:
         return self._blanks(site_code)[0]

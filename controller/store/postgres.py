@@ -357,16 +357,24 @@ class PostgresStore(SqlStore):
                 if (v := self.get_record(rid)) is not None]
 
     def next_queued(self, site_code: str, limit: int, *, exclude_kategori: Iterable[str] = (),
+                    exclude_budgets: Iterable[tuple[str, str]] = (),
                     new_first: bool = False) -> list[tuple]:
         """Queued records of a site in scheduling order: (record_id, campaign_id, kategori,
         epoch, priority, payload). Inside a transaction the rows are locked and rows another
-        transaction holds are skipped: two replicas never lease the same record."""
+        transaction holds are skipped: two replicas never lease the same record.
+        `exclude_budgets`: (campaign_id, kategori) pairs whose budget is spent, skipped here
+        so they cannot fill the rows a grant reads."""
         excluded = list(exclude_kategori)
+        pairs = list(exclude_budgets)
         where = "site_code=%s AND state='queued'"
         args: list[Any] = [site_code]
         if excluded:
             where += " AND kategori <> ALL(%s)"
             args.append(excluded)
+        if pairs:
+            where += " AND NOT (" + " OR ".join(["(campaign_id=%s AND kategori=%s)"]
+                                                * len(pairs)) + ")"
+            args.extend(x for pair in pairs for x in pair)
         order = "priority DESC, " + ("kategori='PENGGANTIAN', " if new_first else "") + "prr_seq"
         rows = self._q(f"SELECT record_id, campaign_id, kategori, epoch, priority, payload "
                        f"FROM records WHERE {where} ORDER BY {order} LIMIT %s"

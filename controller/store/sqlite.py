@@ -353,17 +353,23 @@ class SqliteStore(SqlStore):
                 if (v := self.get_record(rid)) is not None]
 
     def next_queued(self, site_code: str, limit: int, *, exclude_kategori: Iterable[str] = (),
+                    exclude_budgets: Iterable[tuple[str, str]] = (),
                     new_first: bool = False) -> list[tuple]:
         """Queued records of a site in scheduling order: (record_id, campaign_id, kategori,
-        epoch, priority, payload)."""
+        epoch, priority, payload). `exclude_budgets`: (campaign_id, kategori) pairs whose
+        budget is spent, skipped here so they cannot fill the rows a grant reads."""
         excluded = tuple(exclude_kategori)
+        pairs = [x for pair in exclude_budgets for x in pair]
         where = "site_code=? AND state='queued'"
         if excluded:
             where += f" AND kategori NOT IN ({','.join('?' * len(excluded))})"
+        if pairs:
+            where += " AND NOT (" + " OR ".join(["(campaign_id=? AND kategori=?)"]
+                                                * (len(pairs) // 2)) + ")"
         order = "priority DESC, " + ("kategori='PENGGANTIAN', " if new_first else "") + "prr_seq"
         return self._q(f"SELECT record_id, campaign_id, kategori, epoch, priority, payload "
                        f"FROM records WHERE {where} ORDER BY {order} LIMIT ?",
-                       (site_code, *excluded, limit))
+                       (site_code, *excluded, *pairs, limit))
 
     def move_queued(self, campaign_id: str, from_site: str, to_site: str,
                     record_ids: list[str]) -> int:

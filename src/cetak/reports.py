@@ -26,15 +26,17 @@ def print_status_table(status, zones: Mapping[str, str] | None = None,  # noqa: 
                             if status.sites else zones)
     rows = []
     for s in status.sites:
-        verdict = "[red]miss[/red]" if s.will_miss_deadline else "[green]ok[/green]"
+        blocked = sum(getattr(s.reasons, n) for n in ("budget_spent", "budget_short",
+                                                       "no_blanks", "blanks_short"))
+        verdict = ("[red]miss[/red]" if s.will_miss_deadline else
+                   f"[red]{blocked} blocked[/red]" if blocked else "[green]ok[/green]")
         rows.append([s.site_code, s.site_name, str(s.queued), str(s.leased), str(s.printed),
                      str(s.spoiled), str(s.held), f"{s.cards_per_hour:.0f}",
                      format_ms(s.eta_ms, zones.get(s.site_code) or overall),
                      verdict if status.deadline_ms else "-"])
     total = ["total", "", str(status.queued), str(status.leased), str(status.printed),
              str(status.spoiled), str(status.held), "", format_ms(status.eta_ms, overall),
-             ("[red]will miss[/red]" if status.will_miss_deadline else "[green]on track"
-              "[/green]") if status.deadline_ms else "-"]
+             _verdict(status)]
     columns = [("site", "id"), ("name", "text"), ("queued", "number"), ("leased", "number"),
                ("printed", "number"), ("spoiled", "number"), ("held", "number"),
                ("cards/h", "number"), ("ETA", "time"), ("forecast", "text")]
@@ -48,3 +50,15 @@ def print_status_table(status, zones: Mapping[str, str] | None = None,  # noqa: 
         lines.append(f"campaign cancelled at {format_ms(status.cancelled_ms, overall)}"
                      + (f": {status.cancel_reason}" if status.cancel_reason else ""))
     print("\n".join(lines), file=file or sys.stdout)
+
+
+def _verdict(status) -> str:  # noqa: ANN001 - a CampaignStatus
+    """On track only when no site will miss the deadline and nothing is blocked: records a
+    budget or a site's blanks block are not in the forecast (controller/blockers.py)."""
+    if not status.deadline_ms:
+        return "-"
+    if status.will_miss_deadline:
+        return "[red]will miss[/red]"
+    if status.cannot_print:
+        return f"[red]{status.cannot_print} blocked[/red]"
+    return "[green]on track[/green]"

@@ -78,6 +78,7 @@ def test_values_follow_the_activity(live):
     assert value(text, "cetak_attempts_failed_before_card_total", reason="feeder_empty") == 1
     assert value(text, "cetak_attempts_unknown", site=SITE) == 1
     assert value(text, "cetak_records", site=SITE) == 8
+    assert value(text, "cetak_records_not_printed", site=SITE, reason="held_unknown") == 1
     assert value(text, "cetak_blanks", site=SITE, state="received") == 20
     assert value(text, "cetak_inventory_received_total", site=SITE, item="ribbon") == 2
     assert value(text, "cetak_flagged_reports", reason="stale_epoch") == 1

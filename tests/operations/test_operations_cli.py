@@ -42,7 +42,8 @@ def test_operations_end_to_end(tmp_path):
         r = run("record", "adjudicate", other, "--release", "--reason", "x", *conn)
         assert r.returncode == 2 and "not held" in r.stderr
         r = run("record", "status", nik_a, *conn)
-        assert "queued for printing at 32.76.01.1006" in r.stdout
+        # released to the queue, but no blanks have reached the site yet: it says so
+        assert "waiting for blanks at 32.76.01.1006" in r.stdout
 
         # inventory: receive with serials, transfer a range, spoil one, destroy it
         r = run("inventory", "receive", SITE, "--serials", "KTP000001-KTP000100",

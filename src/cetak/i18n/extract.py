@@ -20,7 +20,8 @@ from cetak.i18n import DOMAIN, LOCALE_DIR, parse_po
 # Modules whose texts an operator reads.
 MODULES = ("cetak.agent.console.messages", "cetak.agent.cli", "cetak.agent.daemon",
            "cetak.controller.sites", "cetak.controller.site_cli",
-           "cetak.controller.reports", "cetak.client", "cetak.cli")
+           "cetak.controller.reports", "cetak.client", "cetak.cli",
+           "cetak.controller.status_text")
 
 
 def extract() -> list[tuple[str, str]]:

@@ -142,7 +142,7 @@ class StatusRequest(_message.Message):
     def __init__(self, campaign_id: _Optional[str] = ..., interval_ms: _Optional[int] = ...) -> None: ...
 
 class SiteProgress(_message.Message):
-    __slots__ = ("site_code", "site_name", "queued", "leased", "printed", "spoiled", "held", "unknown", "eta_ms", "will_miss_deadline", "late_by_ms", "cards_per_hour")
+    __slots__ = ("site_code", "site_name", "queued", "leased", "printed", "spoiled", "held", "unknown", "eta_ms", "will_miss_deadline", "late_by_ms", "cards_per_hour", "reasons", "blanks_available")
     SITE_CODE_FIELD_NUMBER: _ClassVar[int]
     SITE_NAME_FIELD_NUMBER: _ClassVar[int]
     QUEUED_FIELD_NUMBER: _ClassVar[int]
@@ -155,6 +155,8 @@ class SiteProgress(_message.Message):
     WILL_MISS_DEADLINE_FIELD_NUMBER: _ClassVar[int]
     LATE_BY_MS_FIELD_NUMBER: _ClassVar[int]
     CARDS_PER_HOUR_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    BLANKS_AVAILABLE_FIELD_NUMBER: _ClassVar[int]
     site_code: str
     site_name: str
     queued: int
@@ -167,10 +169,48 @@ class SiteProgress(_message.Message):
     will_miss_deadline: bool
     late_by_ms: int
     cards_per_hour: float
-    def __init__(self, site_code: _Optional[str] = ..., site_name: _Optional[str] = ..., queued: _Optional[int] = ..., leased: _Optional[int] = ..., printed: _Optional[int] = ..., spoiled: _Optional[int] = ..., held: _Optional[int] = ..., unknown: _Optional[int] = ..., eta_ms: _Optional[int] = ..., will_miss_deadline: _Optional[bool] = ..., late_by_ms: _Optional[int] = ..., cards_per_hour: _Optional[float] = ...) -> None: ...
+    reasons: QueueReasons
+    blanks_available: int
+    def __init__(self, site_code: _Optional[str] = ..., site_name: _Optional[str] = ..., queued: _Optional[int] = ..., leased: _Optional[int] = ..., printed: _Optional[int] = ..., spoiled: _Optional[int] = ..., held: _Optional[int] = ..., unknown: _Optional[int] = ..., eta_ms: _Optional[int] = ..., will_miss_deadline: _Optional[bool] = ..., late_by_ms: _Optional[int] = ..., cards_per_hour: _Optional[float] = ..., reasons: _Optional[_Union[QueueReasons, _Mapping]] = ..., blanks_available: _Optional[int] = ...) -> None: ...
+
+class QueueReasons(_message.Message):
+    __slots__ = ("leased", "held_duplicate", "held_unknown", "held", "budget_spent", "budget_short", "no_blanks", "blanks_short", "printable")
+    LEASED_FIELD_NUMBER: _ClassVar[int]
+    HELD_DUPLICATE_FIELD_NUMBER: _ClassVar[int]
+    HELD_UNKNOWN_FIELD_NUMBER: _ClassVar[int]
+    HELD_FIELD_NUMBER: _ClassVar[int]
+    BUDGET_SPENT_FIELD_NUMBER: _ClassVar[int]
+    BUDGET_SHORT_FIELD_NUMBER: _ClassVar[int]
+    NO_BLANKS_FIELD_NUMBER: _ClassVar[int]
+    BLANKS_SHORT_FIELD_NUMBER: _ClassVar[int]
+    PRINTABLE_FIELD_NUMBER: _ClassVar[int]
+    leased: int
+    held_duplicate: int
+    held_unknown: int
+    held: int
+    budget_spent: int
+    budget_short: int
+    no_blanks: int
+    blanks_short: int
+    printable: int
+    def __init__(self, leased: _Optional[int] = ..., held_duplicate: _Optional[int] = ..., held_unknown: _Optional[int] = ..., held: _Optional[int] = ..., budget_spent: _Optional[int] = ..., budget_short: _Optional[int] = ..., no_blanks: _Optional[int] = ..., blanks_short: _Optional[int] = ..., printable: _Optional[int] = ...) -> None: ...
+
+class CategoryBudget(_message.Message):
+    __slots__ = ("kategori", "budget", "used", "left", "queued")
+    KATEGORI_FIELD_NUMBER: _ClassVar[int]
+    BUDGET_FIELD_NUMBER: _ClassVar[int]
+    USED_FIELD_NUMBER: _ClassVar[int]
+    LEFT_FIELD_NUMBER: _ClassVar[int]
+    QUEUED_FIELD_NUMBER: _ClassVar[int]
+    kategori: str
+    budget: int
+    used: int
+    left: int
+    queued: int
+    def __init__(self, kategori: _Optional[str] = ..., budget: _Optional[int] = ..., used: _Optional[int] = ..., left: _Optional[int] = ..., queued: _Optional[int] = ...) -> None: ...
 
 class CampaignStatus(_message.Message):
-    __slots__ = ("campaign_id", "records", "queued", "leased", "printed", "spoiled", "held", "unknown", "rejected", "cancelled", "deadline_ms", "eta_ms", "will_miss_deadline", "sites", "as_of_ms", "cancelled_ms", "cancel_reason")
+    __slots__ = ("campaign_id", "records", "queued", "leased", "printed", "spoiled", "held", "unknown", "rejected", "cancelled", "deadline_ms", "eta_ms", "will_miss_deadline", "sites", "as_of_ms", "cancelled_ms", "cancel_reason", "reasons", "cannot_print", "budgets", "on_track")
     CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
     RECORDS_FIELD_NUMBER: _ClassVar[int]
     QUEUED_FIELD_NUMBER: _ClassVar[int]
@@ -188,6 +228,10 @@ class CampaignStatus(_message.Message):
     AS_OF_MS_FIELD_NUMBER: _ClassVar[int]
     CANCELLED_MS_FIELD_NUMBER: _ClassVar[int]
     CANCEL_REASON_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    CANNOT_PRINT_FIELD_NUMBER: _ClassVar[int]
+    BUDGETS_FIELD_NUMBER: _ClassVar[int]
+    ON_TRACK_FIELD_NUMBER: _ClassVar[int]
     campaign_id: str
     records: int
     queued: int
@@ -205,7 +249,11 @@ class CampaignStatus(_message.Message):
     as_of_ms: int
     cancelled_ms: int
     cancel_reason: str
-    def __init__(self, campaign_id: _Optional[str] = ..., records: _Optional[int] = ..., queued: _Optional[int] = ..., leased: _Optional[int] = ..., printed: _Optional[int] = ..., spoiled: _Optional[int] = ..., held: _Optional[int] = ..., unknown: _Optional[int] = ..., rejected: _Optional[int] = ..., cancelled: _Optional[int] = ..., deadline_ms: _Optional[int] = ..., eta_ms: _Optional[int] = ..., will_miss_deadline: _Optional[bool] = ..., sites: _Optional[_Iterable[_Union[SiteProgress, _Mapping]]] = ..., as_of_ms: _Optional[int] = ..., cancelled_ms: _Optional[int] = ..., cancel_reason: _Optional[str] = ...) -> None: ...
+    reasons: QueueReasons
+    cannot_print: int
+    budgets: _containers.RepeatedCompositeFieldContainer[CategoryBudget]
+    on_track: bool
+    def __init__(self, campaign_id: _Optional[str] = ..., records: _Optional[int] = ..., queued: _Optional[int] = ..., leased: _Optional[int] = ..., printed: _Optional[int] = ..., spoiled: _Optional[int] = ..., held: _Optional[int] = ..., unknown: _Optional[int] = ..., rejected: _Optional[int] = ..., cancelled: _Optional[int] = ..., deadline_ms: _Optional[int] = ..., eta_ms: _Optional[int] = ..., will_miss_deadline: _Optional[bool] = ..., sites: _Optional[_Iterable[_Union[SiteProgress, _Mapping]]] = ..., as_of_ms: _Optional[int] = ..., cancelled_ms: _Optional[int] = ..., cancel_reason: _Optional[str] = ..., reasons: _Optional[_Union[QueueReasons, _Mapping]] = ..., cannot_print: _Optional[int] = ..., budgets: _Optional[_Iterable[_Union[CategoryBudget, _Mapping]]] = ..., on_track: _Optional[bool] = ...) -> None: ...
 
 class WorkingHours(_message.Message):
     __slots__ = ("weekday", "start_minute", "end_minute")
@@ -374,7 +422,7 @@ class AttemptSummary(_message.Message):
     def __init__(self, attempt_id: _Optional[str] = ..., state: _Optional[_Union[_common_pb2.AttemptState, str]] = ..., reason: _Optional[str] = ..., printer_id: _Optional[str] = ..., blank_serial: _Optional[str] = ..., updated_ms: _Optional[int] = ...) -> None: ...
 
 class RecordSummary(_message.Message):
-    __slots__ = ("record_id", "campaign_id", "site_code", "state", "hold_reason", "kategori", "attempts", "printed_ms")
+    __slots__ = ("record_id", "campaign_id", "site_code", "state", "hold_reason", "kategori", "attempts", "printed_ms", "why")
     RECORD_ID_FIELD_NUMBER: _ClassVar[int]
     CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
     SITE_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -383,6 +431,7 @@ class RecordSummary(_message.Message):
     KATEGORI_FIELD_NUMBER: _ClassVar[int]
     ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     PRINTED_MS_FIELD_NUMBER: _ClassVar[int]
+    WHY_FIELD_NUMBER: _ClassVar[int]
     record_id: str
     campaign_id: str
     site_code: str
@@ -391,7 +440,24 @@ class RecordSummary(_message.Message):
     kategori: _common_pb2.Category
     attempts: _containers.RepeatedCompositeFieldContainer[AttemptSummary]
     printed_ms: int
-    def __init__(self, record_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., site_code: _Optional[str] = ..., state: _Optional[_Union[_common_pb2.RecordState, str]] = ..., hold_reason: _Optional[str] = ..., kategori: _Optional[_Union[_common_pb2.Category, str]] = ..., attempts: _Optional[_Iterable[_Union[AttemptSummary, _Mapping]]] = ..., printed_ms: _Optional[int] = ...) -> None: ...
+    why: RecordReason
+    def __init__(self, record_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., site_code: _Optional[str] = ..., state: _Optional[_Union[_common_pb2.RecordState, str]] = ..., hold_reason: _Optional[str] = ..., kategori: _Optional[_Union[_common_pb2.Category, str]] = ..., attempts: _Optional[_Iterable[_Union[AttemptSummary, _Mapping]]] = ..., printed_ms: _Optional[int] = ..., why: _Optional[_Union[RecordReason, _Mapping]] = ...) -> None: ...
+
+class RecordReason(_message.Message):
+    __slots__ = ("reason", "budget", "budget_used", "queued_in_category", "blanks_available", "queued_at_site")
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    BUDGET_FIELD_NUMBER: _ClassVar[int]
+    BUDGET_USED_FIELD_NUMBER: _ClassVar[int]
+    QUEUED_IN_CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    BLANKS_AVAILABLE_FIELD_NUMBER: _ClassVar[int]
+    QUEUED_AT_SITE_FIELD_NUMBER: _ClassVar[int]
+    reason: str
+    budget: int
+    budget_used: int
+    queued_in_category: int
+    blanks_available: int
+    queued_at_site: int
+    def __init__(self, reason: _Optional[str] = ..., budget: _Optional[int] = ..., budget_used: _Optional[int] = ..., queued_in_category: _Optional[int] = ..., blanks_available: _Optional[int] = ..., queued_at_site: _Optional[int] = ...) -> None: ...
 
 class LookupRecordResponse(_message.Message):
     __slots__ = ("records",)
