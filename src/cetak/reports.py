@@ -55,10 +55,8 @@ def print_status_table(status, zones: Mapping[str, str] | None = None,  # noqa: 
 def _verdict(status) -> str:  # noqa: ANN001 - a CampaignStatus
     """On track only when no site will miss the deadline and nothing is blocked: records a
     budget or a site's blanks block are not in the forecast (controller/blockers.py)."""
-    if not status.deadline_ms:
-        return "-"
     if status.will_miss_deadline:
         return "[red]will miss[/red]"
     if status.cannot_print:
         return f"[red]{status.cannot_print} blocked[/red]"
-    return "[green]on track[/green]"
+    return "[green]on track[/green]" if status.deadline_ms else "-"

@@ -9,6 +9,7 @@ import pytest
 
 from cetak.controller.calendar import HOUR_MS, SiteCalendar, WorkingHours
 from cetak.controller.forecast import forecast_site
+from cetak.controller.inventory import Inventory
 from cetak.controller.planner import gather
 from cetak.controller.sites import Site, complete
 from cetak.controller.status import campaign_status
@@ -116,6 +117,10 @@ def test_status_and_plan_read_the_registry(ledger, store):
     store._x("UPDATE campaigns SET deadline_ms=%s WHERE campaign_id='c1'", (deadline,))
     ledger.add_records(make_records("c1", 160, site=SITE), 1)
     ledger.add_records(make_records("c1", 160, site=OTHER_SITE), 1)
+    # Blanks for every record: a queue without them is blocked, not in the forecast.
+    inventory = Inventory(ledger)
+    for code in (SITE, OTHER_SITE):
+        inventory.receive(code, "blank", 160, 1)
     ledger.hello("a1", SITE, [("p1", b"", 10.0)], [], "test", 0.0, 1)
     ledger.hello("a2", OTHER_SITE, [("p1", b"", 10.0)], [], "test", 0.0, 1)
     ledger.upsert_site(complete(Site(SITE, name="Kantor Kelurahan", hours=WEEKDAYS)), "admin")

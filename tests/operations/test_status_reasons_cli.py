@@ -87,8 +87,8 @@ def test_record_and_campaign_status_say_why(tmp_path):
 
         r = run("campaign", "status", "c1", *conn, lang="en_US.UTF-8")
         assert r.returncode == 0, r.stderr
-        out = " ".join(r.stderr.split())
-        table = " ".join(r.stderr.split("Not printed yet")[0].split())
+        out = " ".join(r.stdout.split())
+        table = " ".join(r.stdout.split("Not printed yet")[0].split())
         assert "on track" not in table
         assert "6 blocked" in table
         # per site, named from the region table
@@ -99,4 +99,4 @@ def test_record_and_campaign_status_say_why(tmp_path):
         assert f"cetak inventory receive {C_SITE}" in out
         r = run("campaign", "status", "c1", *conn)
         assert "terblokir: anggaran kategori habis / blocked: category budget spent: 4" in \
-            " ".join(r.stderr.split())
+            " ".join(r.stdout.split())
