@@ -219,6 +219,9 @@ class Simulation:
         self.work_start_ms = first_working_moment(self.sites.values(), sc.start_ms)
         for h in FORECAST_HOURS:
             self._at(self.work_start_ms + h * HOUR_MS, "forecast", h)
+        for site in self.sites.values():
+            if site.target == 0:
+                site.finished_ms = self.work_start_ms      # nothing to print: done at once
         if sc.policy.plan_every_hours:
             self._at(sc.start_ms, "plan")
 
