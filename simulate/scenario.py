@@ -136,7 +136,7 @@ class _Table:
     def only(self, *names: str) -> None:
         for k in self.data:
             if k not in names:
-                raise ScenarioError(self.key(k), "no such key here; known keys: "
+                raise ScenarioError(self.key(k), "one of the known keys: "
                                     + ", ".join(names))
 
     def has(self, name: str) -> bool:
