@@ -70,7 +70,8 @@ def progress_chart(sc: Scenario, cetak: RunResult, online: RunResult) -> bytes:
     d.line([x(deadline_h), top, x(deadline_h), h - bottom], fill="black", width=2)
     d.text((x(deadline_h) + 4, top + 2), "deadline / tenggat", fill="black", font=small)
     for run, colour in ((online, ONLINE), (cetak, CETAK)):
-        line = [(x(_hours(t, zero)), y(n)) for t, n in run.curve if t >= zero]
+        line = [(x(_hours(t, zero)), y(n)) for t, n in run.curve
+                if t >= zero and _hours(t, zero) <= end_h]
         if len(line) > 1:
             d.line(line, fill=colour, width=3)
     d.text((left, 12), f"{sc.name}: kartu tercetak / cards printed (hour 0 = first site "
