@@ -82,6 +82,10 @@ class SimSite:
     pending: list[AgentEvent] = field(default_factory=list)
     in_progress: int = 0
     connected: bool = False
+    # Something the controller's answer depends on changed since the last grant that gave
+    # nothing (reports, returns, blanks, expiries): only then is asking again worth a store
+    # transaction (the real session likewise sends credit only when it wants more).
+    changed: bool = True
     window: int = 0
     backoff: Backoff | None = None
     clock: ControllerClock | None = None
@@ -254,15 +258,15 @@ class Simulation:
     # -- printers ----------------------------------------------------------------------------
 
     def _open_span(self, site: SimSite, t: int) -> tuple[int, int] | None:
-        """The working span containing or following t (cached per site)."""
+        """The working span containing or following t (spans() clips its start to t).
+        Cached per site for the printers, which ask at the present time only: a look
+        ahead (the agent's next report) must not move the cache past the open span."""
         a, b = site.span
-        if a <= t < b or t < a:
+        if a <= t < b or (t < a and t >= self.now):
             return site.span
         nxt = next(site.calendar.spans(t, t + 30 * 24 * HOUR_MS), None)
-        if nxt is None:
-            return None
-        # spans() clips to t: look the span's true start up only to know it is open now.
-        site.span = nxt
+        if nxt is not None and t <= self.now:
+            site.span = nxt
         return nxt
 
     def _printer(self, p: SimPrinter) -> None:
@@ -425,30 +429,32 @@ class Simulation:
                 held_ids, "simulate", self.window_hours, t)
             backoff.reset()
             site.connected = True
+            site.changed = True
             site.window = hello.window
             revoked = set(hello.revoke)
             if revoked:
                 site.held = deque(h for h in site.held if h.lease_id not in revoked)
         # The agent's rule for a lease it holds (on_lease, and a worker taking one): one
         # that may no longer start is returned, never printed.
-        if site.held and not all(site.clock.may_start(h.expires_ms) for h in site.held):
-            keep = deque()
-            for h in site.held:
-                (keep.append(h) if site.clock.may_start(h.expires_ms)
-                 else site.returning.append(h.lease_id))
-            site.held = keep
+        # Leases are held in grant order, so in expiry order: the head is checked.
+        while site.held and not site.clock.may_start(site.held[0].expires_ms):
+            site.returning.append(site.held.popleft().lease_id)
         if site.returning:
             ledger.return_leases(site.agent_id, site.returning, t, reason="expired")
             site.returning = []
+            site.changed = True
         if site.pending:
             results = ledger.apply_events(site.agent_id, site.pending, t)
             self.flagged += sum(1 for r in results if r.status == "flagged")
             site.pending = []
-        site.window = ledger.window_for(site.agent_id, code, self.window_hours)
+            site.changed = True
+        if site.changed:
+            site.window = ledger.window_for(site.agent_id, code, self.window_hours)
         wanted = credit_wanted(site.window, len(site.printers),
                                len(site.held) + site.in_progress)
-        if wanted > 0:
+        if wanted > 0 and site.changed:
             grants = ledger.grant(site.agent_id, code, wanted, t, site.window)
+            site.changed = bool(grants)
             for g in grants:
                 site.held.append(Held(g.lease_id, g.record_id, g.campaign_id, g.epoch,
                                       g.expires_ms))
@@ -477,7 +483,9 @@ class Simulation:
     def _controller(self, _: object) -> None:
         t = self.now
         if self.centre_up(t):
-            self.ledger.expire(t)
+            if self.ledger.expire(t):
+                for site in self.sites.values():
+                    site.changed = True
         self._at(t + CONTROLLER_TICK_MS, "controller")
 
     def _delivery(self, d) -> None:
@@ -491,6 +499,7 @@ class Simulation:
             if d.item == "blank":
                 self.inventory.receive(code, "blank", n, t, reference="simulated delivery")
                 site.blanks += n
+                site.changed = True
                 site.received += n
             elif d.item == "ribbon":
                 site.ribbons += n
@@ -518,6 +527,7 @@ class Simulation:
                         src.blanks -= n
                         src.transferred_out += n
                         dst.blanks += n
+                        src.changed = dst.changed = True
                         dst.transferred_in += n
                         self.plans_applied += 1
                     elif move.kind == "move_records" and self.sc.policy.apply_record_moves:
@@ -527,6 +537,7 @@ class Simulation:
                         src, dst = self.sites[move.from_site], self.sites[move.to_site]
                         src.target -= moved
                         dst.target += moved
+                        src.changed = dst.changed = True
                         self.plans_applied += 1
                 except LedgerError:
                     continue       # the state moved on since the plan: the next one sees it
