@@ -51,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         "forecast_error_h1_pct": errors.get(1), "forecast_error_h4_pct": errors.get(4),
         "duplicates": c["invariants"]["duplicates"] + o["invariants"]["duplicates"],
         "lost": c["invariants"]["lost"] + o["invariants"]["lost"],
+        "unrecorded_prints": (c["invariants"]["unrecorded_prints"]
+                              + o["invariants"]["unrecorded_prints"]),
         "cetak_short_why": c["short_why"], "online_only_short_why": o["short_why"],
         "forecast": summary["forecast"], "files": summary.get("files", {}),
     }

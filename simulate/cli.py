@@ -15,6 +15,17 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path,
                         help="write report.json, sites.csv, progress.png and finish.png here")
     parser.add_argument("--seed", type=int, help="override the scenario's seed")
+    parser.add_argument("--outage", action="append", default=[], metavar="'TARGET START/END'",
+                        help="what if: one more outage, e.g. 'centre 2019-02-11T07:00/13:00'")
+    parser.add_argument("--delivery", action="append", default=[],
+                        metavar="'ITEM COUNT SITE WHEN'",
+                        help="what if: one more delivery, e.g. 'blank 27750 * 2019-02-12T08:00'")
+    parser.add_argument("--no-deliveries", action="append", default=[], metavar="ITEM",
+                        choices=("blank", "ribbon", "film"),
+                        help="what if: drop the scenario's deliveries of ITEM (then add "
+                             "yours with --delivery, e.g. a late one)")
+    parser.add_argument("--move", action="append", default=[], metavar="SITE:N:TO",
+                        help="what if: N queued records of SITE print at TO from the start")
     parser.set_defaults(handler=_simulate)
 
 
@@ -28,12 +39,23 @@ def _simulate(args: argparse.Namespace) -> int:
 
     from .errors import ScenarioError
     from .run import simulate
-    from .scenario import load
+    from .scenario import load, with_delivery, with_move, with_outage, without_deliveries
 
     try:
         sc = load(args.scenario)
     except ScenarioError as exc:
         return _fail(f"{args.scenario}: {exc}")
+    try:
+        for item in args.no_deliveries:
+            sc = without_deliveries(sc, item)
+        for text in args.outage:
+            sc = with_outage(sc, text)
+        for text in args.delivery:
+            sc = with_delivery(sc, text)
+        for text in args.move:
+            sc = with_move(sc, text)
+    except ScenarioError as exc:
+        return _fail(str(exc))
     if args.seed is not None:
         sc = replace(sc, seed=args.seed)
     if args.out is not None:
@@ -66,6 +88,7 @@ def _print_summary(s: dict) -> None:
               f"{r['sites_finished_by_deadline']}/{s['sites']} sites on time; "
               f"utilisation {r['utilisation_pct']} %; "
               f"duplicates {inv['duplicates']}, lost {inv['lost']}, "
+              f"unrecorded {inv['unrecorded_prints']}, "
               f"blanks conserved {inv['blanks_conserved']}", file=out)
     for f in s["forecast"]:
         err = "n/a" if f["error_pct"] is None else f"{f['error_pct']} %"

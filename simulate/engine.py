@@ -111,6 +111,7 @@ class RunResult:
     end_ms: int
     records: int
     work_start_ms: int
+    unrecorded_prints: int
 
 
 class Simulation:
@@ -211,6 +212,12 @@ class Simulation:
             site.clock = ControllerClock(local_ms=lambda: self.now,
                                          skew_margin_ms=self.policy.skew_margin_ms)
             self.sites[code] = site
+        for move in sc.moves:
+            rows = self.store.next_queued(move.from_site, move.count)
+            moved = self.ledger.move_records(sc.campaign_id, move.from_site, move.to_site,
+                                             [r[0] for r in rows])
+            self.sites[move.from_site].target -= moved
+            self.sites[move.to_site].target += moved
         for d in sc.deliveries:
             self._at(max(d.at_ms, t0), "delivery", d)
         for code in self.sites:
@@ -577,10 +584,15 @@ class Simulation:
         report = verify_store(self.store)
         duplicates = sum(1 for n in self.printed_records.values() if n > 1) + sum(
             1 for v in report.violations if v.invariant == "one_printed_card")
-        lost = sum(1 for v in report.violations if v.invariant == "no_record_lost")
-        store_printed = sum(n for _, state, n in self.store.record_counts(self.sc.campaign_id)
-                            if state == "printed")
-        lost += abs(store_printed - len(self.printed_records))
+        # Lost: a record gone from the store's states, or printed there without a card.
+        # Unrecorded: a card made whose report the controller refused (flagged): the store
+        # still has the record to print, and would print it again.
+        store_printed = {r for (r,) in self.store.connection.execute(
+            "SELECT record_id FROM records WHERE campaign_id = ? AND state = 'printed'",
+            (self.sc.campaign_id,))}
+        lost = sum(1 for v in report.violations if v.invariant == "no_record_lost") + len(
+            store_printed - self.printed_records.keys())
+        unrecorded = len(self.printed_records.keys() - store_printed)
         conserved = not any(v.invariant.startswith("blank") for v in report.violations)
         for code, site in self.sites.items():
             b = self.store.site_blanks(code)
@@ -590,7 +602,7 @@ class Simulation:
                 conserved = False
         return RunResult(self.mode, self.sites, self.curve, self.forecasts, report.to_dict(),
                          duplicates, lost, self.flagged, conserved, self.plans_applied,
-                         t, self.records, self.work_start_ms)
+                         t, self.records, self.work_start_ms, unrecorded)
 
 
 def first_working_moment(sites, start_ms: int) -> int:

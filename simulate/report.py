@@ -98,6 +98,7 @@ def run_summary(sc: Scenario, run: RunResult) -> dict:
                              "ribbons": sum(r["ribbons_left"] for r in sites),
                              "films": sum(r["films_left"] for r in sites)},
         "invariants": {"duplicates": run.duplicates, "lost": run.lost,
+                       "unrecorded_prints": run.unrecorded_prints,
                        "blanks_conserved": run.blanks_conserved,
                        "flagged_reports": run.flagged, "verify_ok": run.verify["ok"],
                        "violations": run.verify["violations"][:20]},

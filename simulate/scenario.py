@@ -83,6 +83,15 @@ class Outage:
 
 
 @dataclass(frozen=True)
+class RecordMove:
+    """Queued records moved from one site to another before the drive starts."""
+
+    from_site: str
+    count: int
+    to_site: str
+
+
+@dataclass(frozen=True)
 class Policy:
     window_hours: float = 4.0
     lease_hours: float = 6.0
@@ -106,6 +115,7 @@ class Scenario:
     outages: tuple[Outage, ...]
     policy: Policy
     source: str = ""
+    moves: tuple[RecordMove, ...] = ()
 
     @property
     def records(self) -> int:
@@ -520,3 +530,86 @@ def _spread(sites: list[dict], totals: dict[str, int], office_share: float, spre
             floors[k] += 1
         for s in open_sites:
             s[key] = floors.get(s["site"].site_code, 0)
+
+
+# -- what-if overrides (the command line) ----------------------------------------------------
+
+def _when(text: str, key: str, timezone: str, day: datetime | None = None) -> datetime:
+    """An ISO date-time (in the campaign's zone unless it says its offset), or for an end
+    only a time HH:MM on the start's day."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        if day is not None and len(text) <= 5 and ":" in text:
+            hh, mm = text.split(":")
+            return day.replace(hour=int(hh), minute=int(mm))
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise ScenarioError(key, f"a date-time like 2019-02-11T07:00 (or, for an end, "
+                            f"13:00), not {text!r}") from None
+    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(timezone))
+
+
+def _ms(value: datetime) -> int:
+    return int(value.astimezone(UTC).timestamp() * 1000)
+
+
+def with_outage(sc: Scenario, text: str) -> Scenario:
+    """--outage 'centre 2019-02-11T07:00/13:00' (or a site code instead of centre)."""
+    from dataclasses import replace
+
+    parts = text.split()
+    if len(parts) != 2 or "/" not in parts[1]:
+        raise ScenarioError("--outage", "TARGET START/END, e.g. 'centre 2019-02-11T07:00/13:00'")
+    target, span = parts
+    if target != CENTRE and target not in {s.code for s in sc.sites}:
+        raise ScenarioError("--outage", f"\"centre\" or a site of the scenario, not {target!r}")
+    tz = sc.sites[0].calendar.timezone
+    a_text, b_text = span.split("/", 1)
+    a = _when(a_text, "--outage", tz)
+    b = _when(b_text, "--outage", tz, day=a)
+    if b <= a:
+        raise ScenarioError("--outage", "an end after the start")
+    outages = tuple(sorted(sc.outages + (Outage(target, _ms(a), _ms(b)),),
+                           key=lambda o: (o.start_ms, o.target)))
+    return replace(sc, outages=outages)
+
+
+def with_delivery(sc: Scenario, text: str) -> Scenario:
+    """--delivery 'blank 27750 * 2019-02-12T08:00' (item, count, site or *, when)."""
+    from dataclasses import replace
+
+    parts = text.split()
+    if len(parts) != 4 or parts[0] not in ITEMS or not parts[1].isdigit() or int(parts[1]) < 1:
+        raise ScenarioError("--delivery", "ITEM COUNT SITE WHEN, e.g. 'blank 27750 * "
+                            "2019-02-12T08:00' (item blank, ribbon or film; site a code or *)")
+    item, count, site, when = parts
+    if site != "*" and site not in {s.code for s in sc.sites}:
+        raise ScenarioError("--delivery", f"a site of the scenario or *, not {site!r}")
+    at = _ms(_when(when, "--delivery", sc.sites[0].calendar.timezone))
+    deliveries = tuple(sorted(sc.deliveries + (Delivery(at, site, item, int(count)),),
+                              key=lambda d: d.at_ms))
+    return replace(sc, deliveries=deliveries)
+
+
+def without_deliveries(sc: Scenario, item: str) -> Scenario:
+    from dataclasses import replace
+
+    return replace(sc, deliveries=tuple(d for d in sc.deliveries if d.item != item))
+
+
+def with_move(sc: Scenario, text: str) -> Scenario:
+    """--move SITE:N:TO: N queued records of SITE print at TO instead (from the start)."""
+    from dataclasses import replace
+
+    parts = text.split(":")
+    codes = {s.code for s in sc.sites}
+    if len(parts) != 3 or not parts[1].isdigit() or int(parts[1]) < 1:
+        raise ScenarioError("--move", "SITE:N:TO, e.g. 32.76.01.1006:200:32.76")
+    src, n, dst = parts
+    for code in (src, dst):
+        if code not in codes:
+            raise ScenarioError("--move", f"sites of the scenario, not {code!r}")
+    if src == dst:
+        raise ScenarioError("--move", "two different sites")
+    return replace(sc, moves=sc.moves + (RecordMove(src, int(n), dst),))

@@ -12,7 +12,7 @@ import pytest
 
 from cetak.simulate.errors import ScenarioError
 from cetak.simulate.run import simulate
-from cetak.simulate.scenario import load, parse
+from cetak.simulate.scenario import load, parse, with_delivery, with_move, with_outage
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -138,3 +138,39 @@ def test_depok_example_parses_as_the_issue_describes() -> None:
     assert sorted(d.count for d in sc.deliveries if d.item == "blank") == [19_220, 27_750]
     assert len([o for o in sc.outages if o.target == "centre"]) == 2
     assert all(s.site.overtime_cap_minutes == 180 for s in sc.sites)
+
+
+def test_what_if_overrides_change_the_run_and_refuse_bad_text(small: Path) -> None:
+    sc = load(small)
+    moved = with_move(sc, "32.76.01.1006:100:32.76")
+    # (an hour on day one: no lease expires in it, see the next test)
+    later = with_delivery(with_outage(moved, "centre 2019-02-11T14:00/15:00"),
+                          "ribbon 4 32.76 2019-02-11T08:00")
+    assert len(later.outages) == 3 and len(later.deliveries) == 4 and later.moves
+    summary, cetak, _ = simulate(later)
+    assert cetak.sites["32.76"].target == 100 and cetak.sites["32.76.01.1006"].target == 567
+    assert summary["cetak"]["invariants"]["duplicates"] == 0
+    for bad, fn in (("centre 2019-02-12T12:00/11:00", with_outage),
+                    ("moon 2019-02-12T12:00/13:00", with_outage),
+                    ("blank many * 2019-02-12T08:00", with_delivery),
+                    ("32.76:5:32.76", with_move)):
+        with pytest.raises(ScenarioError):
+            fn(sc, bad)
+
+
+def test_an_outage_across_lease_expiry_shows_as_refused_reports(small: Path) -> None:
+    """What the simulator found: cards a disconnected agent printed before its leases
+    expired are reported after the controller's expiry sweep requeued them; the ledger
+    flags those reports (stale), so the store would print the records again. The simulator
+    must show that (unrecorded prints, flagged reports), never hide it. If the ledger
+    learns to accept such late outcomes, this expectation changes with it."""
+    # One hour on day two, when the leases granted at that hour of day one expire.
+    summary, _, _ = simulate(with_outage(load(small), "centre 2019-02-12T12:00/13:00"))
+    inv = summary["cetak"]["invariants"]
+    assert inv["flagged_reports"] > 0 and inv["duplicates"] > 0
+    # Until the deadline evening: the refused reports leave cards the store does not know.
+    summary, _, _ = simulate(with_outage(load(small), "centre 2019-02-12T12:00/19:00"))
+    inv = summary["cetak"]["invariants"]
+    assert inv["flagged_reports"] > 0 and inv["unrecorded_prints"] > 0
+    assert not inv["blanks_conserved"]
+    assert summary["online_only"]["invariants"]["unrecorded_prints"] == 0
