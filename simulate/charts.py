@@ -87,10 +87,10 @@ def progress_chart(sc: Scenario, cetak: RunResult, online: RunResult) -> bytes:
 
 
 def finish_chart(sc: Scenario, cetak: RunResult, online: RunResult) -> bytes:
-    """One row per site: when cetak (blue) and the 2019 way (red) finished it; a bar that
-    reaches the right edge with an arrow did not finish in the run."""
+    """One row per site: when cetak (blue) and the 2019 way (red) finished it; a pale bar
+    to the deadline, with the share printed by then, did not finish in the run."""
     codes = sorted(cetak.sites)
-    row = 14
+    row = 16
     w, left, right, top, bottom = 1100, 250, 40, 50, 50
     h = top + bottom + row * len(codes)
     img = Image.new("RGB", (w, h), "white")
@@ -116,14 +116,21 @@ def finish_chart(sc: Scenario, cetak: RunResult, online: RunResult) -> bytes:
                anchor="rm")
         for j, (run, colour) in enumerate(((cetak, CETAK), (online, ONLINE))):
             s = run.sites[code]
-            end = _hours(s.finished_ms, zero) if s.finished_ms else end_h
             y0 = yy + 2 + j * 5
-            d.rectangle([x(0), y0, x(end), y0 + 4], fill=colour)
-            if not s.finished_ms:
-                d.polygon([(x(end_h), y0 - 1), (x(end_h) + 8, y0 + 2), (x(end_h), y0 + 5)],
-                          fill=colour)
+            if s.finished_ms:
+                d.rectangle([x(0), y0, x(_hours(s.finished_ms, zero)), y0 + 4], fill=colour)
+                continue
+            # Not finished in the run: a paler bar to the deadline, and the share printed
+            # by then beside it.
+            pale = tuple(255 - (255 - c) // 3 for c in colour)
+            d.rectangle([x(0), y0, x(deadline_h), y0 + 4], fill=pale)
+            done = sum(1 for t in s.printed_times if t <= sc.deadline_ms)
+            share = f"{100 * done / s.target:.0f}%" if s.target else ""
+            d.text((x(deadline_h) + 6 + 40 * j, yy + row / 2), share, fill=colour, font=small,
+                   anchor="lm")
     d.line([x(deadline_h), top - 6, x(deadline_h), h - bottom], fill="black", width=2)
     d.text((x(deadline_h) + 4, top - 18), "deadline / tenggat", fill="black", font=small)
     d.text((10, 12), f"{sc.name}: selesai per lokasi / finish per site (blue: cetak, red: "
-           "the 2019 way; arrow: not finished)", fill="black", font=font)
+           "the 2019 way; pale: not finished, share printed by the deadline)",
+           fill="black", font=font)
     return _png(img)
