@@ -38,6 +38,7 @@ from cetak.controller.inventory import Inventory
 from cetak.controller.ledger import HOUR_MS, LeasePolicy, Ledger, LedgerError
 from cetak.controller.model import AgentEvent, AttemptState, Campaign, NewRecord
 from cetak.controller.planner import gather, plan
+from cetak.controller.scheduler import _BUDGET_STATES
 from cetak.controller.status import campaign_status
 from cetak.controller.store import SqliteStore
 from cetak.controller.verify import verify_store
@@ -112,6 +113,8 @@ class RunResult:
     records: int
     work_start_ms: int
     unrecorded_prints: int
+    budget_left: dict[str, int]
+    queued_left: dict[str, dict[str, int]]
 
 
 class Simulation:
@@ -313,7 +316,9 @@ class Simulation:
             return
         lease = self._next_lease(site)
         if lease is None:
-            if site.connected or self.online_only:
+            if len(site.printed_times) + site.in_progress >= site.target:
+                p.resume(t)                         # the site's work is done: no loss
+            elif site.connected or self.online_only:
                 p.wait("no_lease", t)
             else:
                 p.wait("centre", t)
@@ -600,9 +605,26 @@ class Simulation:
             # Cards still in the printers when the run stopped are fed but not yet reported.
             if physical != site.blanks or b.in_stock != site.blanks + site.in_progress:
                 conserved = False
+        # What the category budgets left, and what each site still has queued: a budget
+        # spent (spoiled blanks count against it) is a reason for cards short.
+        budget_left = {}
+        campaign = self.store.get_campaign(self.sc.campaign_id)
+        assert campaign is not None
+        for kategori, budget in (("BARU", campaign.budget_baru),
+                                 ("PENGGANTIAN", campaign.budget_penggantian)):
+            if budget:
+                used = self.store.count_attempts(campaign_id=campaign.campaign_id,
+                                                 kategori=kategori, states=_BUDGET_STATES)
+                budget_left[kategori] = max(0, budget - used)
+        queued: dict[str, dict[str, int]] = {}
+        for code, kategori, state, n in self.store.record_counts_by_kategori(
+                campaign.campaign_id):
+            if state == "queued":
+                queued.setdefault(code, {})[kategori] = n
         return RunResult(self.mode, self.sites, self.curve, self.forecasts, report.to_dict(),
                          duplicates, lost, self.flagged, conserved, self.plans_applied,
-                         t, self.records, self.work_start_ms, unrecorded)
+                         t, self.records, self.work_start_ms, unrecorded, budget_left,
+                         queued)
 
 
 def first_working_moment(sites, start_ms: int) -> int:

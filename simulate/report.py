@@ -19,7 +19,7 @@ from .engine import HOUR_MS, RunResult, SimSite
 from .scenario import Scenario
 
 # Loss reasons of the printer model, grouped into the reasons the report gives for a short.
-WHY = {"centre": "centre", "no_lease": "centre", "blanks": "blanks", "ribbon": "ribbon",
+WHY = {"centre": "centre", "no_lease": "no_lease", "blanks": "blanks", "ribbon": "ribbon",
        "film": "ribbon", "printer_down": "printer_down", "ribbon_change": "printer_down",
        "duty": "duty_cycle"}
 
@@ -47,7 +47,13 @@ def _site_row(sc: Scenario, s: SimSite, run: RunResult) -> dict:
         no_blanks = max(0, s.target - (s.received + s.transferred_in - s.transferred_out))
         why["blanks"] = min(short, no_blanks)
         rest = short - why["blanks"]
-        lost = {k: v for k, v in loss.items() if k != "blanks" and v > 0}
+        # Records still queued in a category whose budget is spent (spoiled blanks count
+        # against it): no lease could be granted for them.
+        spent = sum(n for k, n in run.queued_left.get(s.spec.code, {}).items()
+                    if run.budget_left.get(k, 1) <= 0)
+        why["budget"] = min(rest, spent)
+        rest -= why["budget"]
+        lost = {k: v for k, v in loss.items() if k not in ("blanks", "no_lease") and v > 0}
         total = sum(lost.values())
         if rest and total:
             shares = {k: int(rest * v / total) for k, v in lost.items()}
@@ -102,6 +108,7 @@ def run_summary(sc: Scenario, run: RunResult) -> dict:
                        "blanks_conserved": run.blanks_conserved,
                        "flagged_reports": run.flagged, "verify_ok": run.verify["ok"],
                        "violations": run.verify["violations"][:20]},
+        "budget_left": run.budget_left,
         "planner_moves_applied": run.plans_applied,
         "sites": sites,
     }
