@@ -435,7 +435,9 @@ class Simulation:
             return
         ledger = self.ledger
         if not site.connected:
-            held_ids = [h.lease_id for h in site.held]
+            # As the agent's Hello: held, started and done (outcome not yet acknowledged).
+            held_ids = [h.lease_id for h in site.held] + list(dict.fromkeys(
+                e.lease_id for e in site.pending))
             hello = ledger.hello(site.agent_id, code, [
                 (p.printer_id, b"", p.model.cards_per_hour) for p in site.printers],
                 held_ids, "simulate", self.window_hours, t)

@@ -174,3 +174,26 @@ def test_an_outage_across_lease_expiry_shows_as_refused_reports(small: Path) -> 
     assert inv["flagged_reports"] > 0 and inv["unrecorded_prints"] > 0
     assert not inv["blanks_conserved"]
     assert summary["online_only"]["invariants"]["unrecorded_prints"] == 0
+
+
+def test_the_planner_moves_blanks_and_records_and_a_site_link_outage(small: Path) -> None:
+    """Blanks all delivered to the office; the planner (run every two hours) hands them out
+    and moves records away from a site whose link is down, as an admin following it would."""
+    text = small.read_text("utf-8").replace('count = 1200', 'count = 1200\nsite = "32.76"')
+    text = text.replace('count = 900', 'count = 900\nsite = "32.76"')
+    text = text.replace("lease_hours = 24", "lease_hours = 24\nplan_every_hours = 2\n"
+                        "apply_record_moves = true")
+    # Ends before the first leases (granted at the start, 16:00 the day before) expire; see
+    # the expiry test for what a longer one does.
+    text += ('\n[[outage]]\ntarget = "32.76.01.1007"\nstart = 2019-02-11T06:00:00+07:00\n'
+             'end = 2019-02-11T15:00:00+07:00\n')
+    import tomllib
+
+    sc = parse(tomllib.loads(text))
+    summary, cetak, _ = simulate(sc)
+    inv = summary["cetak"]["invariants"]
+    assert inv["duplicates"] == 0 and inv["lost"] == 0 and inv["blanks_conserved"], inv
+    assert summary["cetak"]["planner_moves_applied"] > 0
+    assert sum(s.transferred_in for s in cetak.sites.values()) > 0
+    assert cetak.sites["32.76"].target > 0          # records moved to the office
+    assert summary["cetak"]["printed"] > 0
