@@ -63,10 +63,22 @@ def _simulate(args: argparse.Namespace) -> int:
             args.out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             return _fail(f"--out: {exc.strerror}: {args.out}")
+    from cetak.controller.ledger import LedgerError
+    from cetak.controller.store import StoreError
+
     try:
         summary, _, _ = simulate(sc, args.out)
+    except KeyboardInterrupt:
+        print("cetak simulate: interrupted; nothing was written", file=sys.stderr)
+        return 130
     except OSError as exc:
-        return _fail(f"cannot write the report: {exc.strerror}")
+        return _fail(f"cannot write the report or the temporary store: {exc.strerror}")
+    except (LedgerError, StoreError) as exc:
+        # The scenario asked the real ledger for something it refuses (e.g. a record move
+        # from a site with nothing queued): said as the ledger says it.
+        print(f"cetak simulate: the controller's ledger refused the scenario: {exc}",
+              file=sys.stderr)
+        return 1
     if args.json:
         print(json.dumps(summary, ensure_ascii=False))
     else:

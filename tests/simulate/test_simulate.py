@@ -93,6 +93,10 @@ def test_reduced_scenario_keeps_the_invariants_repeats_and_beats_the_2019_way(
     assert Path(first["files"]["progress_png"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     second, _, _ = simulate(sc, workdir=tmp_path)
     assert _essentials(second) == _essentials(first)
+    from dataclasses import replace
+
+    other, _, _ = simulate(replace(sc, seed=8), workdir=tmp_path)
+    assert _essentials(other)["cetak"] != _essentials(first)["cetak"]  # the seed matters
 
 
 def test_cli_json_and_a_bad_scenario_exit_2_naming_the_key(small: Path, tmp_path: Path
