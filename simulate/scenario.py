@@ -311,9 +311,9 @@ def _printers(t: _Table, name: str, default: tuple[str, ...] | None) -> tuple[st
     return tuple(out)
 
 
-def _site(code: str, cal: dict, key: str) -> Site:
+def _site(code: str, cal: dict, key: str, printers: int) -> Site:
     try:
-        return complete(Site(site_code=code, **cal))
+        return complete(Site(site_code=code, printers_expected=printers, **cal))
     except SiteInvalid as exc:
         raise ScenarioError(f"{key}.{exc.field}", exc.text().split(": ", 1)[1]) from None
 
@@ -410,7 +410,7 @@ def parse(data: dict, source: str = "") -> Scenario:
     sites = []
     for code in sorted(specs):
         s = specs[code]
-        site = _site(code, s["cal"], s["key"])
+        site = _site(code, s["cal"], s["key"], len(s["printers"]))
         for m in s["printers"]:
             models.setdefault(m, _model_spec(m, _Table({}, f"models.{m}"), get_model(m)))
         sites.append(dict(site=site, printers=s["printers"],
