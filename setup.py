@@ -17,6 +17,7 @@ PACKAGE_ROOTS = {
     # The top floor: they start and watch every other component.
     "cetak.demo": "demo",
     "cetak.drills": "drills",
+    "cetak.simulate": "simulate",
 }
 
 

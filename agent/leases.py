@@ -13,6 +13,15 @@ from collections import OrderedDict
 from cetak.agent.journal import LeaseInfo
 
 
+def credit_wanted(window: int, printers: int, outstanding: int) -> int:
+    """The leases an agent asks for (its Credit): up to the controller's latest window
+    (Welcome, then every WindowUpdate as blanks arrive or rates change), which caps every
+    grant. At least one card printing plus one prepared per printer, for a controller that
+    sends no WindowUpdate (older ones). Pure: the session and the simulator (cetak.simulate)
+    both ask it."""
+    return max(0, max(window, 2 * printers) - outstanding)
+
+
 class LeaseQueue:
     def __init__(self) -> None:
         self._items: OrderedDict[str, LeaseInfo] = OrderedDict()

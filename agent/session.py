@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import grpc
 
+from cetak.agent.leases import credit_wanted
 from cetak.api.v1 import agent_pb2
 
 if TYPE_CHECKING:
@@ -167,11 +168,7 @@ class Session:
         a = self.agent
         if a.stopping:
             return
-        # The controller's latest window (Welcome, then every WindowUpdate as blanks arrive
-        # or rates change); it caps every grant at it. At least one card printing plus one
-        # prepared per printer, for a controller that sends no WindowUpdate (older ones).
-        window = max(self.window, 2 * len(a.backends))
-        wanted = max(0, window - a.journal.outstanding_count())
+        wanted = credit_wanted(self.window, len(a.backends), a.journal.outstanding_count())
         # Credit replaces the controller's count, so only ask when we want more than it
         # will send anyway; a race only costs a redundant message.
         if wanted > self._credit_view:

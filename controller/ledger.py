@@ -11,7 +11,7 @@ import contextlib
 import dataclasses
 import logging
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -87,8 +87,12 @@ class HelloResult:
 
 class Ledger:
     def __init__(self, store: SqliteStore, policy: LeasePolicy | None = None,
-                 audit: AuditRecorder | None = None) -> None:
+                 audit: AuditRecorder | None = None,
+                 random_bytes: Callable[[int], bytes] = os.urandom) -> None:
+        # random_bytes: the noise of lease ids; a simulation injects a seeded source so that
+        # a run (whose store orders by lease id) repeats exactly (cetak.simulate).
         self.store = store
+        self._random_bytes = random_bytes
         self.policy = policy or LeasePolicy()
         self._audit_log = audit
         self._facts: list[list] = []   # batched facts of the open transaction
@@ -329,7 +333,7 @@ class Ledger:
             # In time order they append to the attempts' primary key instead of landing
             # at random pages of it, and the attempts a report touches are the recent ones.
             stamp = f"{now_ms:012x}"
-            noise = os.urandom(8 * len(chosen)).hex()  # one system call for the whole grant
+            noise = self._random_bytes(8 * len(chosen)).hex()  # one system call for the whole grant
             for i, (record_id, campaign_id, kategori, epoch, priority, payload) in enumerate(
                     chosen):
                 lease_id = stamp + noise[16 * i:16 * i + 16]

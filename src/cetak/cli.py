@@ -25,6 +25,8 @@ COMMAND_GROUPS: list[tuple[str, str, str]] = [
     ("inventory", "cetak.controller.inventory_cli",
      "blanks, ribbons and films per site: receive, transfer, spoil, destroy, show"),
     ("plan", "cetak.controller.plan_cli", "what each site needs and what to move where"),
+    ("simulate", "cetak.simulate.cli",
+     "run a campaign scenario in virtual time on the real scheduler (and the 2019 way)"),
     ("agent", "cetak.agent.cli", "run or manage a printer-host agent"),
     ("printer", "cetak.printers.cli", "decode printer streams, emulate a printer"),
     ("card", "cetak.card.cli", "card layout proofs"),
