@@ -66,6 +66,10 @@ class IppError(PrinterError):
     """The IPP server could not be reached, or sent something that is not IPP."""
 
 
+class IppUnreachable(IppError):
+    """The connection was refused: nothing of the request was sent."""
+
+
 class IppStatusError(IppError):
     """The server answered with an error status."""
 
@@ -333,6 +337,8 @@ class IppClient:
                 data = http_resp.read(MAX_RESPONSE + 1)
             finally:
                 conn.close()
+        except ConnectionRefusedError as exc:
+            raise IppUnreachable(f"cannot reach {self.uri}: {exc}") from exc
         except (OSError, http.client.HTTPException) as exc:  # TimeoutError is an OSError
             raise IppError(f"cannot reach {self.uri}: {exc or type(exc).__name__}") from exc
         if http_resp.status != 200:
