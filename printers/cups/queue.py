@@ -39,7 +39,7 @@ from cetak.printers.status import Condition, PrinterStatus, State
 log = logging.getLogger(__name__)
 
 JOB_ATTRS = ("job-id", "job-name", "job-state", "job-state-reasons", "time-at-processing",
-             "job-impressions-completed")
+             "date-time-at-processing", "job-impressions-completed")
 PRINTER_ATTRS = ("printer-state", "printer-state-reasons", "printer-is-accepting-jobs",
                  "printer-state-message", "marker-names", "marker-levels", "marker-types",
                  "printer-make-and-model")
@@ -74,6 +74,7 @@ class QueueState:
     stopped: bool
     processing: bool
     condition: Condition          # the first error reason, NONE when there is none
+    reported: Condition           # the first reason even as -report/-warning (what happened)
     reasons: tuple[str, ...]      # the raw keywords, for messages and alerts
     message: str
     marker_percent: int | None    # the first marker (ribbon) level reported, 0..100
@@ -112,6 +113,11 @@ def parse_queue(attrs: Mapping[str, Any]) -> QueueState:
         condition = reason_condition(reason)
         if condition is not Condition.NONE:
             break
+    reported = Condition.NONE
+    for reason in reasons:
+        reported = reason_condition(reason.removesuffix("-report").removesuffix("-warning"))
+        if reported is not Condition.NONE:
+            break
     percent = None
     for level in ipp.as_list(attrs.get("marker-levels")):
         if isinstance(level, int) and 0 <= level <= 100:  # -1, -2, -3: unknown
@@ -122,7 +128,7 @@ def parse_queue(attrs: Mapping[str, Any]) -> QueueState:
         accepting=attrs.get("printer-is-accepting-jobs") is not False,
         stopped=attrs.get("printer-state") == ipp.PRINTER_STOPPED,
         processing=attrs.get("printer-state") == ipp.PRINTER_PROCESSING,
-        condition=condition, reasons=tuple(r for r in reasons if r != "none"),
+        condition=condition, reported=reported, reasons=tuple(r for r in reasons if r != "none"),
         message=message if isinstance(message, str) else "", marker_percent=percent)
 
 
@@ -248,8 +254,10 @@ class _Follow:
         self.pending_deadline = start + queue.pending_timeout
         self.deadline = start + queue.job_timeout
         self.processed = False
-        self.first_tap: int | None = None
-        self.condition = Condition.NONE
+        self.first_tap: Any = None
+        self.condition = Condition.NONE   # an error the queue reported while the job ran
+        self.reported = Condition.NONE    # the same, also as a report (some printers clear
+        #                                   the error and keep it as "-report" once idle)
         self.withdrawn = ""          # why we cancelled a job still waiting in the queue
         self.unreachable = ""
 
@@ -274,11 +282,16 @@ class _Follow:
         now = q._clock()
         try:
             job = q.client.job_attributes(self.job_id, JOB_ATTRS)
-            if self.processed or job is None or job.get("job-state") in (
-                    ipp.JOB_PROCESSING, ipp.JOB_STOPPED):
+            began = job is not None and (_tap(job) is not None or job.get("job-state") in (
+                ipp.JOB_PROCESSING, ipp.JOB_STOPPED))
+            if self.processed or began:
+                # The queue's reasons while (or right after) our job ran are its printer's
+                # errors: a jam reported during the job spoils this card.
                 queue = q.state()
                 if queue.condition is not Condition.NONE:
                     self.condition = queue.condition
+                if queue.reported is not Condition.NONE:
+                    self.reported = queue.reported
         except ipp.IppError as exc:
             self.unreachable = str(exc)
             limit = self.deadline if self.processed else max(self.deadline,
@@ -291,8 +304,7 @@ class _Follow:
             raise self._done(common_pb2.UNKNOWN, "job vanished from the queue")
         state = job.get("job-state")
         reasons = [str(r) for r in ipp.as_list(job.get("job-state-reasons"))]
-        tap = job.get("time-at-processing")
-        tap = tap if isinstance(tap, int) and tap > 0 else None
+        tap = _tap(job)
         came_back = self.unreachable
         self.unreachable = ""
         if tap is not None and self.first_tap is not None and tap != self.first_tap:
@@ -320,8 +332,10 @@ class _Follow:
                 why = self.withdrawn or f"job {word} before printing" + (
                     f" ({', '.join(reasons)})" if reasons else "")
                 raise self._done(common_pb2.FAILED_BEFORE_CARD, why)
-            if self.condition is not Condition.NONE:
-                raise self._done(common_pb2.SPOILED, self.condition.value)
+            cause = self.condition if self.condition is not Condition.NONE else (
+                self.reported if state == ipp.JOB_ABORTED else Condition.NONE)
+            if cause is not Condition.NONE and cause is not Condition.OFFLINE:
+                raise self._done(common_pb2.SPOILED, cause.value)
             raise self._done(common_pb2.UNKNOWN, f"job {word} while printing")
         if not self.processed and now > self.pending_deadline and not self.withdrawn:
             try:
@@ -337,3 +351,14 @@ class _Follow:
             return
         if self.processed and now > self.deadline:
             raise self._ambiguous("no result from the spooler in time", condition=self.condition)
+
+
+def _tap(job: Mapping[str, Any]) -> Any:
+    """When the job began processing (date-time-at-processing, else time-at-processing), or
+    None when it has not: both are no-value until then. A different value later means the
+    spooler started the job again."""
+    date = job.get("date-time-at-processing")
+    if isinstance(date, bytes) and date:
+        return date
+    tap = job.get("time-at-processing")  # printer up-time: 0 is a real value
+    return tap if isinstance(tap, int) and not isinstance(tap, bool) else None
