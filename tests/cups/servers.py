@@ -180,7 +180,7 @@ mode="$(cat "$dir/mode" 2>/dev/null || echo ok)"
 case "$mode" in
     ok)   echo "$(basename "$1")" >> "$dir/printed.log" ;;
     jam)  sleep 0.3; echo "STATE: +media-jam" >&2; exit 1 ;;
-    slow) sleep 0.3; echo "$(basename "$1")" >> "$dir/started.log"; sleep 30;
+    slow) sleep 0.3; echo "$(basename "$1")" >> "$dir/started.log"; sleep 3;
           echo "$(basename "$1")" >> "$dir/printed.log" ;;
 esac
 exit 0
