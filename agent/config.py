@@ -226,7 +226,10 @@ def _printers(t: _Table) -> tuple[PrinterConfig, ...]:
     printers = []
     for p in items:
         p.only("id", "transport", "address", "vendor", "product", "serial", "dialect", "model",
-               "contactless", "service", *_CUPS_KEYS)
+               "contactless", "service",
+               # backend = "cups" (listed here, not spliced, so the reference can read them)
+               "backend", "queue", "mode", "trusted", "options", "user", "document_format",
+               "pending_timeout_s", "job_timeout_s", "poll_s")
         pid = p.string("id")
         if pid in seen:
             raise ConfigError(p.key("id"), f'duplicate printer id "{pid}"')
