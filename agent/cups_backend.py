@@ -22,6 +22,7 @@ from cetak.agent.backend import CardOutcome, OnFed, PreparedCard, spooled_hook
 from cetak.agent.config import PrinterConfig
 from cetak.agent.errors import ConfigError
 from cetak.api.v1 import common_pb2
+from cetak.printers.cups.ipp import job_options
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,8 @@ class CupsBackend:
         with self._lock:
             out = self.queue.print_document(
                 card.attempt_id, self._document(card), self.document_format,
-                dict(self.config.options), on_submitted=submitted, on_processing=processing)
+                job_options(dict(self.config.options)), on_submitted=submitted,
+                on_processing=processing)
             self.last_status = self.queue.last.to_status() if self.queue.last else None
         return CardOutcome(out.state, out.reason, fed[-1] if fed else "")
 

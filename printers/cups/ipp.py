@@ -275,6 +275,23 @@ def decode_response(data: bytes) -> Response:
             raise IppError("IPP additional value without an attribute")
 
 
+# Job template attributes whose integers are IPP enums (RFC 8011 5.2, PWG 5100.1).
+ENUM_OPTIONS = frozenset({"orientation-requested", "print-quality", "finishings"})
+
+
+def job_options(options: Mapping[str, str | int | bool]) -> dict[str, Any]:
+    """Configured job options (TOML values) as typed job attributes: strings as keywords
+    (CUPS takes PPD options such as StpBlackType this way), integers as integers or, for the
+    enum attributes, enums, booleans as booleans."""
+    out: dict[str, Any] = {}
+    for name, value in options.items():
+        if isinstance(value, int) and not isinstance(value, bool) and name in ENUM_OPTIONS:
+            out[name] = Value(ENUM, value)
+        else:
+            out[name] = value
+    return out
+
+
 # --- the client -----------------------------------------------------------------------------
 
 def as_list(value: Any) -> list[Any]:

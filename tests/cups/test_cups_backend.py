@@ -302,3 +302,36 @@ def test_a_job_cancelled_while_printing_is_unknown(tmp_path: Path, ippeve) -> No
     finally:
         canceller.join(40)
     assert (out.state, out.reason) == (common_pb2.UNKNOWN, "job cancelled while printing"), out
+
+
+def test_driver_mode_through_gutenprints_magicard_driver_to_the_virtual_magicard(
+        tmp_path: Path, cupsd, magicard) -> None:
+    """agent -> CUPS -> pdftopdf, gstoraster, rastertogutenprint (the real driver) -> socket ->
+    the virtual Magicard, which decodes the driver's stream and prints the card."""
+    from PIL import Image
+
+    from .conftest import _unavailable
+
+    drivers = [line.split()[0] for line in cupsd.run("/usr/sbin/lpinfo", "-m").splitlines()
+               if "magicard-rio-2e" in line.lower()]
+    if not drivers:
+        _unavailable("Gutenprint's Magicard driver is not installed "
+                     "(apt-get install printer-driver-gutenprint)")
+    uri = cupsd.add_queue("rio", magicard.device_uri, ppd=drivers[0])
+    backend = backend_for(tmp_path, queue=uri, mode="driver", job_timeout_s=120,
+                          options={"StpBlackType": "Resin", "orientation-requested": 6})
+    hooks = Hooks()
+    out = backend.print_card(prepared(backend, card_records(1)[0], "att-driver"), hooks)
+    assert out.state == common_pb2.PRINTED, (out, cupsd.log()[-2000:])
+    assert [c[0] for c in hooks.calls] == ["spooled", "fed"]
+    [card] = magicard.wait_produced(1)
+    assert card["outcome"] == "printed"
+    [png] = sorted(magicard.out.glob("*.front.png"))
+    image = Image.open(png).convert("L")
+    assert image.getextrema()[0] < 100  # the card's print is on it, not a blank page
+    # ... the right way up (reverse-landscape onto Gutenprint's portrait card): the header
+    # and the NIK are in the top half
+    width, height = image.size
+    top = image.crop((0, 0, width, height // 2)).histogram()
+    bottom = image.crop((0, height // 2, width, height)).histogram()
+    assert sum(top[:100]) > sum(bottom[:100])
