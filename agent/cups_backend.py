@@ -131,7 +131,8 @@ class CupsBackend:
         return CardOutcome(out.state, out.reason, blank)
 
     def close(self) -> None:
-        pass  # one HTTP connection per request: nothing held open
+        with self._lock:
+            self.queue.client.close()
 
 
 def build_cups_backend(index: int, p: PrinterConfig) -> CupsBackend:
@@ -144,7 +145,8 @@ def build_cups_backend(index: int, p: PrinterConfig) -> CupsBackend:
     key = f"printers[{index}]"
     assert p.queue is not None  # the configuration requires it with backend = "cups"
     try:
-        client = IppClient(p.queue, user=p.user)
+        # One kept connection: a spooler restarted between two polls drops it (queue.py).
+        client = IppClient(p.queue, user=p.user, keep_alive=True)
     except ValueError as exc:
         raise ConfigError(f"{key}.queue", str(exc)) from exc
     dialect = None

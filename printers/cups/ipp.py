@@ -304,11 +304,14 @@ def as_list(value: Any) -> list[Any]:
 class IppClient:
     """Requests to one printer URI (ipp://HOST[:PORT]/PATH, ipps:// for TLS).
 
-    A new HTTP connection per request: the agent polls once a second at most, and a
-    connection that a restarted cupsd dropped must not poison the next request.
+    By default a new HTTP connection per request. With `keep_alive`, one HTTP/1.1 connection
+    is kept and reused, and `connections` counts how many were opened: a server that dropped
+    the connection (cupsd killed and started again) shows as a new one, which is how a job
+    follower learns of a restart that happened between two of its polls.
     """
 
-    def __init__(self, printer_uri: str, *, user: str = "cetak", timeout: float = 10.0) -> None:
+    def __init__(self, printer_uri: str, *, user: str = "cetak", timeout: float = 10.0,
+                 keep_alive: bool = False) -> None:
         parts = urlsplit(printer_uri)
         if parts.scheme not in ("ipp", "ipps") or not parts.hostname:
             raise ValueError(f'"{printer_uri}" is not an IPP printer URI (expected '
@@ -320,6 +323,9 @@ class IppClient:
         self.tls = parts.scheme == "ipps"
         self.user = user
         self.timeout = timeout
+        self.keep_alive = keep_alive
+        self.connections = 0
+        self._conn: http.client.HTTPConnection | None = None
         self._request_id = 0
 
     def describe(self) -> str:
@@ -340,20 +346,33 @@ class IppClient:
         """Send one request; returns the response whatever its status."""
         self._request_id += 1
         body = encode_request(operation, self._request_id, groups) + document
+        reused = self._conn is not None
         try:
-            if self.tls:
-                conn: http.client.HTTPConnection = http.client.HTTPSConnection(
-                    self.host, self.port, timeout=self.timeout,
-                    context=ssl.create_default_context())
-            else:
-                conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+            return self._send(body)
+        except IppError:
+            if not reused or operation == PRINT_JOB:
+                raise
+            # A kept connection the server had closed (idle, or the server restarted): ask
+            # again once on a new one. `connections` still shows the change.
+            return self._send(body)
+
+    def _send(self, body: bytes) -> Response:
+        conn = self._conn
+        try:
+            if conn is None:
+                conn = self._connect()
             try:
                 conn.request("POST", self.path, body=body,
                              headers={"Content-Type": "application/ipp"})
                 http_resp = conn.getresponse()
                 data = http_resp.read(MAX_RESPONSE + 1)
-            finally:
-                conn.close()
+            except BaseException:
+                self._drop(conn)
+                raise
+            if self.keep_alive and not http_resp.will_close:
+                self._conn = conn
+            else:
+                self._drop(conn)
         except ConnectionRefusedError as exc:
             raise IppUnreachable(f"cannot reach {self.uri}: {exc}") from exc
         except (OSError, http.client.HTTPException) as exc:  # TimeoutError is an OSError
@@ -363,6 +382,22 @@ class IppClient:
         if len(data) > MAX_RESPONSE:
             raise IppError(f"{self.uri} sent an oversized IPP response")
         return decode_response(data)
+
+    def _connect(self) -> http.client.HTTPConnection:
+        self.connections += 1
+        if self.tls:
+            return http.client.HTTPSConnection(self.host, self.port, timeout=self.timeout,
+                                               context=ssl.create_default_context())
+        return http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+
+    def _drop(self, conn: http.client.HTTPConnection) -> None:
+        conn.close()
+        if self._conn is conn:
+            self._conn = None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._drop(self._conn)
 
     def _ok(self, name: str, resp: Response) -> Response:
         if resp.status > 0x00FF:  # 0x0000-0x00ff: successful (some attributes ignored)

@@ -11,6 +11,8 @@ The spooler only knows jobs, so exactly-once is kept on the job (docs/cups.md ha
     printer-state-reasons). "Processing began" (time-at-processing set, or a processing
     state seen) counts as a fed blank: `on_processing()` is called once, and from then on no
     outcome may be failed_before_card.
+  * Lost contact with the spooler while the job printed -> unknown (a restarted cupsd
+    prints its interrupted job again), and what it requeued is cancelled.
   * completed -> printed, or unknown on a queue configured as not trusted; cancelled or
     aborted before processing -> failed_before_card; aborted after processing with a printer
     error seen -> spoiled(reason); anything else after processing began (cancelled by someone,
@@ -190,6 +192,9 @@ class CupsQueue:
     def print_document(self, job_name: str, document: bytes, document_format: str,
                        options: Mapping[str, Any], *, on_submitted: Callable[[int], None],
                        on_processing: Callable[[], None]) -> JobOutcome:
+        # A fresh connection for the submit: a kept one the server closed while idle would
+        # fail mid-request, and a failed Print-Job is never simply sent again.
+        self.client.close()
         try:
             pre = self.state()
         except ipp.IppError as exc:
@@ -260,6 +265,12 @@ class _Follow:
         #                                   the error and keep it as "-report" once idle)
         self.withdrawn = ""          # why we cancelled a job still waiting in the queue
         self.unreachable = ""
+        # The spooler could not be asked at some point after submit. cupsd requeues a job it
+        # was printing when it died and prints it again as soon as it is back, within the
+        # same second (so time-at-processing does not change): a job that ran across such a
+        # gap may have printed twice, whatever state it ends in.
+        self.lost_contact = False
+        self.epoch: int | None = None   # the kept connection's number at the last poll
 
     def _done(self, state: int, reason: str) -> _Done:
         return _Done(JobOutcome(state, reason, self.job_id, self.processed))
@@ -294,6 +305,7 @@ class _Follow:
                     self.reported = queue.reported
         except ipp.IppError as exc:
             self.unreachable = str(exc)
+            self.lost_contact = True
             limit = self.deadline if self.processed else max(self.deadline,
                                                              self.pending_deadline)
             if now > limit:
@@ -307,19 +319,29 @@ class _Follow:
         tap = _tap(job)
         came_back = self.unreachable
         self.unreachable = ""
+        if self.epoch is not None and q.client.connections != self.epoch:
+            self.lost_contact = True  # the kept connection was dropped: restarted?
+        self.epoch = q.client.connections if q.client.keep_alive else None
         if tap is not None and self.first_tap is not None and tap != self.first_tap:
-            raise self._ambiguous("the spooler started the job again (restarted?)",
+            raise self._ambiguous("the spooler started the job again (restarted?); it may "
+                                  "have printed more than once",
                                   condition=self.condition)
         if self.processed and state in (ipp.JOB_PENDING, ipp.JOB_HELD):
             raise self._ambiguous("the spooler requeued the job after it began"
                                   + (" (after it was unreachable)" if came_back else ""),
                                   condition=self.condition)
+        if tap is None and state in (ipp.JOB_PENDING, ipp.JOB_HELD):
+            self.lost_contact = False  # still waiting after the gap: nothing ran across it
         if tap is not None or state in (ipp.JOB_PROCESSING, ipp.JOB_STOPPED):
             if self.first_tap is None:
                 self.first_tap = tap
             if not self.processed:
                 self.processed = True
                 self.on_processing()
+        if self.lost_contact and self.processed and state in (
+                ipp.JOB_COMPLETED, ipp.JOB_PROCESSING, ipp.JOB_STOPPED):
+            raise self._ambiguous("the spooler was unreachable while the job printed "
+                                  "(restarted?); it may have printed more than once")
         if state == ipp.JOB_COMPLETED:
             if any(r.startswith("job-completed-with-errors") for r in reasons):
                 raise self._ambiguous("job completed with errors", condition=self.condition)

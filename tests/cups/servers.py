@@ -90,6 +90,7 @@ LogLevel info
 DefaultAuthType None
 PreserveJobHistory Yes
 JobRetryLimit 0
+DirtyCleanInterval 0
 <Location />
   Order allow,deny
   Allow 127.0.0.1

@@ -335,3 +335,32 @@ def test_driver_mode_through_gutenprints_magicard_driver_to_the_virtual_magicard
     top = image.crop((0, 0, width, height // 2)).histogram()
     bottom = image.crop((0, height // 2, width, height)).histogram()
     assert sum(top[:100]) > sum(bottom[:100])
+
+
+def test_cupsd_killed_mid_job_is_unknown_and_the_requeued_job_cancelled(
+        tmp_path: Path, cupsd, ippeve) -> None:
+    """cupsd dies (SIGKILL) while its job is at the printer and is started again: CUPS requeues
+    the job and would print it a second time. The agent holds the record (UNKNOWN) and
+    cancels what CUPS requeued; it never submits the card again."""
+    ippeve.set_mode("slow")
+    uri = cupsd.add_queue("eve", ippeve.uri)
+    backend = backend_for(tmp_path, queue=uri, mode="raw", dialect="evolis", job_timeout_s=60)
+    hooks = Hooks()
+    result: list = []
+    printing = threading.Thread(target=lambda: result.append(backend.print_card(
+        prepared(backend, card_records(1)[0], "att-killed"), hooks)))
+    printing.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not ippeve.started() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert ippeve.started(), "the job never reached the printer"
+        cupsd.kill()
+        cupsd.start()
+    finally:
+        printing.join(90)
+    [out] = result
+    assert out.state == common_pb2.UNKNOWN and "more than once" in out.reason, out
+    assert [c[0] for c in hooks.calls] == ["spooled", "fed"]
+    jobs = ipp.IppClient(uri).jobs(["job-id", "job-state"], which="all")
+    assert len(jobs) == 1 and jobs[0]["job-state"] >= ipp.JOB_CANCELED  # one job, finished
