@@ -70,6 +70,13 @@ REASONS = {
     Condition.NEEDS_CLEANING.value: N_("needs cleaning"),
     Condition.OFFLINE.value: N_("printer not answering"),
     Condition.OTHER.value: N_("printer error"),
+    # a CUPS queue's (printers/cups/queue.py; tests/cups/test_queue_state.py keeps them equal)
+    "completed; queue not trusted: confirm": N_("completed; queue not trusted: confirm"),
+    "job cancelled while printing": N_("job cancelled while printing"),
+    "job aborted while printing": N_("job aborted while printing"),
+    "job vanished from the queue": N_("job vanished from the queue"),
+    "no job of this attempt in the queue": N_("no job of this attempt in the queue"),
+    "queue not accepting jobs": N_("queue not accepting jobs"),
 }
 
 # Why a printed card is spoiled: a code goes to the controller (never free text, which could

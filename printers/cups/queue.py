@@ -46,6 +46,14 @@ PRINTER_ATTRS = ("printer-state", "printer-state-reasons", "printer-is-accepting
                  "printer-state-message", "marker-names", "marker-levels", "marker-types",
                  "printer-make-and-model")
 
+# Fixed outcome reasons the console translates (agent/console/messages.py REASONS).
+NOT_TRUSTED = "completed; queue not trusted: confirm"
+CANCELLED_WHILE_PRINTING = "job cancelled while printing"
+ABORTED_WHILE_PRINTING = "job aborted while printing"
+VANISHED = "job vanished from the queue"
+NO_JOB = "no job of this attempt in the queue"
+QUEUE_NOT_ACCEPTING = "queue not accepting jobs"
+
 # printer-state-reasons keywords (RFC 8011 5.4.12, PWG 5100.9) -> our conditions.
 REASONS: dict[str, Condition] = {
     "media-empty": Condition.FEEDER_EMPTY,
@@ -88,7 +96,7 @@ class QueueState:
         if self.stopped:
             return "queue stopped" + (f" ({', '.join(self.reasons)})" if self.reasons else "")
         if not self.accepting:
-            return "queue not accepting jobs"
+            return QUEUE_NOT_ACCEPTING
         return ""
 
     def to_status(self) -> PrinterStatus:
@@ -232,8 +240,8 @@ class CupsQueue:
         except ipp.IppError as exc:
             return JobOutcome(common_pb2.UNKNOWN, f"spooler unreachable to settle the job: {exc}")
         if len(ids) != 1:
-            what = "no job" if not ids else f"{len(ids)} jobs"
-            return JobOutcome(common_pb2.UNKNOWN, f"{what} of this attempt in the queue")
+            return JobOutcome(common_pb2.UNKNOWN, NO_JOB if not ids
+                              else f"{len(ids)} jobs of this attempt in the queue")
         if job_id is None:
             on_submitted(ids[0])
         return self.follow(ids[0], on_processing=on_processing)
@@ -313,7 +321,7 @@ class _Follow:
             return
         if job is None:
             # Purged, or a spooler that lost its state: nobody can say what became of it.
-            raise self._done(common_pb2.UNKNOWN, "job vanished from the queue")
+            raise self._done(common_pb2.UNKNOWN, VANISHED)
         state = job.get("job-state")
         reasons = [str(r) for r in ipp.as_list(job.get("job-state-reasons"))]
         tap = _tap(job)
@@ -346,7 +354,7 @@ class _Follow:
             if any(r.startswith("job-completed-with-errors") for r in reasons):
                 raise self._ambiguous("job completed with errors", condition=self.condition)
             if not q.trusted:
-                raise self._done(common_pb2.UNKNOWN, "completed; queue not trusted: confirm")
+                raise self._done(common_pb2.UNKNOWN, NOT_TRUSTED)
             raise self._done(common_pb2.PRINTED, "")
         if state in (ipp.JOB_CANCELED, ipp.JOB_ABORTED):
             word = "cancelled" if state == ipp.JOB_CANCELED else "aborted"
@@ -358,7 +366,8 @@ class _Follow:
                 self.reported if state == ipp.JOB_ABORTED else Condition.NONE)
             if cause is not Condition.NONE and cause is not Condition.OFFLINE:
                 raise self._done(common_pb2.SPOILED, cause.value)
-            raise self._done(common_pb2.UNKNOWN, f"job {word} while printing")
+            raise self._done(common_pb2.UNKNOWN, CANCELLED_WHILE_PRINTING
+                             if state == ipp.JOB_CANCELED else ABORTED_WHILE_PRINTING)
         if not self.processed and now > self.pending_deadline and not self.withdrawn:
             try:
                 queue = q.state()

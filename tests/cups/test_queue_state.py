@@ -48,3 +48,13 @@ def test_offline_and_idle() -> None:
     refusing = parse_queue({"printer-state": ipp.PRINTER_IDLE,
                             "printer-is-accepting-jobs": False})
     assert refusing.why_not_ready == "queue not accepting jobs"
+
+
+def test_the_fixed_reasons_of_a_queue_are_translated_for_the_console() -> None:
+    from cetak.agent.console import messages
+    from cetak.printers.cups import queue
+
+    for name in ("NOT_TRUSTED", "CANCELLED_WHILE_PRINTING", "ABORTED_WHILE_PRINTING",
+                 "VANISHED", "NO_JOB", "QUEUE_NOT_ACCEPTING"):
+        reason = getattr(queue, name)
+        assert messages.REASONS[reason] == reason
