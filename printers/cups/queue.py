@@ -323,7 +323,7 @@ class _Follow:
             # Purged, or a spooler that lost its state: nobody can say what became of it.
             raise self._done(common_pb2.UNKNOWN, VANISHED)
         state = job.get("job-state")
-        reasons = [str(r) for r in ipp.as_list(job.get("job-state-reasons"))]
+        reasons = [str(r) for r in ipp.as_list(job.get("job-state-reasons")) if r != "none"]
         tap = _tap(job)
         came_back = self.unreachable
         self.unreachable = ""
