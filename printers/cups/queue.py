@@ -94,7 +94,7 @@ class QueueState:
         if self.condition is not Condition.NONE:
             return self.condition.value
         if self.stopped:
-            return "queue stopped" + (f" ({', '.join(self.reasons)})" if self.reasons else "")
+            return Condition.QUEUE_STOPPED.value  # the reasons go to the status message
         if not self.accepting:
             return QUEUE_NOT_ACCEPTING
         return ""
@@ -108,10 +108,10 @@ class QueueState:
             state = State.BUSY if self.processing else State.READY
         condition = self.condition
         if state is State.ERROR and condition is Condition.NONE:
-            condition = Condition.OTHER
+            condition = Condition.QUEUE_STOPPED if self.stopped else Condition.OTHER
         return PrinterStatus(
             state=state, condition=condition,
-            message=self.message or self.why_not_ready or ", ".join(self.reasons),
+            message="; ".join(m for m in (self.message, ", ".join(self.reasons)) if m),
             ribbon_left=self.marker_percent,
             ribbon_capacity=100 if self.marker_percent is not None else None)
 

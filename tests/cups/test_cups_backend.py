@@ -189,6 +189,15 @@ def test_a_stopped_queue_fails_before_card_and_sends_nothing(tmp_path: Path, cup
     status = backend.status(query=True)
     assert status is not None and status.state == common_pb2.ERROR
     assert magicard.produced() == []
+    # what the operator sees: the console's red alert, with the queue's own words below it
+    from types import SimpleNamespace
+
+    from cetak.agent.console.console import Console
+
+    shown = Console(SimpleNamespace(workers=[]))._printer(backend, "id", {})
+    [alert] = shown["alerts"]
+    assert alert["level"] == "error" and "cupsenable" in alert["text"]
+    assert alert["condition"] == "queue_stopped" and "ribbon change" in alert["printer_says"]
 
 
 def test_a_job_held_in_the_queue_is_withdrawn_unprinted(tmp_path: Path, cupsd,

@@ -34,8 +34,10 @@ def test_an_error_reason_is_an_error_state_with_the_condition_and_the_ribbon_lev
 def test_a_paused_queue_is_not_ready_and_says_so() -> None:
     st = parse_queue({"printer-state": ipp.PRINTER_STOPPED, "printer-state-reasons": "paused",
                       "printer-is-accepting-jobs": True})
-    assert st.why_not_ready == "queue stopped (paused)"
-    assert st.to_status().state is State.ERROR
+    assert st.why_not_ready == "queue stopped"
+    status = st.to_status()
+    assert (status.state, status.condition) == (State.ERROR, Condition.QUEUE_STOPPED)
+    assert status.message == "paused"
 
 
 def test_offline_and_idle() -> None:
