@@ -222,7 +222,7 @@ class CupsQueue:
             return self.settle(job_name, None, on_submitted=on_submitted,
                                on_processing=on_processing)
         on_submitted(job_id)
-        return self.follow(job_id, on_processing=on_processing)
+        return self.follow(job_id, on_processing=on_processing, reported_before=pre.reported)
 
     def find(self, job_name: str) -> list[int]:
         """Ids of this user's jobs named job_name (any state). Raises ipp.IppError."""
@@ -246,8 +246,12 @@ class CupsQueue:
             on_submitted(ids[0])
         return self.follow(ids[0], on_processing=on_processing)
 
-    def follow(self, job_id: int, *, on_processing: Callable[[], None]) -> JobOutcome:
-        run = _Follow(self, job_id, on_processing)
+    def follow(self, job_id: int, *, on_processing: Callable[[], None],
+               reported_before: Condition | None = None) -> JobOutcome:
+        """Follow a job to its outcome. `reported_before`: the queue's reported condition
+        when the job was submitted (a report left by an earlier card is not this card's);
+        None when unknown (settling after a restart), and then reports are not used."""
+        run = _Follow(self, job_id, on_processing, reported_before)
         try:
             while True:
                 run.step()
@@ -259,8 +263,10 @@ class CupsQueue:
 class _Follow:
     """The state of following one job."""
 
-    def __init__(self, queue: CupsQueue, job_id: int, on_processing: Callable[[], None]) -> None:
+    def __init__(self, queue: CupsQueue, job_id: int, on_processing: Callable[[], None],
+                 reported_before: Condition | None) -> None:
         self.q = queue
+        self.reported_before = reported_before
         self.job_id = job_id
         self.on_processing = on_processing
         start = queue._clock()
@@ -309,7 +315,8 @@ class _Follow:
                 queue = q.state()
                 if queue.condition is not Condition.NONE:
                     self.condition = queue.condition
-                if queue.reported is not Condition.NONE:
+                if queue.reported not in (Condition.NONE, self.reported_before) \
+                        and self.reported_before is not None:
                     self.reported = queue.reported
         except ipp.IppError as exc:
             self.unreachable = str(exc)

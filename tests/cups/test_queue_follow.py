@@ -190,3 +190,10 @@ def test_an_interrupted_submit_with_no_job_found_is_unknown() -> None:
     assert (out.state, out.reason) == (common_pb2.UNKNOWN,
                                        "no job of this attempt in the queue")
     assert client.submitted == 1 and calls == []
+
+
+def test_a_report_left_by_an_earlier_card_is_not_this_cards_reason() -> None:
+    left_over = {**IDLE, "printer-state-reasons": "media-jam-report"}
+    client = ScriptedClient([job(R, DATE), job(ipp.JOB_ABORTED, DATE)], printer=left_over)
+    out, _ = run(client)
+    assert (out.state, out.reason) == (common_pb2.UNKNOWN, "job aborted while printing")
