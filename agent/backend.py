@@ -22,6 +22,10 @@ class PreparedCard:
     job: Any                    # cetak.native.EncodedJob
     chip_data: bytes | None = None
     record_id: str = ""         # labels the job (the virtual printer names its output by it)
+    # Set by the pipeline once the attempt is journaled, just before print_card: a spooler
+    # backend names its job by it, so a restarted agent can find the job.
+    attempt_id: str = ""
+    document: bytes | None = None     # a spooler backend's document (PDF), instead of `job`
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,8 @@ class CardOutcome:
 
 
 OnFed = Callable[[str], None]
+# The pipeline's on_fed also has `spooled(job_id: str)`: a spooler backend calls it as soon as
+# the spooler names the job, and it is journaled before print_card goes on.
 
 
 class PrinterBackend(Protocol):
@@ -55,6 +61,11 @@ class PrinterBackend(Protocol):
         `on_fed(blank_serial)` once, as soon as a blank has been fed (before anything else is
         done with it). Runs in this printer's own thread."""
         ...
+
+
+def spooled_hook(on_fed: OnFed) -> Callable[[str], None]:
+    """on_fed's `spooled` journal hook, or a no-op for callers (tests) that pass a function."""
+    return getattr(on_fed, "spooled", None) or (lambda job_id: None)
 
     def close(self) -> None:
         """Release the transport."""

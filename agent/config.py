@@ -19,6 +19,8 @@ from typing import Any
 from cetak.agent.errors import ConfigError
 
 TRANSPORTS = ("usb", "tcp", "virtual")
+BACKENDS = ("direct", "cups")
+CUPS_MODES = ("raw", "driver")
 # The operator console listens on loopback unless told otherwise: it shows citizens' names to
 # whoever can reach it, so reaching it from the network must be a decision (docs/operator-guide).
 DEFAULT_CONSOLE_ADDRESS = "127.0.0.1:8765"
@@ -49,7 +51,8 @@ class JournalConfig:
 @dataclass(frozen=True)
 class PrinterConfig:
     id: str                         # unique among this agent's printers; shown everywhere
-    transport: str                  # "usb" | "tcp" | "virtual"
+    # "usb" | "tcp" | "virtual"; with backend = "cups" not set (the queue is the way there)
+    transport: str
     address: str | None = None      # tcp "host:port"; virtual: the emulator's name or socket
     vendor: int | None = None       # usb vendor id
     product: int | None = None      # usb product id
@@ -63,6 +66,31 @@ class PrinterConfig:
     # console's operator actions (clear a jam, load blanks) act on that printer through it.
     # None: the contactless station's "host:port" if it has one (the same port), else none.
     service: str | None = None
+    # "direct": cetak drives the printer itself (transport, dialect); "cups": through a CUPS
+    # (IPP) queue, the vendor's driver or a raw queue (docs/cups.md)
+    backend: str = "direct"
+    # backend "cups": the queue's IPP URI, e.g. "ipp://127.0.0.1:631/printers/FARGO"
+    queue: str | None = None
+    # backend "cups": "raw" (cetak's own Evolis/Magicard stream; needs dialect) or "driver"
+    # (the card as a PDF at CR80 size, front and back, for the vendor's driver)
+    mode: str | None = None
+    # backend "cups": false when the queue reports "completed" without knowing the card came
+    # out (e.g. a raw socket queue): completed jobs are then UNKNOWN for an operator to confirm
+    trusted: bool = True
+    # backend "cups": job options sent with each job, e.g. {"Ribbon" = "YMCKO"} (a table of
+    # strings, integers, booleans; the driver's PPD names them, `lpoptions -l` lists them)
+    options: tuple[tuple[str, str | int | bool], ...] = ()
+    # backend "cups": the requesting-user-name the agent's jobs carry (it finds them by it)
+    user: str = "cetak"
+    # backend "cups": document-format sent; default application/vnd.cups-raw (raw) or
+    # application/pdf (driver)
+    document_format: str | None = None
+    # backend "cups": seconds a job may wait unprinted in the queue before it is withdrawn
+    pending_timeout_s: float = 300.0
+    # backend "cups": seconds a job may take once printing began before it is UNKNOWN
+    job_timeout_s: float = 600.0
+    # backend "cups": seconds between polls of the job and the queue
+    poll_s: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -198,11 +226,20 @@ def _printers(t: _Table) -> tuple[PrinterConfig, ...]:
     printers = []
     for p in items:
         p.only("id", "transport", "address", "vendor", "product", "serial", "dialect", "model",
-               "contactless", "service")
+               "contactless", "service",
+               # backend = "cups" (listed here, not spliced, so the reference can read them)
+               "backend", "queue", "mode", "trusted", "options", "user", "document_format",
+               "pending_timeout_s", "job_timeout_s", "poll_s")
         pid = p.string("id")
         if pid in seen:
             raise ConfigError(p.key("id"), f'duplicate printer id "{pid}"')
         seen.add(pid)
+        if p.choice("backend", BACKENDS, default="direct") == "cups":
+            printers.append(_cups_printer(p, pid))
+            continue
+        for name in _CUPS_KEYS[1:]:
+            if name in p.data:
+                raise ConfigError(p.key(name), 'only with backend = "cups"')
         transport = p.choice("transport", TRANSPORTS)
         dialect = p.choice("dialect", DIALECTS, default=None)
         address = p.string("address", default=None)
@@ -235,6 +272,48 @@ def _printers(t: _Table) -> tuple[PrinterConfig, ...]:
             serial=serial, dialect=dialect, model=p.string("model", default=None),
             contactless=contactless, service=service))
     return tuple(printers)
+
+
+_CUPS_KEYS = ("backend", "queue", "mode", "trusted", "options", "user", "document_format",
+              "pending_timeout_s", "job_timeout_s", "poll_s")
+
+
+def _cups_printer(p: _Table, pid: str) -> PrinterConfig:
+    """A printer behind a CUPS (IPP) queue: no transport of ours, the queue is the way."""
+    for name in ("transport", "address", "vendor", "product", "serial", "contactless",
+                 "service"):
+        if name in p.data:
+            raise ConfigError(p.key(name), 'not used with backend = "cups" (the queue\'s '
+                                           "device URI says how CUPS reaches the printer)")
+    queue = p.string("queue")
+    if not queue.startswith(("ipp://", "ipps://")) or "/" not in queue.split("://", 1)[1]:
+        raise ConfigError(p.key("queue"), f'"{queue}" is not an IPP queue URI (expected '
+                                          '"ipp://HOST:631/printers/NAME")')
+    mode = p.choice("mode", CUPS_MODES)
+    dialect = p.choice("dialect", DIALECTS, default=None)
+    if mode == "raw" and dialect is None:
+        raise ConfigError(p.key("dialect"), 'missing (mode "raw" sends cetak\'s own stream: '
+                                            "set evolis or magicard)")
+    options_table = p.data.get("options", {})
+    if not isinstance(options_table, dict):
+        raise ConfigError(p.key("options"), f"expected a table, got {_kind(options_table)}")
+    options = []
+    for name, value in options_table.items():
+        if isinstance(value, float) or not isinstance(value, str | int | bool):
+            raise ConfigError(f"{p.key('options')}.{name}",
+                              f"expected a string, integer or boolean, got {_kind(value)}")
+        options.append((name, value))
+    timeouts = {}
+    for name, default in (("pending_timeout_s", 300.0), ("job_timeout_s", 600.0),
+                          ("poll_s", 1.0)):
+        timeouts[name] = p.number(name, default=default, minimum=0.0)
+        if timeouts[name] <= 0:
+            raise ConfigError(p.key(name), "must be greater than 0")
+    return PrinterConfig(
+        id=pid, transport="ipp", backend="cups", queue=queue, mode=mode, dialect=dialect,
+        model=p.string("model", default=None), trusted=p.boolean("trusted", default=True),
+        options=tuple(options), user=p.string("user", default="cetak"),
+        document_format=p.string("document_format", default=None), **timeouts)
 
 
 def _station_ok(value: str) -> bool:

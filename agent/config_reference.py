@@ -91,7 +91,7 @@ def _default(f: dataclasses.Field) -> str:
         return "(table of defaults)"
     else:
         return "**required**"
-    if value is None:
+    if value is None or value == ():
         return "none"
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -105,7 +105,8 @@ def _default(f: dataclasses.Field) -> str:
 def _type(f: dataclasses.Field) -> str:
     text = str(f.type).replace("Path", "path").replace(" | None", "")
     return {"str": "string", "float": "number", "int": "integer", "bool": "boolean",
-            "tuple[PrinterConfig, ...]": "array of tables"}.get(text, text)
+            "tuple[PrinterConfig, ...]": "array of tables",
+            "tuple[tuple[str, str | int | bool], ...]": "table"}.get(text, text)
 
 
 def render_agent() -> list[str]:

@@ -58,7 +58,8 @@ CREATE TABLE IF NOT EXISTS attempts (
     started_at_ms INTEGER NOT NULL,
     fed           INTEGER NOT NULL DEFAULT 0, -- a PRINTING event was journaled
     blank_serial  TEXT NOT NULL DEFAULT '',
-    finished      INTEGER NOT NULL DEFAULT 0  -- an outcome event was journaled
+    finished      INTEGER NOT NULL DEFAULT 0, -- an outcome event was journaled
+    spool_job     TEXT NOT NULL DEFAULT ''    -- a spooler's job id (CUPS backend), once known
 );
 CREATE TABLE IF NOT EXISTS events (
     seq      INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -107,6 +108,7 @@ class OpenAttempt:
     printer_id: str
     fed: bool
     blank_serial: str
+    spool_job: str = ""             # the spooler's job id, when the printer is a CUPS queue
 
 
 class Journal:
@@ -133,6 +135,12 @@ class Journal:
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         db.execute(statement)
+                # Added column: journals of earlier agents gain it (and earlier agents,
+                # which never name it, keep working on a journal that has it).
+                columns = {r[1] for r in db.execute("PRAGMA table_info(attempts)")}
+                if "spool_job" not in columns:
+                    db.execute("ALTER TABLE attempts ADD COLUMN spool_job TEXT NOT NULL "
+                               "DEFAULT ''")
                 db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.Error as exc:
             raise JournalError(f"cannot open journal {self.path}: {exc}") from exc
@@ -264,14 +272,23 @@ class Journal:
                        "VALUES (?, ?, ?, ?)", (attempt_id, lease_id, printer_id, now_ms))
             return True
 
+    def set_spool_job(self, attempt_id: str, job: str) -> None:
+        """The spooler named the attempt's job: keep its id before anything else happens,
+        so a restarted agent asks the spooler about exactly that job."""
+        with self._tx() as db:
+            cur = db.execute("UPDATE attempts SET spool_job = ? WHERE attempt_id = ? AND "
+                             "finished = 0", (job, attempt_id))
+            if cur.rowcount != 1:
+                raise JournalError(f"attempt {attempt_id} is not open")
+
     def open_attempts(self) -> list[OpenAttempt]:
         """Attempts started (by an earlier run) whose outcome was never journaled."""
         rows = self._query(
-            f"SELECT a.attempt_id, a.printer_id, a.fed, a.blank_serial, {_LEASE_COLS_L} "
-            "FROM attempts a JOIN leases l ON l.lease_id = a.lease_id "
+            f"SELECT a.attempt_id, a.printer_id, a.fed, a.blank_serial, a.spool_job, "
+            f"{_LEASE_COLS_L} FROM attempts a JOIN leases l ON l.lease_id = a.lease_id "
             "WHERE a.finished = 0 ORDER BY l.seq")
         return [OpenAttempt(attempt_id=r[0], printer_id=r[1], fed=bool(r[2]), blank_serial=r[3],
-                            lease=_lease(r[4:])) for r in rows]
+                            spool_job=r[4], lease=_lease(r[5:])) for r in rows]
 
     # --- events -----------------------------------------------------------------------------
 

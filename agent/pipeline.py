@@ -24,6 +24,7 @@ card is out (`card_removed`, the console's Continue) and the printer reports it 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 import uuid
@@ -317,10 +318,11 @@ class PrinterWorker:
         loop = asyncio.get_running_loop()
         started = time.monotonic()
         fed = _FedCallback(self, lease, attempt_id)
+        card = dataclasses.replace(ready.card, attempt_id=attempt_id)
         try:
             # Not cancellable on purpose: the outcome of a started card is always journaled.
             outcome = await asyncio.shield(loop.run_in_executor(
-                self._print_thread, self._call_driver, ready.card, fed))
+                self._print_thread, self._call_driver, card, fed))
         finally:
             self.stats.busy_s += time.monotonic() - started
             self.printing = None
@@ -405,3 +407,8 @@ class _FedCallback:
                            blank_serial=self.serial, at_ms=w._clock.now_ms())
         w._journal.record_event(event)
         w._wake()
+
+    def spooled(self, job_id: str) -> None:
+        """A spooler named this attempt's job: journal its id (in the printer thread) before
+        the backend asks anything more of the spooler."""
+        self._worker._journal.set_spool_job(self._attempt_id, job_id)

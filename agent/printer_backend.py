@@ -94,12 +94,21 @@ class DriverBackend:
             close()
 
 
-def build_backends(config: AgentConfig) -> Sequence[DriverBackend]:
-    """One DriverBackend per configured printer; errors name the printer's configuration key."""
+def build_backends(config: AgentConfig) -> Sequence[Any]:
+    """One backend per configured printer (DriverBackend, or CupsBackend for a CUPS queue);
+    errors name the printer's configuration key."""
     signer = None
     if any(p.contactless for p in config.printers):
         signer = _load_signer(config)
     return [_build(i, p, signer) for i, p in enumerate(config.printers)]
+
+
+def _build(index: int, p: PrinterConfig, signer: Any) -> Any:
+    if p.backend == "cups":
+        from cetak.agent.cups_backend import build_cups_backend
+
+        return build_cups_backend(index, p)
+    return _build_direct(index, p, signer)
 
 
 def _load_signer(config: AgentConfig) -> Any:
@@ -113,7 +122,7 @@ def _load_signer(config: AgentConfig) -> Any:
         raise ConfigError("signer", str(exc)) from exc
 
 
-def _build(index: int, p: PrinterConfig, signer: Any) -> DriverBackend:
+def _build_direct(index: int, p: PrinterConfig, signer: Any) -> DriverBackend:
     from cetak.printers.dialects import get_dialect
     from cetak.printers.driver import PrinterDriver
     from cetak.printers.errors import PrinterError

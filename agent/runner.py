@@ -179,19 +179,38 @@ class Agent:
             self.clock.offset_ms = int(offset)
         if margin is not None:
             self.clock.skew_margin_ms = int(margin)
+        backends = {b.printer_id: b for b in self.backends}
         for attempt in self.journal.open_attempts():
             # The outcome was never journaled: a blank may have been fed and printed. Report
             # UNKNOWN so the record is held for reconciliation; never print it again.
+            state = common_pb2.UNKNOWN
             reason = ("agent stopped during the attempt, after feed" if attempt.fed
                       else "agent stopped during the attempt, feed not confirmed")
-            event = make_event(attempt.lease, attempt.attempt_id, common_pb2.UNKNOWN,
+            blank = attempt.blank_serial
+            settle = getattr(backends.get(attempt.printer_id), "settle", None)
+            if settle is not None:
+                # A spooler keeps the job: ask it (by the journaled job id, else by the
+                # attempt id the job is named by) instead of guessing. Bounded by the
+                # backend's own timeouts; nothing else runs yet.
+                try:
+                    outcome = settle(attempt.attempt_id, attempt.spool_job, attempt.fed)
+                    state, reason = outcome.state, outcome.reason
+                    blank = outcome.blank_serial or blank
+                except Exception as exc:  # settling is best effort: UNKNOWN stays safe
+                    log.error("lease %s: settling attempt %s failed: %s",
+                              attempt.lease.lease_id, attempt.attempt_id, type(exc).__name__)
+                if state == common_pb2.FAILED_BEFORE_CARD and attempt.fed:
+                    state, reason = common_pb2.UNKNOWN, f"failed after feed: {reason}"
+            event = make_event(attempt.lease, attempt.attempt_id, state,
                                attempt.printer_id, reason=reason,
-                               blank_serial=attempt.blank_serial, at_ms=self.clock.now_ms())
+                               blank_serial=blank, at_ms=self.clock.now_ms())
             self.journal.record_event(event)
             self._recovered.append(event)
-            log.warning("lease %s: attempt %s interrupted by a restart: reporting UNKNOWN; "
-                        "the operator console asks what became of the card",
-                        attempt.lease.lease_id, attempt.attempt_id)
+            log.warning("lease %s: attempt %s interrupted by a restart: reporting %s%s",
+                        attempt.lease.lease_id, attempt.attempt_id,
+                        common_pb2.AttemptState.Name(state),
+                        "; the operator console asks what became of the card"
+                        if state == common_pb2.UNKNOWN else "")
         held = self.journal.leases("held")
         for lease in held:
             self.queue.put(lease)

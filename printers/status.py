@@ -37,6 +37,7 @@ class Condition(enum.Enum):
     OUTPUT_FULL = "output hopper full"
     NEEDS_CLEANING = "needs cleaning"
     OFFLINE = "printer offline"
+    QUEUE_STOPPED = "queue stopped"    # a CUPS queue stopped (by an error or an administrator)
     OTHER = "printer error"
 
 

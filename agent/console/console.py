@@ -355,6 +355,8 @@ def _ids(event: agent_pb2.JobEvent) -> dict[str, str]:
 
 def _last_status(backend: Any) -> Any:
     """The typed status the driver saw last (printers.status.PrinterStatus), or None."""
+    if getattr(backend, "last_status", None) is not None:  # a CUPS queue's own
+        return backend.last_status
     driver = getattr(backend, "driver", None)
     return getattr(driver, "last_status", None)
 

@@ -27,6 +27,8 @@ ALERTS: dict[Condition, str] = {
                           "then press Continue"),
     Condition.COMMAND_ERROR: N_("Printer refused a card: check the printer's display, then "
                                 "press Continue"),
+    Condition.QUEUE_STOPPED: N_("Print queue stopped: fix the printer, have the queue started "
+                                "again (cupsenable), then press Continue"),
     Condition.OTHER: N_("Printer error: read the printer's display, fix it, then press "
                         "Continue"),
 }
@@ -82,6 +84,14 @@ REASONS = {
     Condition.NEEDS_CLEANING.value: N_("needs cleaning"),
     Condition.OFFLINE.value: N_("printer not answering"),
     Condition.OTHER.value: N_("printer error"),
+    Condition.QUEUE_STOPPED.value: N_("queue stopped"),
+    # a CUPS queue's (printers/cups/queue.py; tests/cups/test_queue_state.py keeps them equal)
+    "completed; queue not trusted: confirm": N_("completed; queue not trusted: confirm"),
+    "job cancelled while printing": N_("job cancelled while printing"),
+    "job aborted while printing": N_("job aborted while printing"),
+    "job vanished from the queue": N_("job vanished from the queue"),
+    "no job of this attempt in the queue": N_("no job of this attempt in the queue"),
+    "queue not accepting jobs": N_("queue not accepting jobs"),
 }
 
 # Why a printed card is spoiled: a code goes to the controller (never free text, which could

@@ -163,3 +163,51 @@ def test_metrics_address_binds_where_configured(tmp_path: Path) -> None:
             assert r.status == 200
     finally:
         server.stop()
+
+
+CUPS = """
+[[printers]]
+id = "fargo"
+backend = "cups"
+queue = "ipp://127.0.0.1:631/printers/FARGO"
+mode = "driver"
+trusted = false
+options = { Ribbon = "YMCKO", copies = 1, Duplex = false }
+"""
+
+
+def test_a_cups_queue_loads_typed_values(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, VALID + CUPS + CUPS.replace('"fargo"', '"raw"')
+                               .replace('"driver"', '"raw"\ndialect = "evolis"')))
+    fargo, raw = config.printers[2], config.printers[3]
+    assert (fargo.backend, fargo.queue, fargo.mode, fargo.trusted) == (
+        "cups", "ipp://127.0.0.1:631/printers/FARGO", "driver", False)
+    assert dict(fargo.options) == {"Ribbon": "YMCKO", "copies": 1, "Duplex": False}
+    assert (fargo.user, fargo.pending_timeout_s, fargo.job_timeout_s) == ("cetak", 300.0, 600.0)
+    assert (raw.mode, raw.dialect) == ("raw", "evolis")
+    assert config.printers[0].backend == "direct"
+
+
+@pytest.mark.parametrize(("edit", "key", "fragment"), [
+    (('queue = "ipp://127.0.0.1:631/printers/FARGO"', 'queue = "socket://10.0.0.7:9100"'),
+     "printers[2].queue", "not an IPP queue URI"),
+    (('queue = "ipp://127.0.0.1:631/printers/FARGO"', ''), "printers[2].queue", "missing"),
+    (('mode = "driver"', 'mode = "pcl"'), "printers[2].mode", "unknown mode"),
+    (('mode = "driver"', 'mode = "raw"'), "printers[2].dialect", 'mode "raw"'),
+    (('trusted = false', 'trusted = "no"'), "printers[2].trusted", "expected true or false"),
+    (('copies = 1', 'copies = 1.5'), "printers[2].options.copies", "expected a string"),
+    (('trusted = false', 'transport = "usb"'), "printers[2].transport", "not used with"),
+    (('backend = "cups"', 'backend = "lpd"'), "printers[2].backend", "unknown backend"),
+])
+def test_cups_errors_name_the_key(tmp_path: Path, edit: tuple[str, str], key: str,
+                                  fragment: str) -> None:
+    old, new = edit
+    assert old in CUPS
+    err = error_of(tmp_path, VALID + CUPS.replace(old, new, 1))
+    assert err.key == key and fragment in str(err)
+
+
+def test_cups_keys_need_the_cups_backend(tmp_path: Path) -> None:
+    err = error_of(tmp_path, VALID.replace('dialect = "magicard"',
+                                           'dialect = "magicard"\nmode = "raw"'))
+    assert err.key == "printers[1].mode" and 'only with backend = "cups"' in str(err)

@@ -193,3 +193,37 @@ def test_survives_sigkill_mid_transaction(tmp_path: Path) -> None:
             assert common_pb2.PRINTED in states
     finally:
         j.close()
+
+
+def test_the_spoolers_job_id_is_kept_with_the_open_attempt(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite"
+    sealer = Sealer(os.urandom(32))
+    j = Journal(path, sealer)
+    j.add_lease(_spool_lease())
+    assert j.begin_attempt("lease-s", "att-s", "p1", 1)
+    j.set_spool_job("att-s", "42")
+    j.close()
+    j = Journal(path, sealer)  # survives a restart
+    [open_attempt] = j.open_attempts()
+    assert (open_attempt.attempt_id, open_attempt.spool_job) == ("att-s", "42")
+    with pytest.raises(JournalError, match="not open"):
+        j.set_spool_job("att-none", "1")
+    j.close()
+    # A journal written before the column existed gains it on open.
+    old = tmp_path / "old.sqlite"
+    db = sqlite3.connect(old)
+    db.execute("CREATE TABLE attempts (attempt_id TEXT PRIMARY KEY, lease_id TEXT NOT NULL "
+               "UNIQUE, printer_id TEXT NOT NULL, started_at_ms INTEGER NOT NULL, fed INTEGER "
+               "NOT NULL DEFAULT 0, blank_serial TEXT NOT NULL DEFAULT '', finished INTEGER "
+               "NOT NULL DEFAULT 0)")
+    db.commit()
+    db.close()
+    Journal(old, sealer).close()
+    db = sqlite3.connect(old)
+    assert "spool_job" in {r[1] for r in db.execute("PRAGMA table_info(attempts)")}
+    db.close()
+
+
+def _spool_lease() -> agent_pb2.Lease:
+    return agent_pb2.Lease(lease_id="lease-s", campaign_id="c", record_id="r-s", epoch=1,
+                           expires_at_ms=10**13, record=common_pb2.CardRecord(record_id="r-s"))
