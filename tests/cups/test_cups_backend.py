@@ -194,7 +194,8 @@ def test_a_stopped_queue_fails_before_card_and_sends_nothing(tmp_path: Path, cup
 
     from cetak.agent.console.console import Console
 
-    shown = Console(SimpleNamespace(workers=[]))._printer(backend, "id", {})
+    agent = SimpleNamespace(workers=[], journal=SimpleNamespace(unresolved=lambda _id=None: []))
+    shown = Console(agent)._printer(backend, "id", {}, [])
     [alert] = shown["alerts"]
     assert alert["level"] == "error" and "cupsenable" in alert["text"]
     assert alert["condition"] == "queue_stopped" and "ribbon change" in alert["printer_says"]
