@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from cetak.client import add_connection_options, admin_call, site_zones
+from cetak.i18n import tr
 
 CHUNK = 1024 * 1024
 
@@ -112,7 +113,8 @@ def _deadline_ms(args: argparse.Namespace, command: str) -> int:
     try:
         return parse_ms(args.deadline, zone)
     except ValueError as exc:
-        raise ClientError(f"cetak {command}: --deadline {exc}") from None
+        raise ClientError(tr("cetak {command}: --deadline {error}", command=command,
+                             error=exc)) from None
 
 
 def _has_offset(text: str) -> bool:
@@ -136,13 +138,13 @@ def _set(args: argparse.Namespace) -> int:
         if getattr(args, option) is not None:
             setattr(request, option, getattr(args, option))
     if len(request.ListFields()) <= 1 + args.allow_past:
-        return _fail("give what to change: --name, --deadline, --budget-baru or "
-                     "--budget-penggantian")
+        return _fail(tr("give what to change: --name, --deadline, --budget-baru or "
+                        "--budget-penggantian"))
     c = admin_call(args, "campaign set", "UpdateCampaign", request)
     if args.json:
         print(json.dumps(_campaign_dict(c)))
     else:
-        print(f"campaign {c.campaign_id} changed")
+        print(tr("campaign {campaign} changed", campaign=c.campaign_id))
     return 0
 
 
@@ -150,16 +152,16 @@ def _cancel(args: argparse.Namespace) -> int:
     from cetak.api.v1 import admin_pb2
 
     if not args.reason.strip():
-        return _fail("--reason must say why (it is kept in the audit log)")
+        return _fail(tr("--reason must say why (it is kept in the audit log)"))
     r = admin_call(args, "campaign cancel", "CancelCampaign", admin_pb2.CancelCampaignRequest(
         campaign_id=args.campaign, reason=args.reason))
     if args.json:
         print(json.dumps({**_campaign_dict(r.campaign),
                           "records_cancelled": r.records_cancelled}))
     else:
-        print(f"campaign {r.campaign.campaign_id} cancelled: {r.records_cancelled} records "
-              "cancelled; cards being printed now finish, and are cancelled if they come "
-              "back unprinted")
+        print(tr("campaign {campaign} cancelled: {n} records cancelled; cards being printed "
+                 "now finish, and are cancelled if they come back unprinted",
+                 campaign=r.campaign.campaign_id, n=r.records_cancelled))
     return 0
 
 
@@ -175,7 +177,7 @@ def _create(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(_campaign_dict(c)))
     else:
-        print(f"created campaign {c.campaign_id}")
+        print(tr("created campaign {campaign}", campaign=c.campaign_id))
     return 0
 
 
@@ -201,11 +203,12 @@ def _list(args: argparse.Namespace) -> int:
     zone = campaign_zone(site_zones(args, "campaign list"))
     rows = [[c["campaign_id"], c["name"], format_ms(c["deadline_ms"], zone),
              str(c["budget_baru"]), str(c["budget_penggantian"]),
-             f"cancelled {format_ms(c['cancelled_ms'], zone)}" if c["cancelled_ms"]
-             else "running"] for c in campaigns]
-    table("Campaigns", [("campaign", "id"), ("name", "text"), ("deadline", "time"),
-                        ("budget baru", "number"), ("budget penggantian", "number"),
-                        ("state", "time")], rows)
+             tr("cancelled {when}", when=format_ms(c["cancelled_ms"], zone))
+             if c["cancelled_ms"] else tr("running")] for c in campaigns]
+    table(tr("Campaigns"), [(tr("campaign"), "id"), (tr("name"), "text"),
+                            (tr("deadline"), "time"), (tr("budget baru"), "number"),
+                            (tr("budget penggantian"), "number"), (tr("state"), "time")],
+          rows)
     return 0
 
 
@@ -235,7 +238,7 @@ class _upload_progress:
             from rich.console import Console
             from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-            self._bar = Progress("uploading", BarColumn(), DownloadColumn(),
+            self._bar = Progress(tr("uploading"), BarColumn(), DownloadColumn(),
                                  TimeRemainingColumn(), console=Console(stderr=True),
                                  transient=True)
             self._bar.start()
@@ -280,14 +283,14 @@ def _import(args: argparse.Namespace) -> int:
     from cetak.prr.bundle import bundle_prr
 
     if not args.file.is_file():
-        return _fail(f"{args.file}: " + ("a folder, not a PRR file" if args.file.is_dir()
-                                          else "no such file"))
+        return _fail(tr("{file}: a folder, not a PRR file", file=args.file)
+                     if args.file.is_dir() else tr("{file}: no such file", file=args.file))
     with tempfile.TemporaryDirectory(prefix="cetak-upload-") as tmp:
         upload = args.file
         if args.file.suffix.lower() != ".zip":
             # A CSV/JSONL names its photos by path: send them along in one archive.
             upload = bundle_prr(args.file, Path(tmp) / "upload.zip")
-        waiting = _Waiting("the controller is validating and importing")
+        waiting = _Waiting(tr("the controller is validating and importing"))
         try:
             r = admin_call(args, "campaign import", "ImportRecords", _then(
                 import_chunks(args.campaign, upload, args.skip_invalid), waiting.start))
@@ -299,19 +302,21 @@ def _import(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary))
     else:
-        print(f"imported {r.imported} records ({r.held} held for adjudication); "
-              f"{r.invalid} invalid")
+        print(tr("imported {imported} records ({held} held for adjudication); {invalid} invalid",
+                 imported=r.imported, held=r.held, invalid=r.invalid))
     # The lines at fault are diagnostics: on stderr, the result above on stdout.
     if r.invalid and args.skip_invalid:
-        print(f"cetak campaign import: skipped {r.invalid} invalid records:", file=sys.stderr)
+        print(tr("cetak campaign import: skipped {n} invalid records:", n=r.invalid),
+              file=sys.stderr)
     elif r.invalid:
-        print(f"cetak campaign import: nothing imported: {r.invalid} invalid records (fix "
-              "them, or import the valid ones with --skip-invalid):", file=sys.stderr)
+        print(tr("cetak campaign import: nothing imported: {n} invalid records (fix them, or "
+                 "import the valid ones with --skip-invalid):", n=r.invalid), file=sys.stderr)
     for e in r.errors:
-        print(f"  line {e.line}: {e.field}: {e.reason}", file=sys.stderr)
+        print("  " + tr("line {line}: {field}: {reason}", line=e.line, field=e.field,
+                        reason=e.reason), file=sys.stderr)
     if len(r.errors) < r.invalid:
-        print(f"  ... and {r.invalid - len(r.errors)} more (`cetak record validate FILE` "
-              "lists them all)", file=sys.stderr)
+        print("  " + tr("... and {n} more (`cetak record validate FILE` lists them all)",
+                        n=r.invalid - len(r.errors)), file=sys.stderr)
     # Exit codes (docs/admin-guide.md): with --skip-invalid the import was done as asked;
     # without it, an invalid record refuses the whole file.
     return 2 if r.invalid and not args.skip_invalid else 0
@@ -351,14 +356,14 @@ def _report(args: argparse.Namespace) -> int:
     try:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        return _fail(f"--out: {exc.strerror}")
+        return _fail(tr("--out: {error}", error=exc.strerror))
     s = admin_call(args, "campaign report", "GetStatus",
                    admin_pb2.StatusRequest(campaign_id=args.campaign))
     table, chart = write_report(s, args.out, args.lang)
     if args.json:
         print(json.dumps({"csv": str(table), "png": str(chart), "sites": len(s.sites)}))
     else:
-        print(f"wrote {table} and {chart}")
+        print(tr("wrote {table} and {chart}", table=table, chart=chart))
     return 0
 
 
@@ -382,11 +387,11 @@ def _verify(args: argparse.Namespace) -> int:
 
     path = args.store
     if "://" not in path and not Path(path).is_file():
-        return _fail(f"{path}: no such store file")
+        return _fail(tr("{path}: no such store file", path=path))
     try:
         store = open_store(path)
     except (StoreError, OSError) as exc:
-        return _fail(f"cannot open store: {exc}")
+        return _fail(tr("cannot open store: {error}", error=exc))
     recounted = 0
     try:
         with store.transaction():
@@ -399,11 +404,11 @@ def _verify(args: argparse.Namespace) -> int:
         print(json.dumps({**report.to_dict(), "totals_recounted": recounted}))
     else:
         if args.recount_totals:
-            print(f"attempt totals recounted: {recounted} differed")
+            print(tr("attempt totals recounted: {n} differed", n=recounted))
         for v in report.violations:
             print(f"VIOLATION {v.invariant}: {v.subject}: {v.detail}")
         for a in report.attention:
-            print(f"attention: {a}")
-        print("all invariants hold" if report.ok else
-              f"{len(report.violations)} violations")
+            print(tr("attention: {item}", item=a))
+        print(tr("all invariants hold") if report.ok else
+              tr("{n} violations", n=len(report.violations)))
     return 0 if report.ok else 1

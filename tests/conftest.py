@@ -14,6 +14,13 @@ import shlex
 import subprocess
 from pathlib import Path
 
+# The CLI speaks Bahasa Indonesia unless the locale says English. Tests read its English
+# words unless they ask for Bahasa themselves (LANG/LC_ALL in the env they pass), so a
+# developer's own locale does not change what the assertions see.
+for _name in ("LC_ALL", "LC_MESSAGES"):
+    os.environ.pop(_name, None)
+os.environ["LANG"] = "en_US.UTF-8"
+
 REPO = Path(__file__).resolve().parents[1]
 PG_SCRIPT = REPO / ".ci" / "postgres.sh"
 _started: dict[str, str] = {}

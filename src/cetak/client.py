@@ -16,7 +16,7 @@ from pathlib import Path
 
 import grpc
 
-from cetak.i18n import N_, choose_language, gettext_for
+from cetak.i18n import N_, tr
 
 log = logging.getLogger(__name__)
 
@@ -45,12 +45,6 @@ NO_IDENTITY = N_("identity '{identity}': looked for {missing} and did not find i
 NO_PKI_DIR = N_("--pki {pki}: no such folder (the folder `cetak pki init` wrote)")
 UNREADABLE_IDENTITY = N_("identity '{identity}' in {pki}: {error}")
 NEED_PKI = N_("give --pki DIR for mutual TLS, or --insecure")
-
-
-def tr(message: str, **values: object) -> str:
-    """`message` in the user's language (Bahasa Indonesia unless the locale says English),
-    its placeholders filled."""
-    return gettext_for(choose_language())(message).format(**values)
 
 
 class ClientError(Exception):

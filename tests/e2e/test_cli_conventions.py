@@ -175,6 +175,26 @@ def test_results_on_stdout_diagnostics_on_stderr_and_the_exit_codes(tmp_path) ->
     assert r.returncode == 0 and "all invariants hold" in r.stdout and r.stderr == ""
 
 
+def test_the_campaign_commands_speak_bahasa_unless_the_locale_is_english(tmp_path) -> None:
+    with serving_controller(tmp_path / "c.db") as conn:
+        r = cetak("campaign", "create", "c1", *conn, lang="id")
+        assert (r.returncode, r.stdout.strip()) == (0, "kampanye c1 dibuat"), r.stderr
+        prr = _prr_with_one_bad_line(tmp_path / "prr")
+        r = cetak("campaign", "import", "c1", str(prr), *conn, lang="id")
+        assert r.returncode == 2 and "0 rekaman diimpor" in r.stdout, r.stdout
+        assert "tidak ada yang diimpor: 1 rekaman tidak sah" in r.stderr, r.stderr
+        assert "baris 3: nik" in r.stderr, r.stderr
+        r = cetak("campaign", "list", *conn, lang="id")
+        assert "Kampanye" in r.stdout and "berjalan" in r.stdout, r.stdout
+        r = cetak("campaign", "set", "c1", *conn, lang="id")
+        assert "sebutkan yang diubah" in one_line_refusal(r)
+    for lang, words in (("id", "semua invarian terpenuhi"), ("en", "all invariants hold")):
+        r = cetak("campaign", "verify", "--store", str(tmp_path / "c.db"), lang=lang)
+        assert r.returncode == 0 and r.stdout.strip() == words, (r.stdout, r.stderr)
+    r = cetak("campaign", "verify", "--store", str(tmp_path / "missing.db"), lang="id")
+    assert "berkas store tidak ada" in one_line_refusal(r)
+
+
 READ_COMMANDS = (["campaign", "list"], ["campaign", "status", "c"], ["campaign", "report", "c",
                  "--out", "x"], ["campaign", "verify", "--store", "x"], ["record", "status",
                  "3276010101990001"], ["record", "held"], ["inventory", "show"],

@@ -73,6 +73,12 @@ def gettext_for(lang: str) -> Callable[[str], str]:
     return translation(lang).gettext
 
 
+def tr(message: str, **values: object) -> str:
+    """`message` in the user's language (Bahasa Indonesia unless the locale says English),
+    its placeholders filled. The catalogue's extractor reads `tr("literal", ...)` calls too."""
+    return gettext_for(choose_language())(message).format(**values)
+
+
 # --- the .po format, the subset cetak uses --------------------------------------------------
 # Entries of msgid/msgstr with continuation lines and "#," flags; fuzzy entries are skipped,
 # as msgfmt does. No plurals or contexts: cetak's messages do not need them.

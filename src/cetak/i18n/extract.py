@@ -1,10 +1,11 @@
 """Keep the catalogue in step with the code: `python -m cetak.i18n.extract [--write]`.
 
-Finds every message marked in the operator-facing modules (`N_("...")`, `_("...")` with a
-literal) and compares it with the msgids of each cetak.po: without --write it lists what is
-missing or obsolete and exits 1 if anything is; with --write it rewrites the .po files in
-source order, keeping existing translations (new entries get an empty msgstr, which shows in
-English until translated). tests/console/test_i18n.py runs the check.
+Finds every message marked in the operator-facing modules (`N_("...")`, `_("...")` or
+`tr("...")` with a literal) and compares it with the msgids of each cetak.po: without
+--write it lists what is missing or obsolete and exits 1 if anything is; with --write it
+rewrites the .po files in source order, keeping existing translations (new entries get an
+empty msgstr, which shows in English until translated). tests/console/test_i18n.py runs
+the check.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from cetak.i18n import DOMAIN, LOCALE_DIR, parse_po
 MODULES = ("cetak.agent.console.messages", "cetak.agent.cli", "cetak.agent.daemon",
            "cetak.controller.sites", "cetak.controller.site_cli",
            "cetak.controller.reports", "cetak.client", "cetak.cli",
-           "cetak.controller.status_text")
+           "cetak.controller.status_text", "cetak.controller.campaign_cli")
 
 
 def extract() -> list[tuple[str, str]]:
@@ -33,7 +34,7 @@ def extract() -> list[tuple[str, str]]:
         tree = ast.parse(Path(spec.origin).read_text("utf-8"))
         for node in ast.walk(tree):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                    and node.func.id in ("_", "N_") and node.args
+                    and node.func.id in ("_", "N_", "tr") and node.args
                     and isinstance(node.args[0], ast.Constant)
                     and isinstance(node.args[0].value, str)):
                 seen.setdefault(node.args[0].value, f"{module}:{node.lineno}")
