@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 
 from cetak.client import add_connection_options, channel_from_args, rpc_failure
+from cetak.i18n import tr
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -145,7 +146,7 @@ def _record_movement(args: argparse.Namespace, kind: str, reference: str) -> int
 
     serial_from, serial_to = _range(args.serials)
     if args.quantity < 0 or (not args.quantity and not serial_from):
-        return _fail("give a positive --quantity or --serials")
+        return _fail(tr("give a positive --quantity or --serials"))
     try:
         m = _stub(args).RecordInventory(admin_pb2.InventoryMovement(
             site_code=args.site, item=args.item, kind=kind, quantity=args.quantity,
@@ -175,7 +176,7 @@ def _transfer(args: argparse.Namespace) -> int:
 
     serial_from, serial_to = _range(args.serials)
     if args.quantity < 0 or (not args.quantity and not serial_from):
-        return _fail("give a positive --quantity or --serials")
+        return _fail(tr("give a positive --quantity or --serials"))
     try:
         r = _stub(args).TransferInventory(admin_pb2.TransferRequest(
             from_site=args.from_site, to_site=args.to_site, item=args.item,
@@ -187,8 +188,9 @@ def _transfer(args: argparse.Namespace) -> int:
         print(json.dumps({"transfer_out": _movement_dict(r.transfer_out),
                           "transfer_in": _movement_dict(r.transfer_in)}))
     else:
-        print(f"moved {r.transfer_out.quantity} {args.item} {args.from_site} -> "
-              f"{args.to_site} ({r.transfer_out.reference})")
+        print(tr("moved {n} {item} {source} -> {target} ({reference})",
+                 n=r.transfer_out.quantity, item=args.item, source=args.from_site,
+                 target=args.to_site, reference=r.transfer_out.reference))
     return 0
 
 
@@ -206,7 +208,7 @@ def _destroy(args: argparse.Namespace) -> int:
         try:
             at_ms = int(datetime.fromisoformat(args.at).timestamp() * 1000)
         except ValueError:
-            return _fail("--at: not an ISO date-time")
+            return _fail(tr("--at: not an ISO date-time"))
     try:
         officers = [from_values(v, f"--officer #{i}", nip_required=True)
                     for i, v in enumerate(args.officers, 1)]
@@ -215,20 +217,21 @@ def _destroy(args: argparse.Namespace) -> int:
     except SignatoryError as exc:
         return _fail(str(exc))
     if len(witnesses) < 2:
-        return _fail("a destruction record needs at least two --witness")
+        return _fail(tr("a destruction record needs at least two --witness"))
     texts = [("--place", args.place), ("--method", args.method)]
     texts += [(f"--officer #{i}", f"{o.name} {o.position}") for i, o in enumerate(officers, 1)]
     texts += [(f"--witness #{i}", f"{w.name} {w.position}") for i, w in enumerate(witnesses, 1)]
     for option, text in texts:
         if missing := unprintable(text):
-            return _fail(f"{option}: {missing} character(s) the berita acara cannot print "
-                         "(its font has Latin letters); write it in Latin letters")
+            return _fail(tr("{option}: {missing} character(s) the berita acara cannot print "
+                            "(its font has Latin letters); write it in Latin letters",
+                            option=option, missing=missing))
     if not args.serials and args.quantity <= 0:
-        return _fail("give --serials or a positive --quantity")
+        return _fail(tr("give --serials or a positive --quantity"))
     try:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        return _fail(f"--out: {exc.strerror}")
+        return _fail(tr("--out: {error}", error=exc.strerror))
     try:
         rec = _stub(args).DestroyBlanks(admin_pb2.DestroyRequest(
             site_code=args.site, serials=args.serials, quantity=args.quantity,
@@ -243,7 +246,8 @@ def _destroy(args: argparse.Namespace) -> int:
         print(json.dumps({"number": rec.number, "count": rec.count, "pdf": str(pdf),
                           "csv": str(table)}))
     else:
-        print(f"destruction record {rec.number}: {rec.count} blanks; {pdf}, {table}")
+        print(tr("destruction record {number}: {count} blanks; {pdf}, {table}",
+                 number=rec.number, count=rec.count, pdf=pdf, table=table))
     return 0
 
 
@@ -275,14 +279,15 @@ def _show(args: argparse.Namespace) -> int:
                      str(s.blanks_transferred_out),
                      str(s.ribbons_in_stock) if s.ribbons_received else "-",
                      str(s.films_in_stock) if s.films_received else "-", ranges or "-"])
-    table("Inventory", [("site", "id"), ("blanks in", "number"), ("in stock", "number"),
-                        ("printed", "number"), ("spoiled", "number"),
-                        ("to destroy", "number"), ("destroyed", "number"),
-                        ("sent away", "number"), ("ribbons", "number"), ("films", "number"),
-                        ("serials in stock", "list")], rows)
+    table(tr("Inventory"), [(tr("site"), "id"), (tr("blanks in"), "number"),
+                            (tr("in stock"), "number"), (tr("printed"), "number"),
+                            (tr("spoiled"), "number"), (tr("to destroy"), "number"),
+                            (tr("destroyed"), "number"), (tr("sent away"), "number"),
+                            (tr("ribbons"), "number"), (tr("films"), "number"),
+                            (tr("serials in stock"), "list")], rows)
     for s in r.sites:
         for item in s.attention:  # whole lines (a terminal-wide wrap would split serials)
-            print(f"attention: {item}")
+            print(tr("attention: {item}", item=item))
     return 0
 
 
@@ -300,7 +305,7 @@ def _records(args: argparse.Namespace) -> int:
     except grpc.RpcError as exc:
         return _rpc_error(exc, args)
     if args.number and not r.records:
-        return _fail(f"no destruction record {args.number}", 1)
+        return _fail(tr("no destruction record {number}", number=args.number), 1)
     out = []
     for rec in r.records:
         d = serde.destruction_from_pb(rec)

@@ -22,6 +22,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from cetak.i18n import tr
+
 KINDS = ("id", "number", "time", "list", "text")
 _TEXT_MIN = 10  # a text column narrower than this is harder to read than a block per row
 
@@ -51,7 +53,8 @@ def table(title: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequenc
             raise ValueError(f"column kind {kind!r}: expected one of {KINDS}")
     every = [*rows, *footer]
     if not every:
-        Console(file=file, soft_wrap=True, highlight=False).print(f"{title}: none")
+        Console(file=file, soft_wrap=True, highlight=False).print(
+            tr("{title}: none", title=title))
         return
     # A text column with nothing in it (names not registered yet) is left out, not shown empty.
     keep = [i for i, (_, kind) in enumerate(columns)

@@ -188,6 +188,15 @@ def test_the_campaign_commands_speak_bahasa_unless_the_locale_is_english(tmp_pat
         assert "Kampanye" in r.stdout and "berjalan" in r.stdout, r.stdout
         r = cetak("campaign", "set", "c1", *conn, lang="id")
         assert "sebutkan yang diubah" in one_line_refusal(r)
+        r = cetak("inventory", "show", *conn, lang="id", columns=200)
+        assert (r.returncode, r.stdout.strip()) == (0, "Persediaan: tidak ada"), r.stderr
+        assert cetak("inventory", "receive", SITE, "--quantity", "3", *conn).returncode == 0
+        r = cetak("inventory", "show", *conn, lang="id", columns=200)
+        assert r.returncode == 0 and "Persediaan" in r.stdout and "blanko masuk" in r.stdout
+        r = cetak("inventory", "destroy", SITE, "--quantity", "1", "--place", "Depok",
+                  "--officer", "Siti", "198001012006042001", "--witness", "Budi",
+                  "197501012000031001", "--out", str(tmp_path / "ba"), *conn, lang="id")
+        assert "paling sedikit dua --witness" in one_line_refusal(r)
     for lang, words in (("id", "semua invarian terpenuhi"), ("en", "all invariants hold")):
         r = cetak("campaign", "verify", "--store", str(tmp_path / "c.db"), lang=lang)
         assert r.returncode == 0 and r.stdout.strip() == words, (r.stdout, r.stderr)

@@ -22,7 +22,8 @@ from cetak.i18n import DOMAIN, LOCALE_DIR, parse_po
 MODULES = ("cetak.agent.console.messages", "cetak.agent.cli", "cetak.agent.daemon",
            "cetak.controller.sites", "cetak.controller.site_cli",
            "cetak.controller.reports", "cetak.client", "cetak.cli",
-           "cetak.controller.status_text", "cetak.controller.campaign_cli")
+           "cetak.controller.status_text", "cetak.controller.campaign_cli",
+           "cetak.controller.inventory_cli", "cetak.output")
 
 
 def extract() -> list[tuple[str, str]]:
