@@ -113,8 +113,7 @@ def _deadline_ms(args: argparse.Namespace, command: str) -> int:
     try:
         return parse_ms(args.deadline, zone)
     except ValueError as exc:
-        raise ClientError(tr("cetak {command}: --deadline {error}", command=command,
-                             error=exc)) from None
+        raise ClientError(f"cetak {command}: --deadline {exc}") from None
 
 
 def _has_offset(text: str) -> bool:
@@ -356,7 +355,7 @@ def _report(args: argparse.Namespace) -> int:
     try:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        return _fail(tr("--out: {error}", error=exc.strerror))
+        return _fail(f"--out: {exc.strerror}")
     s = admin_call(args, "campaign report", "GetStatus",
                    admin_pb2.StatusRequest(campaign_id=args.campaign))
     table, chart = write_report(s, args.out, args.lang)

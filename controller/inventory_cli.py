@@ -231,7 +231,7 @@ def _destroy(args: argparse.Namespace) -> int:
     try:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        return _fail(tr("--out: {error}", error=exc.strerror))
+        return _fail(f"--out: {exc.strerror}")
     try:
         rec = _stub(args).DestroyBlanks(admin_pb2.DestroyRequest(
             site_code=args.site, serials=args.serials, quantity=args.quantity,

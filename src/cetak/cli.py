@@ -104,7 +104,8 @@ def run_handler(handler, args: argparse.Namespace) -> int:  # noqa: ANN001 - a c
     (with -v the traceback follows the line, for whoever reports the problem)."""
     import grpc
 
-    from cetak.client import ClientError, describe_rpc_error, tr
+    from cetak.client import ClientError, describe_rpc_error
+    from cetak.i18n import tr
 
     try:
         return int(handler(args) or 0)
